@@ -1,0 +1,6 @@
+namespace KmsConsole.Rotation;
+
+public sealed class RotationOptions
+{
+    public const string SectionName = "Rotation";
+}
