@@ -1,0 +1,24 @@
+namespace KmsConsole.Web.Hosting;
+
+/// <summary>When the console hosts the local KMS endpoint in-process.</summary>
+public enum LocalKmsHosting
+{
+    /// <summary>Host it when no Rotation target is configured (the embedded default).</summary>
+    Auto,
+    Always,
+    Never,
+}
+
+/// <summary>The web console's own settings (section <c>Console</c>).</summary>
+public sealed class ConsoleOptions
+{
+    public const string SectionName = "Console";
+
+    public LocalKmsHosting HostLocalKms { get; set; } = LocalKmsHosting.Auto;
+
+    /// <summary>Where the hosted local KMS listens; must be a loopback address.</summary>
+    public string LocalKmsUrl { get; set; } = "http://127.0.0.1:4599";
+
+    /// <summary>The name of the Rotation target that points at the hosted local KMS.</summary>
+    public string LocalTargetName { get; set; } = "local";
+}

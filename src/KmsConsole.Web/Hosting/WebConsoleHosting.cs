@@ -1,0 +1,140 @@
+using System.Reflection;
+using KmsConsole.Web.Components;
+using KmsConsole.Web.SignIn;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using MudBlazor.Services;
+
+namespace KmsConsole.Web.Hosting;
+
+/// <summary>The console's wiring: services in <see cref="AddWebConsole"/>, the pipeline in <see cref="UseWebConsole"/>.</summary>
+public static class WebConsoleHosting
+{
+    public static WebApplicationBuilder AddWebConsole(this WebApplicationBuilder builder, string[] args)
+    {
+        AddEmbeddedDefaults(builder.Configuration);
+        HonourUrlsFromEnvironment(builder, args);
+
+        // Package and framework assets (MudBlazor, blazor.web.js) from the build output too, not only when published.
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        builder.Services.AddOptions<ConsoleOptions>()
+            .Bind(builder.Configuration.GetSection(ConsoleOptions.SectionName))
+            .Validate(o => LocalSignIn.IsLoopback(o.LocalKmsUrl), "Console:LocalKmsUrl must be a loopback address.")
+            .ValidateOnStart();
+
+        AddSignIn(builder);
+        return builder;
+    }
+
+    public static WebApplication UseWebConsole(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+
+        var assets = AssetsFolder.Locate(app.Environment.ContentRootPath);
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(assets),
+            RequestPath = AssetsFolder.RequestPath,
+        });
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapGet("/favicon.ico", () => Results.Redirect($"{AssetsFolder.RequestPath}/favicon.svg")).AllowAnonymous();
+        app.MapLocalSignIn();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        if (!LocalSignIn.ExternalIdentityConfigured(app.Configuration))
+        {
+            RefuseNonLoopbackAddressesOnceListening(app);
+        }
+
+        return app;
+    }
+
+    private static void AddSignIn(WebApplicationBuilder builder)
+    {
+        if (!LocalSignIn.ExternalIdentityConfigured(builder.Configuration))
+        {
+            LocalSignIn.EnsureLoopback(LocalSignIn.ConfiguredAddresses(builder.Configuration));
+            builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+                .AddCookie(options =>
+                {
+                    options.LoginPath = LocalSignIn.SignInPath;
+                    options.AccessDeniedPath = "/denied";
+                    options.Cookie.Name = "KmsConsole.SignIn";
+                    options.Cookie.HttpOnly = true;
+                    options.Cookie.SameSite = SameSiteMode.Strict;
+                    options.SlidingExpiration = true;
+                    options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                });
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "An AzureAd or OpenIdConnect section is configured, but this build of the console only offers local sign-in. " +
+                "Remove the section to use local sign-in on loopback.");
+        }
+
+        builder.Services.AddAuthorizationBuilder().AddConsolePolicies();
+        builder.Services.AddCascadingAuthenticationState();
+    }
+
+    /// <summary>
+    /// The settings that make <c>dotnet run</c> work on a fresh clone, embedded in the assembly so they
+    /// apply whatever the working directory; an appsettings.json in the content root, environment
+    /// variables and the command line override them.
+    /// </summary>
+    private static void AddEmbeddedDefaults(ConfigurationManager configuration)
+    {
+        var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("KmsConsole.Web.appsettings.json")
+            ?? throw new InvalidOperationException("The embedded appsettings.json is missing from the build.");
+        configuration.Sources.Insert(0, new JsonStreamConfigurationSource { Stream = stream });
+    }
+
+    /// <summary>
+    /// appsettings' <c>urls</c> would otherwise outrank ASPNETCORE_URLS (which is read before the
+    /// settings files), so a container's listening address set in the environment would be ignored.
+    /// </summary>
+    private static void HonourUrlsFromEnvironment(WebApplicationBuilder builder, string[] args)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("ASPNETCORE_URLS");
+        var onCommandLine = args.Any(a => a.StartsWith("--urls", StringComparison.OrdinalIgnoreCase) || a.StartsWith("/urls", StringComparison.OrdinalIgnoreCase));
+        if (!string.IsNullOrWhiteSpace(fromEnvironment) && !onCommandLine)
+        {
+            builder.Configuration["urls"] = fromEnvironment;
+        }
+    }
+
+    private static void RefuseNonLoopbackAddressesOnceListening(WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            try
+            {
+                LocalSignIn.EnsureLoopback(addresses);
+            }
+            catch (InvalidOperationException refused)
+            {
+                app.Logger.LogCritical("{Reason} Stopping.", refused.Message);
+                Environment.ExitCode = 1;
+                app.Lifetime.StopApplication();
+            }
+        });
+    }
+}

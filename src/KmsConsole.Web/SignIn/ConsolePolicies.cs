@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace KmsConsole.Web.SignIn;
+
+/// <summary>
+/// Authorization policies of the console's pages and endpoints. They decide what a user is shown;
+/// the Rotation services check the same roles again on every action.
+/// </summary>
+public static class ConsolePolicies
+{
+    public const string View = "View";
+    public const string Request = "Request";
+    public const string Approve = "Approve";
+    public const string Audit = "Audit";
+    public const string Administer = "Administer";
+
+    public static AuthorizationBuilder AddConsolePolicies(this AuthorizationBuilder builder) => builder
+        .AddPolicy(View, p => p.RequireAuthenticatedUser().RequireRole(Roles.Viewer, Roles.Requester, Roles.Approver, Roles.Auditor, Roles.Admin))
+        .AddPolicy(Request, p => p.RequireAuthenticatedUser().RequireRole(Roles.Requester, Roles.Admin))
+        .AddPolicy(Approve, p => p.RequireAuthenticatedUser().RequireRole(Roles.Approver))
+        .AddPolicy(Audit, p => p.RequireAuthenticatedUser().RequireRole(Roles.Auditor, Roles.Admin))
+        .AddPolicy(Administer, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+}
