@@ -1,0 +1,71 @@
+using Microsoft.Playwright;
+
+namespace KmsConsole.EndToEnd.Tests;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright: the executable comes from KMSCONSOLE_CHROMIUM or
+/// /usr/bin/chromium (Playwright's own browser download is never used), one fresh profile per user.
+/// </summary>
+public sealed class Chromium : IAsyncDisposable
+{
+    private static readonly string[] Arguments =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    private readonly IPlaywright playwright;
+    private readonly List<(IBrowserContext Context, string Profile)> contexts = [];
+
+    private Chromium(IPlaywright playwright) => this.playwright = playwright;
+
+    public static string? ExecutablePath
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("KMSCONSOLE_CHROMIUM");
+            var path = string.IsNullOrWhiteSpace(configured) ? "/usr/bin/chromium" : configured;
+            return File.Exists(path) ? path : null;
+        }
+    }
+
+    /// <summary>Skips the calling test, with the reason, where no Chromium is installed.</summary>
+    public static void SkipIfMissing() =>
+        Skip.If(ExecutablePath is null, "Chromium is not installed (set KMSCONSOLE_CHROMIUM or install Debian's chromium at /usr/bin/chromium).");
+
+    public static async Task<Chromium> StartAsync() => new(await Playwright.CreateAsync());
+
+    /// <summary>A browser window with a fresh profile of its own, as a separate person would have.</summary>
+    public async Task<IPage> NewWindowAsync()
+    {
+        var profile = Directory.CreateTempSubdirectory("kmsconsole-chromium-").FullName;
+        var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = Arguments,
+            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+        });
+        context.SetDefaultTimeout(30_000);
+        contexts.Add((context, profile));
+        return context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (context, profile) in contexts)
+        {
+            await context.CloseAsync();
+            try
+            {
+                Directory.Delete(profile, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Chromium may still be flushing its profile.
+            }
+        }
+
+        playwright.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Playwright;
+
+namespace KmsConsole.EndToEnd.Tests;
+
+/// <summary>What a person does in the console's pages, in the words of the page.</summary>
+internal static class ConsolePages
+{
+    public static async Task SignInAsync(this IPage page, ConsoleProcess console, string userId)
+    {
+        await page.GotoAsync(new Uri(console.BaseAddress, "signin").ToString());
+        await page.Locator($"[data-testid='signin-{userId}']").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>Waits until Blazor's circuit is connected, so clicks reach the server.</summary>
+    public static async Task WaitForInteractiveAsync(this IPage page)
+    {
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
+    }
+
+    public static async Task ScreenshotAsync(this IPage page, string name)
+    {
+        var path = Path.Combine(Repository.ScreenshotDirectory(), $"{name}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+    }
+}
