@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace KmsConsole.LocalKms.Iam;
+
+public static class LocalIamServiceCollectionExtensions
+{
+    /// <summary>Registers the local IAM store, Query endpoint and KMS policy enforcer (singletons).</summary>
+    public static IServiceCollection AddLocalIam(this IServiceCollection services, Action<LocalIamOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new LocalIamOptions();
+        configure(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new IamStore(options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IamQueryEndpoint>();
+        services.AddSingleton<IamPolicyEnforcer>();
+        return services;
+    }
+
+    /// <summary>Serves IAM alone on POST / (a host that also serves KMS on / routes with <see cref="IamQueryEndpoint.IsIamRequest"/> instead).</summary>
+    public static IEndpointRouteBuilder MapLocalIam(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapPost("/", (Microsoft.AspNetCore.Http.HttpContext context) => context.RequestServices.GetRequiredService<IamQueryEndpoint>().HandleAsync(context));
+        return endpoints;
+    }
+}
+
+/// <summary>The local IAM endpoint hosted on its own (tests, or the AWS CLI with --endpoint-url).</summary>
+public sealed class LocalIamServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LocalIamServer(WebApplication app, Uri endpoint)
+    {
+        _app = app;
+        Endpoint = endpoint;
+    }
+
+    public Uri Endpoint { get; }
+
+    public LocalIamOptions Options => _app.Services.GetRequiredService<LocalIamOptions>();
+
+    public IamStore Store => _app.Services.GetRequiredService<IamStore>();
+
+    public IamPolicyEnforcer Enforcer => _app.Services.GetRequiredService<IamPolicyEnforcer>();
+
+    /// <summary>Starts Kestrel on <paramref name="url"/> ("http://127.0.0.1:0" picks a free port) with state in &lt;dataDirectory&gt;/iam.db.</summary>
+    public static async Task<LocalIamServer> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", Action<LocalIamOptions>? configure = null,
+        TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton(timeProvider);
+        }
+
+        builder.Services.AddLocalIam(options =>
+        {
+            options.DataDirectory = dataDirectory;
+            configure?.Invoke(options);
+        });
+        var app = builder.Build();
+        app.MapLocalIam();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LocalIamServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+    }
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
