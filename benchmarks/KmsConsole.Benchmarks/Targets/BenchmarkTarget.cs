@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+using KmsConsole.LocalKms.Tests.External.Endpoints;
+
+namespace KmsConsole.Benchmarks.Targets;
+
+/// <summary>How the local endpoint runs during a benchmark.</summary>
+public enum LocalHosting
+{
+    /// <summary>Its own process (`dotnet KmsConsole.LocalKms.dll`), like moto_server: the fair comparison.</summary>
+    Process,
+
+    /// <summary>Kestrel inside the benchmark process (LocalKmsServer.StartAsync); client and server share one runtime.</summary>
+    InProcess,
+}
+
+/// <summary>
+/// A KMS endpoint on loopback that the benchmark drives, with one symmetric key and one
+/// ciphertext of it made ready before measuring.
+/// </summary>
+public sealed class BenchmarkTarget : IAsyncDisposable
+{
+    private readonly Func<ValueTask> _stop;
+
+    private BenchmarkTarget(string name, Uri endpoint, Func<ValueTask> stop)
+    {
+        Name = name;
+        Endpoint = endpoint;
+        _stop = stop;
+    }
+
+    public string Name { get; }
+
+    public Uri Endpoint { get; }
+
+    public string KeyId { get; private set; } = string.Empty;
+
+    public byte[] Ciphertext { get; private set; } = [];
+
+    public static readonly byte[] Plaintext = "32 bytes of benchmark plaintext!"u8.ToArray();
+
+    public static AmazonKeyManagementServiceClient CreateClient(Uri endpoint) =>
+        new(
+            new BasicAWSCredentials("AKIDBENCH", "bench-secret"),
+            new AmazonKeyManagementServiceConfig
+            {
+                ServiceURL = endpoint.ToString(),
+                AuthenticationRegion = "us-east-1",
+                // A failed call counts as an error; a retry would hide it and skew the rate.
+                MaxErrorRetry = 0,
+                Timeout = TimeSpan.FromSeconds(30),
+            });
+
+    public static async Task<BenchmarkTarget> StartMotoAsync()
+    {
+        var path = FindOnPath("moto_server")
+            ?? throw new InvalidOperationException("moto_server is not installed (pip install 'moto[server]').");
+        var moto = await MotoServer.StartAsync(path);
+        return await PrepareAsync(new BenchmarkTarget("moto", moto.Endpoint, moto.DisposeAsync));
+    }
+
+    public static async Task<BenchmarkTarget> StartLocalAsync(LocalHosting hosting)
+    {
+        var data = Directory.CreateTempSubdirectory("kms-bench-");
+        ValueTask DeleteData()
+        {
+            try
+            {
+                data.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still held by an exiting process: leave it to the temp cleaner
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        if (hosting == LocalHosting.InProcess)
+        {
+            var server = await InProcessLocalKms.StartAsync(data.FullName);
+            return await PrepareAsync(new BenchmarkTarget("local (in-process)", server.Endpoint, async () =>
+            {
+                await server.DisposeAsync();
+                await DeleteData();
+            }));
+        }
+
+        var port = FreeLoopbackPort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", data.FullName, "--no-seed" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Request logging at Information would measure the console, not the endpoint.
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[local] {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var endpoint = new Uri($"http://127.0.0.1:{port}/");
+        var target = new BenchmarkTarget("local (own process)", endpoint, async () =>
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            await DeleteData();
+        });
+        try
+        {
+            await WaitUntilAnsweringAsync(endpoint, process);
+            return await PrepareAsync(target);
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilAnsweringAsync(Uri endpoint, Process process)
+    {
+        using var client = CreateClient(endpoint);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the local endpoint exited with code {process.ExitCode} before answering");
+            }
+
+            try
+            {
+                await client.ListKeysAsync(new ListKeysRequest { Limit = 1 });
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or AmazonServiceException or AmazonClientException && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static async Task<BenchmarkTarget> PrepareAsync(BenchmarkTarget target)
+    {
+        try
+        {
+            using var client = CreateClient(target.Endpoint);
+            var key = await client.CreateKeyAsync(new CreateKeyRequest { Description = "benchmark key" });
+            target.KeyId = key.KeyMetadata.KeyId;
+            var encrypted = await client.EncryptAsync(new EncryptRequest { KeyId = target.KeyId, Plaintext = new MemoryStream(Plaintext) });
+            target.Ciphertext = encrypted.CiphertextBlob.ToArray();
+            return target;
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/root/.pyenv/shims")
+            .Select(folder => Path.Combine(folder, name))
+            .FirstOrDefault(File.Exists);
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public ValueTask DisposeAsync() => _stop();
+}
