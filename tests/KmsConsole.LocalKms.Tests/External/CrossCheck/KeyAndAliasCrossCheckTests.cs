@@ -64,6 +64,9 @@ public sealed class KeyAndAliasCrossCheckTests(ExternalEndpointsFixture endpoint
         await AssertRefusedAsync("NotFoundException", () => target.Kms.EnableKeyAsync(new EnableKeyRequest { KeyId = missing }));
         await AssertRefusedAsync("NotFoundException", () => target.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = missing }));
         await AssertRefusedAsync("NotFoundException", () => target.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = missing }));
+        await AssertRefusedAsync("NotFoundException", () => target.Kms.ListAliasesAsync(new ListAliasesRequest { KeyId = missing }));
+        await AssertRefusedAsync("NotFoundException", () => target.Kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = missing }));
+        await AssertRefusedAsync("NotFoundException", () => target.Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = missing, PendingWindowInDays = 7 }));
         await AssertRefusedAsync("NotFoundException", () => target.Kms.TagResourceAsync(new TagResourceRequest
         {
             KeyId = missing,

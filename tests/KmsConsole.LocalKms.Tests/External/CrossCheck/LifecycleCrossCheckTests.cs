@@ -68,6 +68,18 @@ public sealed class LifecycleCrossCheckTests(ExternalEndpointsFixture endpoints)
     }
 
     [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
+    public async Task CancelKeyDeletion_of_a_key_not_pending_deletion_is_KMSInvalidStateException(string name)
+    {
+        var target = Target(name);
+        KnownMotoDifference(target, "moto's CancelKeyDeletion on a key that is not pending deletion succeeds and disables the key; AWS refuses it with KMSInvalidStateException and leaves the key as it was.");
+        var key = await NewKeyAsync(target);
+
+        await AssertRefusedAsync("KMSInvalidStateException", () => target.Kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }));
+
+        Assert.Equal(KeyState.Enabled, (await DescribeAsync(target, key.KeyId)).KeyState);
+    }
+
+    [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
     public async Task ScheduleKeyDeletion_answers_with_state_and_window(string name)
     {
         var target = Target(name);
