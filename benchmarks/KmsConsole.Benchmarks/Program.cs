@@ -23,6 +23,7 @@ if (options is null)
 if (options.Mode == "latency")
 {
     KmsCallBenchmarks.Hosting = options.LocalHosting;
+    KmsCallBenchmarks.TargetNames = options.Targets;
     var config = ManualConfig.Create(DefaultConfig.Instance)
         .AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)

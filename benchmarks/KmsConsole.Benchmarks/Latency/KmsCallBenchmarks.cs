@@ -15,10 +15,13 @@ public class KmsCallBenchmarks
     /// <summary>Set by Program from --local-hosting before BenchmarkDotNet runs (in-process toolchain).</summary>
     public static LocalHosting Hosting { get; set; } = LocalHosting.Process;
 
+    /// <summary>Set by Program from --target (in-process toolchain shares this static).</summary>
+    public static IReadOnlyList<string> TargetNames { get; set; } = ["local", "moto"];
+
     private BenchmarkTarget? _target;
     private AmazonKeyManagementServiceClient? _client;
 
-    [Params("local", "moto")]
+    [ParamsSource(nameof(TargetNames))]
     public string Target { get; set; } = "local";
 
     [GlobalSetup]
