@@ -22,6 +22,9 @@ public sealed class IamClientOptions
     public Uri? StsServiceUrl { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>MaxItems sent with list calls (1–1000); null leaves IAM's default of 100. Every page is read either way.</summary>
+    public int? PageSize { get; set; }
 }
 
 /// <summary>
@@ -36,12 +39,14 @@ public sealed class IamQueryClient : IIamClient, IDisposable
     private readonly HttpClient _http;
     private readonly AmazonSecurityTokenServiceClient _sts;
     private readonly Uri _serviceUrl;
+    private readonly int? _pageSize;
 
     public IamQueryClient(AWSCredentials credentials, IamClientOptions? options = null, HttpMessageHandler? transport = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         options ??= new IamClientOptions();
         _serviceUrl = options.ServiceUrl;
+        _pageSize = options.PageSize;
         var region = RegionEndpoint.GetBySystemName(options.SigningRegion);
 
         // Redirects must not be followed below the signer (a replayed signature would be rejected), and
@@ -188,7 +193,17 @@ public sealed class IamQueryClient : IIamClient, IDisposable
         string? marker = null;
         do
         {
-            var pageParameters = marker is null ? parameters : [.. parameters, ("Marker", marker)];
+            var pageParameters = new List<(string, string)>(parameters);
+            if (_pageSize is { } size)
+            {
+                pageParameters.Add(("MaxItems", size.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            if (marker is not null)
+            {
+                pageParameters.Add(("Marker", marker));
+            }
+
             var result = await CallAsync(action, pageParameters, cancellationToken).ConfigureAwait(false);
             yield return result;
             marker = string.Equals(OptionalText(result, "IsTruncated"), "true", StringComparison.OrdinalIgnoreCase) ? OptionalText(result, "Marker") : null;

@@ -48,7 +48,9 @@ public sealed record PermissionReport(string PrincipalArn, PermissionSource Sour
 /// (moto_server) or the caller may not call it, reads the role's attached managed policies (their default
 /// versions) and inline policies and evaluates them with the same rules.
 /// </summary>
-public sealed class PermissionPreflight(IIamClient iam)
+/// <param name="iam">The IAM client of the target the run executes on.</param>
+/// <param name="useSimulation">False skips SimulatePrincipalPolicy and always evaluates the policy documents.</param>
+public sealed class PermissionPreflight(IIamClient iam, bool useSimulation = true)
 {
     public Task<PermissionReport> CheckWorkflowAsync(string principalArn, string workflow, KmsRunResources resources, bool rotateNow = false, string? oldKeyFate = null, CancellationToken cancellationToken = default) =>
         CheckAsync(principalArn, KmsPermissionRequirements.For(workflow, resources, rotateNow, oldKeyFate), cancellationToken);
@@ -63,19 +65,22 @@ public sealed class PermissionPreflight(IIamClient iam)
         // missing role fail here with NoSuchEntity instead of as a wall of implicit denies.
         var role = await iam.GetRoleAsync(roleName, cancellationToken).ConfigureAwait(false);
 
-        string? unavailable;
-        try
+        string? unavailable = "SimulatePrincipalPolicy not used for this target";
+        if (useSimulation)
         {
-            var simulated = await SimulateAsync(role.Arn, required, cancellationToken).ConfigureAwait(false);
-            return new PermissionReport(role.Arn, PermissionSource.SimulatePrincipalPolicy, simulated, null);
-        }
-        catch (IamProtocolException ex)
-        {
-            unavailable = ex.Message;
-        }
-        catch (IamServiceException ex) when (SimulationUnavailable(ex))
-        {
-            unavailable = $"SimulatePrincipalPolicy answered {ex.ErrorCode}: {ex.Message}";
+            try
+            {
+                var simulated = await SimulateAsync(role.Arn, required, cancellationToken).ConfigureAwait(false);
+                return new PermissionReport(role.Arn, PermissionSource.SimulatePrincipalPolicy, simulated, null);
+            }
+            catch (IamProtocolException ex)
+            {
+                unavailable = ex.Message;
+            }
+            catch (IamServiceException ex) when (SimulationUnavailable(ex))
+            {
+                unavailable = $"SimulatePrincipalPolicy answered {ex.ErrorCode}: {ex.Message}";
+            }
         }
 
         var policies = await LoadPoliciesAsync(role.RoleName, cancellationToken).ConfigureAwait(false);
