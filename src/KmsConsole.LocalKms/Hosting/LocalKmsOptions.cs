@@ -14,4 +14,19 @@ public sealed class LocalKmsOptions
     public string Region { get; set; } = "us-east-1";
 
     public string AccountId { get; set; } = "111122223333";
+
+    /// <summary>Per-operation request-rate quotas as AWS documents them; off by default.</summary>
+    public QuotaOptions Quotas { get; set; } = new();
+
+    /// <summary>A share of requests failing or slowed down on purpose; all zero by default. Read on every request.</summary>
+    public FaultInjectionOptions Faults { get; set; } = new();
+
+    /// <summary>Requests with a larger body are refused with a typed 4xx error before they are parsed.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Moves the endpoint's clock ahead (or back) of the host clock, for rehearsing rotations and expiries.</summary>
+    public TimeSpan ClockOffset { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How often the endpoint looks for due automatic rotations, expired material and finished deletion windows.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -1,0 +1,33 @@
+using KmsConsole.LocalKms.Crypto;
+using KmsConsole.LocalKms.Keys;
+using KmsConsole.LocalKms.Seeding;
+using KmsConsole.LocalKms.Storage;
+
+namespace KmsConsole.LocalKms.Hosting;
+
+/// <summary>The opened data folder: database, master key, the loaded key ring and the import token issuer.</summary>
+public sealed class LocalKmsRuntime : IDisposable
+{
+    public LocalKmsRuntime(LocalKmsOptions options, LocalKmsClock clock)
+    {
+        Database = KmsDatabase.Open(options.DataDirectory);
+        Ring = new KeyRing(Database, options.Region, options.AccountId);
+        Ring.Load();
+        ImportTokens = new ImportTokens(Database.MasterKey);
+        if (Database.IsNew && options.Seed)
+        {
+            lock (Ring.Gate)
+            {
+                WorkshopSeed.Plant(Ring, clock.GetUtcNow());
+            }
+        }
+    }
+
+    public KmsDatabase Database { get; }
+
+    public KeyRing Ring { get; }
+
+    public ImportTokens ImportTokens { get; }
+
+    public void Dispose() => Database.Dispose();
+}

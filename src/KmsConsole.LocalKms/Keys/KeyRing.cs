@@ -1,0 +1,234 @@
+using System.Security.Cryptography;
+using KmsConsole.LocalKms.Crypto;
+using KmsConsole.LocalKms.Protocol;
+using KmsConsole.LocalKms.Storage;
+
+namespace KmsConsole.LocalKms.Keys;
+
+/// <summary>
+/// Every key and alias of the endpoint, in memory, written through to the database on each change.
+/// All reads and changes happen under <see cref="Gate"/>; time-driven changes (automatic rotation,
+/// material expiry, end of a deletion window) are applied whenever a key is touched and by a periodic sweep.
+/// </summary>
+public sealed class KeyRing(KmsDatabase database, string region, string accountId)
+{
+    private readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, KmsAlias> _aliases = new(StringComparer.Ordinal);
+
+    public object Gate { get; } = new();
+
+    public string Region => region;
+
+    public string AccountId => accountId;
+
+    public KmsDatabase Database => database;
+
+    public void Load()
+    {
+        var (keys, aliases) = database.LoadAll();
+        foreach (var key in keys)
+        {
+            _keys[key.KeyId] = key;
+        }
+
+        foreach (var alias in aliases)
+        {
+            _aliases[alias.AliasName] = alias;
+        }
+    }
+
+    public string KeyArn(string keyId) => $"arn:aws:kms:{region}:{accountId}:key/{keyId}";
+
+    public string AliasArn(string aliasName) => $"arn:aws:kms:{region}:{accountId}:{aliasName}";
+
+    public IEnumerable<KmsKey> Keys => _keys.Values.OrderBy(k => k.CreationDate).ThenBy(k => k.KeyId, StringComparer.Ordinal);
+
+    public IEnumerable<KmsAlias> Aliases => _aliases.Values;
+
+    public KmsAlias? FindAlias(string aliasName) => _aliases.GetValueOrDefault(aliasName);
+
+    public IEnumerable<KmsAlias> AliasesOf(string keyId) => _aliases.Values.Where(a => a.TargetKeyId == keyId);
+
+    public void Add(KmsKey key)
+    {
+        _keys[key.KeyId] = key;
+        database.SaveKey(key);
+    }
+
+    public void Save(KmsKey key) => database.SaveKey(key);
+
+    public void SaveAlias(KmsAlias alias)
+    {
+        _aliases[alias.AliasName] = alias;
+        database.SaveAlias(alias);
+    }
+
+    public void RemoveAlias(string aliasName)
+    {
+        _aliases.Remove(aliasName);
+        database.DeleteAlias(aliasName);
+    }
+
+    /// <summary>
+    /// Finds the key a KeyId parameter names: a key id or key ARN, and where the operation accepts them
+    /// an alias name or alias ARN. Applies due time-driven changes first.
+    /// </summary>
+    public KmsKey Resolve(string keyIdentifier, DateTimeOffset now, bool aliasesAccepted)
+    {
+        var keyId = keyIdentifier;
+        if (keyIdentifier.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            var parts = keyIdentifier.Split(':', 6);
+            if (parts.Length != 6 || parts[1] != "aws" || parts[2] != "kms" || parts[3].Length == 0 || parts[4].Length == 0)
+            {
+                throw KmsErrors.InvalidArn($"Invalid arn {keyIdentifier}");
+            }
+
+            if (parts[3] != region || parts[4] != accountId)
+            {
+                throw KmsErrors.NotFound($"Key '{keyIdentifier}' does not exist");
+            }
+
+            if (parts[5].StartsWith("alias/", StringComparison.Ordinal))
+            {
+                return ResolveAlias(parts[5], keyIdentifier, now, aliasesAccepted);
+            }
+
+            if (!parts[5].StartsWith("key/", StringComparison.Ordinal))
+            {
+                throw KmsErrors.InvalidArn($"Invalid arn {keyIdentifier}");
+            }
+
+            keyId = parts[5]["key/".Length..];
+        }
+        else if (keyIdentifier.StartsWith("alias/", StringComparison.Ordinal))
+        {
+            return ResolveAlias(keyIdentifier, keyIdentifier, now, aliasesAccepted);
+        }
+
+        var key = _keys.GetValueOrDefault(keyId);
+        if (key is null || !ApplyTime(key, now))
+        {
+            throw KmsErrors.NotFound($"Key '{KeyArn(keyId)}' does not exist");
+        }
+
+        return key;
+    }
+
+    /// <summary>The key by id, after due time-driven changes; null when it does not (or no longer) exist.</summary>
+    public KmsKey? Find(string keyId, DateTimeOffset now)
+    {
+        var key = _keys.GetValueOrDefault(keyId);
+        return key is not null && ApplyTime(key, now) ? key : null;
+    }
+
+    /// <summary>Applies every due time-driven change to every key.</summary>
+    public void Sweep(DateTimeOffset now)
+    {
+        foreach (var key in _keys.Values.ToList())
+        {
+            ApplyTime(key, now);
+        }
+    }
+
+    /// <summary>Adds fresh AWS-generated material and makes it current.</summary>
+    public KeyMaterialVersion RotateToGeneratedMaterial(KmsKey key, DateTimeOffset rotationDate, string rotationType)
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var material = new KeyMaterialVersion
+        {
+            MaterialId = KeyMaterialIds.Derive(key.KeyId, secret),
+            CreatedAt = rotationDate,
+            State = KeyMaterialStates.Current,
+            RotationDate = rotationDate,
+            RotationType = rotationType,
+            Secret = secret,
+        };
+        MakeCurrent(key, material);
+        return material;
+    }
+
+    public static void MakeCurrent(KmsKey key, KeyMaterialVersion material)
+    {
+        foreach (var other in key.Materials.Where(m => m.State == KeyMaterialStates.Current))
+        {
+            other.State = KeyMaterialStates.NonCurrent;
+        }
+
+        material.State = KeyMaterialStates.Current;
+        if (!key.Materials.Contains(material))
+        {
+            key.Materials.Add(material);
+        }
+    }
+
+    /// <returns>false when the key's deletion window ended and it is gone.</returns>
+    private bool ApplyTime(KmsKey key, DateTimeOffset now)
+    {
+        if (key.DeletionDate is { } deletionDate && deletionDate <= now)
+        {
+            _keys.Remove(key.KeyId);
+            foreach (var alias in AliasesOf(key.KeyId).ToList())
+            {
+                _aliases.Remove(alias.AliasName);
+            }
+
+            database.DeleteKey(key.KeyId);
+            return false;
+        }
+
+        var changed = false;
+        foreach (var material in key.Materials)
+        {
+            // Expired imported material is deleted by KMS; the key needs the same material re-imported.
+            if (material.ImportState == ImportStates.Imported && material.ExpirationModel == ExpirationModels.Expires && material.ValidTo <= now)
+            {
+                ForgetSecret(material);
+                changed = true;
+            }
+        }
+
+        if (key.RotationEnabled && key.DeletionDate is null && key.State == KeyStates.Enabled && key.NextRotationDate is { } next && key.RotationPeriodInDays is { } period)
+        {
+            var rotations = 0;
+            while (next <= now && rotations++ < 1000)
+            {
+                RotateToGeneratedMaterial(key, next, RotationTypes.Automatic);
+                next = next.AddDays(period);
+            }
+
+            key.NextRotationDate = next;
+            changed |= rotations > 0;
+        }
+
+        if (changed)
+        {
+            database.SaveKey(key);
+        }
+
+        return true;
+    }
+
+    public static void ForgetSecret(KeyMaterialVersion material)
+    {
+        if (material.Secret is not null)
+        {
+            CryptographicOperations.ZeroMemory(material.Secret);
+        }
+
+        material.Secret = null;
+        material.ImportState = ImportStates.PendingImport;
+    }
+
+    private KmsKey ResolveAlias(string aliasName, string identifier, DateTimeOffset now, bool aliasesAccepted)
+    {
+        if (!aliasesAccepted)
+        {
+            throw KmsErrors.NotFound($"Invalid keyId '{identifier}'; this operation takes a key id or key ARN");
+        }
+
+        var alias = _aliases.GetValueOrDefault(aliasName);
+        var key = alias is null ? null : Find(alias.TargetKeyId, now);
+        return key ?? throw KmsErrors.NotFound($"Alias {AliasArn(aliasName)} is not found.");
+    }
+}

@@ -1,0 +1,223 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using KmsConsole.LocalKms.Crypto;
+using KmsConsole.LocalKms.Keys;
+using KmsConsole.LocalKms.Protocol;
+
+namespace KmsConsole.LocalKms.Operations;
+
+/// <summary>Importing key material into keys of origin EXTERNAL, re-importing it, and deleting it.</summary>
+public static partial class ImportOperations
+{
+    public static readonly TimeSpan ImportTokenLifetime = TimeSpan.FromHours(24);
+    public static readonly TimeSpan LongestValidTo = TimeSpan.FromDays(365);
+
+    public static void Register(OperationCatalog catalog)
+    {
+        catalog.Add("GetParametersForImport", GetParametersForImport);
+        catalog.Add("ImportKeyMaterial", ImportKeyMaterial);
+        catalog.Add("DeleteImportedKeyMaterial", DeleteImportedKeyMaterial);
+    }
+
+    public static JsonObject GetParametersForImport(KmsRequest request, OperationContext context)
+    {
+        var algorithm = request.RequiredEnum("WrappingAlgorithm", ImportUnwrapping.Algorithms);
+        var wrappingKeySpec = request.RequiredEnum("WrappingKeySpec", "RSA_2048", "RSA_3072", "RSA_4096", "SM2");
+        var key = ExternalKey(request, context, "GetParametersForImport");
+        if (algorithm == "SM2PKE" || wrappingKeySpec == "SM2")
+        {
+            throw KmsErrors.Unsupported("SM2 wrapping is available only in China Regions.");
+        }
+
+        using var rsa = RSA.Create(KeySpecs.RsaBits(wrappingKeySpec));
+        var validTo = context.Now + ImportTokenLifetime;
+        var privateKey = rsa.ExportPkcs8PrivateKey();
+        try
+        {
+            var token = context.ImportTokens.Issue(new ImportTokens.Contents(key.KeyId, algorithm, validTo, privateKey));
+            return new JsonObject
+            {
+                ["KeyId"] = context.Ring.KeyArn(key.KeyId),
+                ["ImportToken"] = AwsJson.Blob(token),
+                ["PublicKey"] = AwsJson.Blob(rsa.ExportSubjectPublicKeyInfo()),
+                ["ParametersValidTo"] = AwsJson.Timestamp(validTo),
+            };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+    }
+
+    public static JsonObject ImportKeyMaterial(KmsRequest request, OperationContext context)
+    {
+        var tokenBytes = request.RequiredBlob("ImportToken", 1, 6144);
+        var wrapped = request.RequiredBlob("EncryptedKeyMaterial", 1, 6144);
+        var validTo = request.OptionalTimestamp("ValidTo");
+        var expirationModel = request.OptionalEnum("ExpirationModel", ExpirationModels.Expires, ExpirationModels.DoesNotExpire) ?? ExpirationModels.Expires;
+        var importType = request.OptionalEnum("ImportType", "NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL");
+        var description = request.OptionalString("KeyMaterialDescription", 0, 256);
+        var requestedMaterialId = request.OptionalString("KeyMaterialId", 64, 64);
+        if (!string.IsNullOrEmpty(description))
+        {
+            KmsRequest.RequirePattern("KeyMaterialDescription", description, DescriptionPattern());
+        }
+
+        var key = ExternalKey(request, context, "ImportKeyMaterial");
+        var arn = context.Ring.KeyArn(key.KeyId);
+        ValidateExpiration(expirationModel, validTo, context.Now);
+
+        var token = context.ImportTokens.Read(tokenBytes) ?? throw KmsErrors.InvalidImportToken("The import token is invalid.");
+        if (token.KeyId != key.KeyId)
+        {
+            throw KmsErrors.InvalidImportToken($"The import token was issued for another KMS key, not {arn}.");
+        }
+
+        if (token.ValidTo <= context.Now)
+        {
+            throw KmsErrors.ExpiredImportToken("The import token has expired; call GetParametersForImport for a new one.");
+        }
+
+        var material = ImportUnwrapping.Unwrap(token.WrappingAlgorithm, token.PrivateKeyPkcs8, wrapped)
+            ?? throw KmsErrors.InvalidCiphertext($"The key material was not encrypted with the public key and wrapping algorithm ({token.WrappingAlgorithm}) of this import token.");
+        if (material.Length != 32)
+        {
+            CryptographicOperations.ZeroMemory(material);
+            throw KmsErrors.IncorrectKeyMaterial("Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes).");
+        }
+
+        var materialId = KeyMaterialIds.Derive(key.KeyId, material);
+        var wasPendingImport = key.State == KeyStates.PendingImport;
+        importType ??= key.Materials.Count == 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL";
+        KeyMaterialVersion target;
+        if (importType == "NEW_KEY_MATERIAL")
+        {
+            if (requestedMaterialId is not null)
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw KmsErrors.Validation("You cannot specify a KeyMaterialId with ImportType NEW_KEY_MATERIAL.");
+            }
+
+            if (key.FindMaterial(materialId) is not null)
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw KmsErrors.IncorrectKeyMaterial($"This key material is already associated with {arn}; import it with ImportType EXISTING_KEY_MATERIAL.");
+            }
+
+            // Material pending rotation is not yet bound to the key: new material takes its place.
+            key.Materials.RemoveAll(m => m.State == KeyMaterialStates.PendingRotation);
+            target = new KeyMaterialVersion
+            {
+                MaterialId = materialId,
+                CreatedAt = context.Now,
+                State = key.Materials.Count == 0 ? KeyMaterialStates.Current : KeyMaterialStates.PendingRotation,
+            };
+            key.Materials.Add(target);
+        }
+        else
+        {
+            if (requestedMaterialId is not null && !string.Equals(requestedMaterialId, materialId, StringComparison.OrdinalIgnoreCase))
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw KmsErrors.IncorrectKeyMaterial($"The key material does not match key material id {requestedMaterialId} of {arn}.");
+            }
+
+            target = key.FindMaterial(materialId) ?? throw Incorrect(material, arn);
+        }
+
+        if (target.Secret is not null)
+        {
+            CryptographicOperations.ZeroMemory(target.Secret);
+        }
+
+        target.Secret = material;
+        target.ImportState = ImportStates.Imported;
+        target.ExpirationModel = expirationModel;
+        target.ValidTo = expirationModel == ExpirationModels.Expires ? validTo : null;
+        if (description is not null)
+        {
+            target.Description = description;
+        }
+
+        if (wasPendingImport && key.State != KeyStates.PendingImport)
+        {
+            key.Enabled = true;
+        }
+
+        context.Ring.Save(key);
+        return new JsonObject { ["KeyId"] = arn, ["KeyMaterialId"] = materialId };
+    }
+
+    public static JsonObject DeleteImportedKeyMaterial(KmsRequest request, OperationContext context)
+    {
+        var materialId = request.OptionalString("KeyMaterialId", 64, 64);
+        var key = ExternalKey(request, context, "DeleteImportedKeyMaterial");
+        var arn = context.Ring.KeyArn(key.KeyId);
+        var material = materialId is null ? key.CurrentMaterial : key.FindMaterial(materialId);
+        if (material is null)
+        {
+            throw KmsErrors.NotFound(materialId is null ? $"{arn} has no key material." : $"Key material {materialId} is not associated with {arn}.");
+        }
+
+        if (material.State == KeyMaterialStates.PendingRotation)
+        {
+            key.Materials.Remove(material);
+            KeyRing.ForgetSecret(material);
+        }
+        else
+        {
+            KeyRing.ForgetSecret(material);
+            material.ExpirationModel = null;
+            material.ValidTo = null;
+        }
+
+        context.Ring.Save(key);
+        return new JsonObject { ["KeyId"] = arn, ["KeyMaterialId"] = material.MaterialId };
+    }
+
+    private static KmsKey ExternalKey(KmsRequest request, OperationContext context, string operation)
+    {
+        var key = KeyLifecycleOperations.Target(request, context, operation);
+        if (!key.IsExternal)
+        {
+            throw KmsErrors.Unsupported($"{context.Ring.KeyArn(key.KeyId)} has origin {key.Origin}; key material can be imported only into keys of origin EXTERNAL.");
+        }
+
+        return key;
+    }
+
+    private static void ValidateExpiration(string expirationModel, DateTimeOffset? validTo, DateTimeOffset now)
+    {
+        if (expirationModel == ExpirationModels.Expires)
+        {
+            if (validTo is null)
+            {
+                throw KmsErrors.Validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.");
+            }
+
+            if (validTo <= now)
+            {
+                throw KmsErrors.Validation("ValidTo must be a date and time in the future.");
+            }
+
+            if (validTo > now + LongestValidTo)
+            {
+                throw KmsErrors.Validation("ValidTo can be at most 365 days from the request date.");
+            }
+        }
+        else if (validTo is not null)
+        {
+            throw KmsErrors.Validation("ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.");
+        }
+    }
+
+    private static KmsException Incorrect(byte[] material, string arn)
+    {
+        CryptographicOperations.ZeroMemory(material);
+        return KmsErrors.IncorrectKeyMaterial($"The key material is different from the key material previously imported into {arn}.");
+    }
+
+    [GeneratedRegex(@"^[a-zA-Z0-9:/_\s.-]+$")]
+    private static partial Regex DescriptionPattern();
+}

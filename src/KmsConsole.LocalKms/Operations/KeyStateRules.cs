@@ -1,0 +1,79 @@
+using KmsConsole.LocalKms.Keys;
+using KmsConsole.LocalKms.Protocol;
+
+namespace KmsConsole.LocalKms.Operations;
+
+/// <summary>
+/// What each key state refuses, after AWS's "key states and their effect on operations" table:
+/// a Disabled key refuses cryptographic use with DisabledException, keys pending deletion or import
+/// refuse it with KMSInvalidStateException, and management changes are refused while deletion is pending.
+/// </summary>
+public static class KeyStateRules
+{
+    public enum Effect { Allowed, DisabledException, InvalidState }
+
+    private sealed record Rule(Effect Disabled, Effect PendingDeletion, Effect PendingImport);
+
+    private static readonly Rule Cryptographic = new(Effect.DisabledException, Effect.InvalidState, Effect.InvalidState);
+    private static readonly Rule Anywhere = new(Effect.Allowed, Effect.Allowed, Effect.Allowed);
+    private static readonly Rule NotPendingDeletion = new(Effect.Allowed, Effect.InvalidState, Effect.Allowed);
+
+    private static readonly Dictionary<string, Rule> Rules = new(StringComparer.Ordinal)
+    {
+        ["Encrypt"] = Cryptographic,
+        ["Decrypt"] = Cryptographic,
+        ["ReEncrypt"] = Cryptographic,
+        ["GenerateDataKey"] = Cryptographic,
+        ["GenerateDataKeyWithoutPlaintext"] = Cryptographic,
+        ["DescribeKey"] = Anywhere,
+        ["GetKeyPolicy"] = Anywhere,
+        ["ListResourceTags"] = Anywhere,
+        ["ListAliases"] = Anywhere,
+        ["DeleteAlias"] = Anywhere,
+        ["PutKeyPolicy"] = Anywhere,
+        ["GetKeyRotationStatus"] = Anywhere,
+        ["ListKeyRotations"] = Anywhere,
+        ["CreateAlias"] = NotPendingDeletion,
+        ["UpdateAlias"] = NotPendingDeletion,
+        ["UpdateKeyDescription"] = NotPendingDeletion,
+        ["TagResource"] = NotPendingDeletion,
+        ["UntagResource"] = NotPendingDeletion,
+        ["ScheduleKeyDeletion"] = NotPendingDeletion,
+        ["GetParametersForImport"] = NotPendingDeletion,
+        ["ImportKeyMaterial"] = NotPendingDeletion,
+        ["DeleteImportedKeyMaterial"] = NotPendingDeletion,
+        ["EnableKey"] = new(Effect.Allowed, Effect.InvalidState, Effect.InvalidState),
+        ["DisableKey"] = new(Effect.Allowed, Effect.InvalidState, Effect.InvalidState),
+        ["EnableKeyRotation"] = new(Effect.DisabledException, Effect.InvalidState, Effect.InvalidState),
+        ["DisableKeyRotation"] = new(Effect.DisabledException, Effect.InvalidState, Effect.InvalidState),
+        ["RotateKeyOnDemand"] = new(Effect.DisabledException, Effect.InvalidState, Effect.InvalidState),
+        ["CancelKeyDeletion"] = new(Effect.InvalidState, Effect.Allowed, Effect.InvalidState),
+    };
+
+    public static void Require(KmsKey key, string operation, string keyArn)
+    {
+        var rule = Rules[operation];
+        var state = key.State;
+        var effect = state switch
+        {
+            KeyStates.Disabled => rule.Disabled,
+            KeyStates.PendingDeletion => rule.PendingDeletion,
+            KeyStates.PendingImport => rule.PendingImport,
+            _ => operation == "CancelKeyDeletion" ? Effect.InvalidState : Effect.Allowed,
+        };
+
+        switch (effect)
+        {
+            case Effect.DisabledException:
+                throw KmsErrors.Disabled($"{keyArn} is disabled.");
+            case Effect.InvalidState:
+                throw KmsErrors.InvalidState(state switch
+                {
+                    KeyStates.PendingDeletion => $"{keyArn} is pending deletion.",
+                    KeyStates.PendingImport => $"{keyArn} is pending import.",
+                    KeyStates.Enabled => $"{keyArn} is not pending deletion.",
+                    _ => $"{keyArn} is {state.ToLowerInvariant()}.",
+                });
+        }
+    }
+}

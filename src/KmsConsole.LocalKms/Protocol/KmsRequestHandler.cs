@@ -1,0 +1,209 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KmsConsole.LocalKms.Crypto;
+using KmsConsole.LocalKms.Hosting;
+using KmsConsole.LocalKms.Keys;
+using KmsConsole.LocalKms.Operations;
+using KmsConsole.LocalKms.Quotas;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace KmsConsole.LocalKms.Protocol;
+
+/// <summary>
+/// Answers AWS JSON 1.1 requests the way KMS does: POST / with X-Amz-Target "TrentService.&lt;Operation&gt;",
+/// a JSON body, and either the operation's JSON output or HTTP 400 {"__type","message"} (500 for internal errors).
+/// Requests it refuses before running (malformed, unknown, oversized, throttled) change nothing.
+/// </summary>
+public sealed class KmsRequestHandler(
+    KeyRing ring,
+    ImportTokens importTokens,
+    OperationCatalog catalog,
+    LocalKmsOptions options,
+    LocalKmsClock clock,
+    RequestQuotas quotas,
+    IEnumerable<IKmsOperationAuthorizer> authorizers,
+    ILogger<KmsRequestHandler> logger)
+{
+    public const string TargetPrefix = "TrentService.";
+    private readonly IKmsOperationAuthorizer[] _authorizers = [.. authorizers];
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+        var operationName = "?";
+        try
+        {
+            var target = http.Request.Headers["X-Amz-Target"].ToString();
+            if (!target.StartsWith(TargetPrefix, StringComparison.Ordinal))
+            {
+                throw KmsErrors.UnknownOperation(target.Length == 0 ? "Missing X-Amz-Target header." : $"Unknown target {target}.");
+            }
+
+            operationName = target[TargetPrefix.Length..];
+            var operation = catalog.Find(operationName) ?? throw KmsErrors.UnknownOperation($"Unknown operation {operationName}.");
+            var body = await ReadBodyAsync(http.Request);
+            await InjectFaultsAsync(http.RequestAborted);
+            if (!quotas.TryAcquire(operationName))
+            {
+                throw KmsErrors.Throttling("You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.");
+            }
+
+            using var document = Parse(body);
+            var caller = CallerIdentity.AccessKeyId(http.Request);
+            var request = new KmsRequest(document.RootElement, caller);
+            foreach (var authorizer in _authorizers)
+            {
+                authorizer.Authorize(caller, operationName, document.RootElement);
+            }
+
+            JsonObject response;
+            lock (ring.Gate)
+            {
+                response = operation(request, new OperationContext(ring, importTokens, options, clock.GetUtcNow()));
+            }
+
+            logger.LogDebug("{Operation} by {Caller} succeeded ({RequestId})", operationName, caller, requestId);
+            await WriteAsync(http, HttpStatusCode.OK, response);
+        }
+        catch (KmsException error)
+        {
+            logger.LogDebug("{Operation} refused with {ErrorType} ({RequestId})", operationName, error.ErrorType, requestId);
+            await WriteErrorAsync(http, error);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away; nothing to answer.
+        }
+        catch (Exception unexpected)
+        {
+            // Only the exception type: messages of crypto failures could echo request data.
+            logger.LogError("{Operation} failed with {ExceptionType} ({RequestId})", operationName, unexpected.GetType().Name, requestId);
+            await WriteErrorAsync(http, KmsErrors.Internal("The request processing has failed because of an unknown error, exception or failure."));
+        }
+    }
+
+    private async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        var limit = options.MaxRequestBodyBytes;
+        if (request.ContentLength is { } declared && declared > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static KmsException TooLarge(long limit) =>
+        new("RequestEntityTooLargeException", $"The request body is larger than {limit} bytes.", HttpStatusCode.RequestEntityTooLarge);
+
+    private static JsonDocument Parse(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return JsonDocument.Parse("{}");
+        }
+
+        try
+        {
+            var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                throw KmsErrors.Serialization("The request body must be a JSON object.");
+            }
+
+            return document;
+        }
+        catch (JsonException)
+        {
+            throw KmsErrors.Serialization("The request body is not valid JSON.");
+        }
+    }
+
+    private async Task InjectFaultsAsync(CancellationToken cancellationToken)
+    {
+        var faults = options.Faults;
+        if (!faults.IsActive)
+        {
+            return;
+        }
+
+        if (faults.DelayShare > 0 && Random.Shared.NextDouble() < faults.DelayShare)
+        {
+            await Task.Delay(faults.Delay, clock.Inner, cancellationToken);
+        }
+
+        if (faults.ThrottlingShare > 0 && Random.Shared.NextDouble() < faults.ThrottlingShare)
+        {
+            throw KmsErrors.Throttling("Rate exceeded (fault injected by the local KMS endpoint).");
+        }
+
+        if (faults.InternalErrorShare > 0 && Random.Shared.NextDouble() < faults.InternalErrorShare)
+        {
+            throw KmsErrors.Internal("Internal failure (fault injected by the local KMS endpoint).");
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, KmsException error) =>
+        WriteAsync(http, error.StatusCode, new JsonObject { ["__type"] = error.ErrorType, ["message"] = error.Message });
+
+    private static async Task WriteAsync(HttpContext http, HttpStatusCode status, JsonObject body)
+    {
+        if (http.Response.HasStarted)
+        {
+            return;
+        }
+
+        http.Response.StatusCode = (int)status;
+        http.Response.ContentType = AwsJson.ContentType;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+}
+
+/// <summary>
+/// A check run before every KMS operation, e.g. evaluating the caller's IAM policies.
+/// Throw a <see cref="KmsException"/> (such as "AccessDeniedException") to refuse the call.
+/// </summary>
+public interface IKmsOperationAuthorizer
+{
+    void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody);
+}
+
+/// <summary>The caller of a request: the access key id in its SigV4 Authorization header.</summary>
+public static class CallerIdentity
+{
+    public const string Anonymous = "anonymous";
+
+    public static string AccessKeyId(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        const string marker = "Credential=";
+        var start = authorization.IndexOf(marker, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return Anonymous;
+        }
+
+        start += marker.Length;
+        var end = authorization.IndexOf('/', start);
+        return end > start ? authorization[start..end] : Anonymous;
+    }
+}
