@@ -26,7 +26,14 @@ public sealed class IamPolicyEnforcer(IamStore store, LocalIamOptions options)
     /// <param name="accessKeyId">From the request's SigV4 Credential (see <see cref="IamQueryEndpoint.ReadCredential"/>).</param>
     /// <param name="kmsAction">"UpdateAlias" (the X-Amz-Target operation) or "kms:UpdateAlias".</param>
     /// <param name="resourceArn">The key or alias ARN the operation acts on, or "*" for CreateKey/ListKeys/ListAliases.</param>
-    public async Task<IamDecision> AuthorizeAsync(string accessKeyId, string kmsAction, string resourceArn, CancellationToken cancellationToken = default)
+    public Task<IamDecision> AuthorizeAsync(string accessKeyId, string kmsAction, string resourceArn, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Authorize(accessKeyId, kmsAction, resourceArn));
+    }
+
+    /// <summary>Synchronous <see cref="AuthorizeAsync"/> (SQLite answers synchronously anyway).</summary>
+    public IamDecision Authorize(string accessKeyId, string kmsAction, string resourceArn)
     {
         ArgumentNullException.ThrowIfNull(kmsAction);
         ArgumentNullException.ThrowIfNull(resourceArn);
@@ -36,15 +43,14 @@ public sealed class IamPolicyEnforcer(IamStore store, LocalIamOptions options)
         }
 
         var action = kmsAction.Contains(':', StringComparison.Ordinal) ? kmsAction : "kms:" + kmsAction;
-        var role = string.IsNullOrEmpty(accessKeyId) ? null : await store.ResolvePrincipalAsync(accessKeyId, cancellationToken).ConfigureAwait(false);
+        var role = string.IsNullOrEmpty(accessKeyId) ? null : store.ResolvePrincipal(accessKeyId);
         if (role is null)
         {
             return new IamDecision(false, PermissionDecision.ImplicitDeny, null, null, "UnrecognizedClientException", "The security token included in the request is invalid.");
         }
 
         var principal = SessionArn(options.AccountId, role.RoleName, accessKeyId);
-        var policies = await store.LoadRolePoliciesAsync(role.RoleName, cancellationToken).ConfigureAwait(false);
-        var outcome = IamPolicyEvaluator.Evaluate(policies, action, resourceArn);
+        var outcome = IamPolicyEvaluator.Evaluate(store.LoadRolePolicies(role.RoleName), action, resourceArn);
         return outcome.Decision switch
         {
             PermissionDecision.Allowed => new IamDecision(true, outcome.Decision, principal, outcome.DecidingPolicy?.Id, null, null),
@@ -59,13 +65,19 @@ public sealed class IamPolicyEnforcer(IamStore store, LocalIamOptions options)
     /// Checks every resource an operation touches (UpdateAlias: the alias, the current key and the new key;
     /// CreateAlias: the alias and the key) and returns the first refusal, or the last allow.
     /// </summary>
-    public async Task<IamDecision> AuthorizeAllAsync(string accessKeyId, string kmsAction, IEnumerable<string> resourceArns, CancellationToken cancellationToken = default)
+    public Task<IamDecision> AuthorizeAllAsync(string accessKeyId, string kmsAction, IEnumerable<string> resourceArns, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(AuthorizeAll(accessKeyId, kmsAction, resourceArns));
+    }
+
+    public IamDecision AuthorizeAll(string accessKeyId, string kmsAction, IEnumerable<string> resourceArns)
     {
         ArgumentNullException.ThrowIfNull(resourceArns);
         var decision = IamDecision.NotEnforced;
         foreach (var resource in resourceArns)
         {
-            decision = await AuthorizeAsync(accessKeyId, kmsAction, resource, cancellationToken).ConfigureAwait(false);
+            decision = Authorize(accessKeyId, kmsAction, resource);
             if (!decision.IsAllowed)
             {
                 return decision;

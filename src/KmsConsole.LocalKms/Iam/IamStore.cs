@@ -234,25 +234,30 @@ public sealed class IamStore
 
     /// <summary>The role's identity policies ready for evaluation: attached managed policies (default versions), then inline ones.</summary>
     public Task<IReadOnlyList<IamPolicySource>> LoadRolePoliciesAsync(string roleName, CancellationToken cancellationToken = default) =>
-        WithConnectionAsync<IReadOnlyList<IamPolicySource>>(connection =>
+        WithConnectionAsync(connection => LoadRolePolicies(connection, roleName), cancellationToken);
+
+    /// <summary>Synchronous <see cref="LoadRolePoliciesAsync"/>, for the KMS request pipeline's synchronous authorizers.</summary>
+    public IReadOnlyList<IamPolicySource> LoadRolePolicies(string roleName) => WithConnection(connection => LoadRolePolicies(connection, roleName));
+
+    private IReadOnlyList<IamPolicySource> LoadRolePolicies(SqliteConnection connection, string roleName)
+    {
+        var role = RequireRole(connection, roleName);
+        var sources = new List<IamPolicySource>();
+        foreach (var (name, document) in Query(connection,
+            "SELECT p.name, v.document FROM role_attachments a JOIN policies p ON p.arn = a.policy_arn JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version WHERE a.role_name = $r ORDER BY a.attached, p.name",
+            r => (r.GetString(0), r.GetString(1)), ("$r", role.RoleName)))
         {
-            var role = RequireRole(connection, roleName);
-            var sources = new List<IamPolicySource>();
-            foreach (var (name, document) in Query(connection,
-                "SELECT p.name, v.document FROM role_attachments a JOIN policies p ON p.arn = a.policy_arn JOIN policy_versions v ON v.policy_arn = p.arn AND v.version_id = p.default_version WHERE a.role_name = $r ORDER BY a.attached, p.name",
-                r => (r.GetString(0), r.GetString(1)), ("$r", role.RoleName)))
-            {
-                sources.Add(new IamPolicySource(name, "user-managed", IamPolicyDocument.Parse(document)));
-            }
+            sources.Add(new IamPolicySource(name, "user-managed", IamPolicyDocument.Parse(document)));
+        }
 
-            foreach (var (name, document) in Query(connection, "SELECT policy_name, document FROM role_policies WHERE role_name = $r ORDER BY policy_name",
-                r => (r.GetString(0), r.GetString(1)), ("$r", role.RoleName)))
-            {
-                sources.Add(new IamPolicySource(name, "role", IamPolicyDocument.Parse(document)));
-            }
+        foreach (var (name, document) in Query(connection, "SELECT policy_name, document FROM role_policies WHERE role_name = $r ORDER BY policy_name",
+            r => (r.GetString(0), r.GetString(1)), ("$r", role.RoleName)))
+        {
+            sources.Add(new IamPolicySource(name, "role", IamPolicyDocument.Parse(document)));
+        }
 
-            return sources;
-        }, cancellationToken);
+        return sources;
+    }
 
     /// <summary>Makes requests signed with <paramref name="accessKeyId"/> act as the role (see <see cref="IamPolicyEnforcer"/>).</summary>
     public Task MapAccessKeyAsync(string accessKeyId, string roleName, CancellationToken cancellationToken = default) =>
@@ -266,11 +271,16 @@ public sealed class IamStore
 
     /// <summary>The role an access key id acts as: a mapped key first, else the role named exactly like the key id; null when neither.</summary>
     public Task<StoredRole?> ResolvePrincipalAsync(string accessKeyId, CancellationToken cancellationToken = default) =>
-        WithConnectionAsync(connection =>
-        {
-            var mapped = Query(connection, "SELECT role_name FROM access_keys WHERE access_key_id = $k", r => r.GetString(0), ("$k", accessKeyId));
-            return mapped.Count > 0 ? FindRole(connection, mapped[0]) : FindRole(connection, accessKeyId);
-        }, cancellationToken);
+        WithConnectionAsync(connection => ResolvePrincipal(connection, accessKeyId), cancellationToken);
+
+    /// <summary>Synchronous <see cref="ResolvePrincipalAsync"/>.</summary>
+    public StoredRole? ResolvePrincipal(string accessKeyId) => WithConnection(connection => ResolvePrincipal(connection, accessKeyId));
+
+    private static StoredRole? ResolvePrincipal(SqliteConnection connection, string accessKeyId)
+    {
+        var mapped = Query(connection, "SELECT role_name FROM access_keys WHERE access_key_id = $k", r => r.GetString(0), ("$k", accessKeyId));
+        return mapped.Count > 0 ? FindRole(connection, mapped[0]) : FindRole(connection, accessKeyId);
+    }
 
     private static void CheckManagedSize(string document)
     {
@@ -303,6 +313,20 @@ public sealed class IamStore
     {
         // One writer at a time keeps read-modify-write steps (version numbers, quotas) consistent.
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            return work(connection);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private T WithConnection<T>(Func<SqliteConnection, T> work)
+    {
+        _gate.Wait();
         try
         {
             using var connection = Open();

@@ -11,7 +11,11 @@ namespace KmsConsole.LocalKms.Iam;
 
 public static class LocalIamServiceCollectionExtensions
 {
-    /// <summary>Registers the local IAM store, Query endpoint and KMS policy enforcer (singletons).</summary>
+    /// <summary>
+    /// Registers the local IAM store, Query endpoint, KMS policy enforcer and, for a host that also serves KMS,
+    /// the <see cref="KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer"/> that applies it (resolved only
+    /// where the KMS pipeline asks for authorizers; it needs the KMS <see cref="KmsConsole.LocalKms.Keys.KeyRing"/>).
+    /// </summary>
     public static IServiceCollection AddLocalIam(this IServiceCollection services, Action<LocalIamOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
@@ -22,6 +26,7 @@ public static class LocalIamServiceCollectionExtensions
         services.AddSingleton(sp => new IamStore(options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IamQueryEndpoint>();
         services.AddSingleton<IamPolicyEnforcer>();
+        services.AddSingleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer, IamKmsAuthorizer>();
         return services;
     }
 

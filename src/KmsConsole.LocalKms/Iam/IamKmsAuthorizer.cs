@@ -1,0 +1,163 @@
+using System.Text.Json;
+using KmsConsole.LocalKms.Keys;
+using KmsConsole.LocalKms.Protocol;
+
+namespace KmsConsole.LocalKms.Iam;
+
+/// <summary>
+/// Plugs <see cref="IamPolicyEnforcer"/> into the KMS request pipeline: works out which resources an operation
+/// touches and refuses the call, in KMS's words, when the caller's role may not act on one of them. Follows the
+/// "Required permissions" of the KMS API reference: UpdateAlias needs kms:UpdateAlias on the alias, the current
+/// key and the new key; CreateAlias on the alias and the key; DeleteAlias on the alias and its key; ReEncrypt
+/// needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination; operations that act on no
+/// key (CreateKey, ListKeys, ListAliases, GenerateRandom, ...) are checked on "*". A KeyId that names no key is
+/// left for the operation to answer (NotFoundException). Limitation: Decrypt and ReEncrypt without a KeyId are
+/// checked on every key of the account (key/*), since the key is read from the ciphertext only later.
+/// </summary>
+public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) : IKmsOperationAuthorizer
+{
+    private static readonly HashSet<string> NotResourceScoped = new(StringComparer.Ordinal)
+    {
+        "CreateKey", "ListKeys", "ListAliases", "GenerateRandom", "ListRetirableGrants", "CreateCustomKeyStore",
+        "DescribeCustomKeyStores", "ConnectCustomKeyStore", "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "DeleteCustomKeyStore",
+    };
+
+    public void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody)
+    {
+        if (!enforcer.Enabled)
+        {
+            return;
+        }
+
+        foreach (var (action, resource) in RequiredPermissions(operation, requestBody))
+        {
+            var decision = enforcer.Authorize(callerAccessKeyId, action, resource);
+            if (!decision.IsAllowed)
+            {
+                throw new KmsException(decision.ErrorCode!, decision.Message!);
+            }
+        }
+    }
+
+    /// <summary>The (action, resource ARN) pairs the operation is checked on.</summary>
+    public IReadOnlyList<(string Action, string Resource)> RequiredPermissions(string operation, JsonElement body)
+    {
+        var action = "kms:" + operation;
+        var list = new List<(string, string)>();
+        lock (ring.Gate)
+        {
+            switch (operation)
+            {
+                case "CreateAlias":
+                    AddAlias(list, action, body);
+                    AddKey(list, action, Text(body, "TargetKeyId"));
+                    break;
+                case "UpdateAlias":
+                    AddAlias(list, action, body);
+                    if (Text(body, "AliasName") is { } updated && ring.FindAlias(updated) is { } current)
+                    {
+                        list.Add((action, ring.KeyArn(current.TargetKeyId)));
+                    }
+
+                    AddKey(list, action, Text(body, "TargetKeyId"));
+                    break;
+                case "DeleteAlias":
+                    AddAlias(list, action, body);
+                    if (Text(body, "AliasName") is { } deleted && ring.FindAlias(deleted) is { } existing)
+                    {
+                        list.Add((action, ring.KeyArn(existing.TargetKeyId)));
+                    }
+
+                    break;
+                case "ReEncrypt":
+                    AddKeyOrAny(list, "kms:ReEncryptFrom", Text(body, "SourceKeyId"));
+                    AddKey(list, "kms:ReEncryptTo", Text(body, "DestinationKeyId"));
+                    break;
+                case "Decrypt":
+                    AddKeyOrAny(list, action, Text(body, "KeyId"));
+                    break;
+                default:
+                    if (NotResourceScoped.Contains(operation) || Text(body, "KeyId") is not { } keyId)
+                    {
+                        list.Add((action, "*"));
+                    }
+                    else
+                    {
+                        AddKey(list, action, keyId);
+                    }
+
+                    break;
+            }
+        }
+
+        return list;
+    }
+
+    private void AddAlias(List<(string, string)> list, string action, JsonElement body)
+    {
+        if (Text(body, "AliasName") is { } alias && alias.StartsWith("alias/", StringComparison.Ordinal))
+        {
+            list.Add((action, ring.AliasArn(alias)));
+        }
+    }
+
+    private void AddKeyOrAny(List<(string, string)> list, string action, string? keyIdentifier)
+    {
+        if (keyIdentifier is null)
+        {
+            list.Add((action, $"arn:aws:kms:{ring.Region}:{ring.AccountId}:key/*"));
+        }
+        else
+        {
+            AddKey(list, action, keyIdentifier);
+        }
+    }
+
+    private void AddKey(List<(string, string)> list, string action, string? keyIdentifier)
+    {
+        if (KeyArnOf(keyIdentifier) is { } arn)
+        {
+            list.Add((action, arn));
+        }
+    }
+
+    // Read-only resolution (no time-driven changes): a key id or key ARN names itself; an alias names its key.
+    private string? KeyArnOf(string? identifier)
+    {
+        if (string.IsNullOrEmpty(identifier))
+        {
+            return null;
+        }
+
+        var aliasName = identifier.StartsWith("alias/", StringComparison.Ordinal) ? identifier : null;
+        if (identifier.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            var parts = identifier.Split(':', 6);
+            if (parts.Length != 6)
+            {
+                return null;
+            }
+
+            if (parts[5].StartsWith("key/", StringComparison.Ordinal))
+            {
+                return identifier;
+            }
+
+            aliasName = parts[5].StartsWith("alias/", StringComparison.Ordinal) ? parts[5] : null;
+            if (aliasName is null)
+            {
+                return null;
+            }
+        }
+
+        if (aliasName is not null)
+        {
+            return ring.FindAlias(aliasName) is { } alias ? ring.KeyArn(alias.TargetKeyId) : null;
+        }
+
+        return ring.KeyArn(identifier);
+    }
+
+    private static string? Text(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
