@@ -1,13 +1,10 @@
+using KmsConsole.LocalKms.Hosting;
+
 namespace KmsConsole.Benchmarks.Targets;
 
-/// <summary>Starts LocalKmsServer inside this process (placeholder until the server lands).</summary>
+/// <summary>Starts LocalKmsServer inside the benchmark process, on a free loopback port.</summary>
 internal static class InProcessLocalKms
 {
-    public static Task<InProcessServer> StartAsync(string dataDirectory) =>
-        throw new NotSupportedException($"LocalKmsServer has not landed yet ({dataDirectory}).");
-}
-
-internal sealed record InProcessServer(Uri Endpoint) : IAsyncDisposable
-{
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public static Task<LocalKmsServer> StartAsync(string dataDirectory) =>
+        LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = dataDirectory, Seed = false }, "http://127.0.0.1:0");
 }

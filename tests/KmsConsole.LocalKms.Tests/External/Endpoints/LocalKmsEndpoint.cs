@@ -1,23 +1,51 @@
+using KmsConsole.LocalKms.Hosting;
+
 namespace KmsConsole.LocalKms.Tests.External.Endpoints;
 
 /// <summary>The local KMS endpoint on a free loopback port with its own temporary data folder.</summary>
 public sealed class LocalKmsEndpoint : IAsyncDisposable
 {
-    private LocalKmsEndpoint(Uri endpoint, string dataDirectory)
+    private readonly LocalKmsServer _server;
+    private readonly DirectoryInfo _data;
+
+    private LocalKmsEndpoint(LocalKmsServer server, DirectoryInfo data)
     {
-        Endpoint = endpoint;
-        DataDirectory = dataDirectory;
+        _server = server;
+        _data = data;
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _server.Endpoint;
 
-    public string DataDirectory { get; }
+    public string DataDirectory => _data.FullName;
 
-    public static Task<LocalKmsEndpoint> StartAsync(bool seed)
+    /// <summary>Starts LocalKmsServer in-process on 127.0.0.1 with a fresh data folder.</summary>
+    public static async Task<LocalKmsEndpoint> StartAsync(bool seed)
     {
-        _ = seed;
-        throw new SkipException("LocalKmsServer (src/KmsConsole.LocalKms) has not landed yet; the local side of the external checks waits for it.");
+        var data = Directory.CreateTempSubdirectory("kms-external-");
+        try
+        {
+            var server = await LocalKmsServer.StartAsync(
+                new LocalKmsOptions { DataDirectory = data.FullName, Seed = seed },
+                "http://127.0.0.1:0");
+            return new LocalKmsEndpoint(server, data);
+        }
+        catch
+        {
+            data.Delete(recursive: true);
+            throw;
+        }
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        try
+        {
+            _data.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may hold its file a moment after shutdown; the temp folder is cleaned by the OS.
+        }
+    }
 }
