@@ -21,14 +21,40 @@ public static class LocalIamServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var options = new LocalIamOptions();
         configure(options);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(options);
-        services.AddSingleton(sp => new IamStore(options, sp.GetRequiredService<TimeProvider>()));
+        return services.AddLocalIam(_ => options);
+    }
+
+    /// <summary>As <see cref="AddLocalIam(IServiceCollection, Action{LocalIamOptions})"/>, with options built from the container on first use.</summary>
+    public static IServiceCollection AddLocalIam(this IServiceCollection services, Func<IServiceProvider, LocalIamOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton<LocalIamOptions>(options);
+        services.AddSingleton(sp => new IamStore(sp.GetRequiredService<LocalIamOptions>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IamQueryEndpoint>();
         services.AddSingleton<IamPolicyEnforcer>();
         services.AddSingleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer, IamKmsAuthorizer>();
         return services;
     }
+
+    /// <summary>
+    /// IAM next to a local KMS endpoint: iam.db in the KMS data folder, the same account and region, and
+    /// enforcement of IAM policies on KMS calls when configuration "LocalKms:Iam:EnforceKmsPermissions" is true
+    /// (off by default). The KMS host routes Query requests with <see cref="IamQueryEndpoint.IsIamRequest"/>.
+    /// </summary>
+    public static IServiceCollection AddLocalIamForKms(this IServiceCollection services) =>
+        services.AddLocalIam(sp =>
+        {
+            var kms = sp.GetRequiredService<KmsConsole.LocalKms.Hosting.LocalKmsOptions>();
+            var configuration = sp.GetService<Microsoft.Extensions.Configuration.IConfiguration>();
+            return new LocalIamOptions
+            {
+                DataDirectory = kms.DataDirectory,
+                AccountId = kms.AccountId,
+                Region = kms.Region,
+                EnforceKmsPermissions = configuration is not null
+                    && bool.TryParse(configuration[LocalIamOptions.SectionName + ":" + nameof(LocalIamOptions.EnforceKmsPermissions)], out var enforce) && enforce,
+            };
+        });
 
     /// <summary>Serves IAM alone on POST / (a host that also serves KMS on / routes with <see cref="IamQueryEndpoint.IsIamRequest"/> instead).</summary>
     public static IEndpointRouteBuilder MapLocalIam(this IEndpointRouteBuilder endpoints)
