@@ -224,7 +224,9 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     {
         if (!aliasesAccepted)
         {
-            throw KmsErrors.NotFound($"Invalid keyId '{identifier}'; this operation takes a key id or key ARN");
+            throw identifier.StartsWith("arn:", StringComparison.Ordinal)
+                ? KmsErrors.InvalidArn("Key Aliases are not supported for this operation.")
+                : KmsErrors.NotFound($"Invalid keyId {identifier}");
         }
 
         var alias = _aliases.GetValueOrDefault(aliasName);

@@ -155,9 +155,15 @@ public static partial class ImportOperations
         var key = ExternalKey(request, context, "DeleteImportedKeyMaterial");
         var arn = context.Ring.KeyArn(key.KeyId);
         var material = materialId is null ? key.CurrentMaterial : key.FindMaterial(materialId);
+        if (material is null && materialId is null)
+        {
+            // A key still waiting for its first import: deleting "its" material has no effect.
+            return new JsonObject { ["KeyId"] = arn };
+        }
+
         if (material is null)
         {
-            throw KmsErrors.NotFound(materialId is null ? $"{arn} has no key material." : $"Key material {materialId} is not associated with {arn}.");
+            throw KmsErrors.NotFound($"Key material {materialId} is not associated with {arn}.");
         }
 
         if (material.State == KeyMaterialStates.PendingRotation)
@@ -178,12 +184,14 @@ public static partial class ImportOperations
 
     private static KmsKey ExternalKey(KmsRequest request, OperationContext context, string operation)
     {
-        var key = KeyLifecycleOperations.Target(request, context, operation);
+        // The origin check comes first: a key that cannot have imported material is UnsupportedOperation in any state.
+        var key = context.Ring.Resolve(request.RequiredString("KeyId", 1, 2048), context.Now, aliasesAccepted: false);
         if (!key.IsExternal)
         {
-            throw KmsErrors.Unsupported($"{context.Ring.KeyArn(key.KeyId)} has origin {key.Origin}; key material can be imported only into keys of origin EXTERNAL.");
+            throw KmsErrors.Unsupported($"{context.Ring.KeyArn(key.KeyId)} origin is {key.Origin} which is not valid for this operation.");
         }
 
+        KeyStateRules.Require(key, operation, context.Ring.KeyArn(key.KeyId));
         return key;
     }
 

@@ -4,9 +4,11 @@ using KmsConsole.LocalKms.Protocol;
 namespace KmsConsole.LocalKms.Operations;
 
 /// <summary>
-/// What each key state refuses, after AWS's "key states and their effect on operations" table:
-/// a Disabled key refuses cryptographic use with DisabledException, keys pending deletion or import
-/// refuse it with KMSInvalidStateException, and management changes are refused while deletion is pending.
+/// What each key state refuses, after the key state table of the AWS KMS Developer Guide ("Key states of AWS KMS keys"):
+/// a Disabled key refuses cryptographic use with DisabledException ("&lt;ARN&gt; is disabled."), keys pending deletion or
+/// import refuse it with KMSInvalidStateException ("is pending deletion." / "is pending import."), management changes
+/// are refused while deletion is pending, and CancelKeyDeletion only works on a key pending deletion ("is not pending deletion.").
+/// Origin checks (UnsupportedOperationException for operations that do not fit the key's origin) come before these.
 /// </summary>
 public static class KeyStateRules
 {
@@ -67,11 +69,10 @@ public static class KeyStateRules
             case Effect.DisabledException:
                 throw KmsErrors.Disabled($"{keyArn} is disabled.");
             case Effect.InvalidState:
-                throw KmsErrors.InvalidState(state switch
+                throw KmsErrors.InvalidState(operation == "CancelKeyDeletion" ? $"{keyArn} is not pending deletion." : state switch
                 {
                     KeyStates.PendingDeletion => $"{keyArn} is pending deletion.",
                     KeyStates.PendingImport => $"{keyArn} is pending import.",
-                    KeyStates.Enabled => $"{keyArn} is not pending deletion.",
                     _ => $"{keyArn} is {state.ToLowerInvariant()}.",
                 });
         }

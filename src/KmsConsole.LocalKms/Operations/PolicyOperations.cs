@@ -56,7 +56,7 @@ public static class PolicyOperations
     {
         if (!KeyLifecycleOperations.IsJson(policy))
         {
-            throw KmsErrors.MalformedPolicy("The new key policy will not allow you to update the key policy in the future.");
+            throw KmsErrors.MalformedPolicy("The key policy is not a valid JSON policy document.");
         }
     }
 

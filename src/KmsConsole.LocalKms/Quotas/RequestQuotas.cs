@@ -11,12 +11,15 @@ public sealed class RequestQuotas(QuotaOptions options, TimeProvider time)
     /// <summary>The cryptographic operations share one quota (symmetric keys).</summary>
     public const string SymmetricCryptographic = "CryptographicOperationsSymmetric";
 
-    /// <summary>The cryptographic operations with RSA keys share one quota.</summary>
-    public const string RsaCryptographic = "CryptographicOperationsRsa";
-
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-    /// <summary>Documented default requests per second, by quota name.</summary>
+    /// <summary>
+    /// Default requests per second, by quota name, from the "Request quotas for each AWS KMS API operation" table of the
+    /// AWS KMS Developer Guide (awsdocs/aws-kms-developer-guide, doc_source/requests-per-second.md). The symmetric
+    /// cryptographic quota is the lowest regional default (5,500; some Regions have 10,000 or more). The quota is
+    /// taken before the request is read, so cryptographic requests with RSA keys count against the symmetric quota here.
+    /// Operations the table does not list (ListKeyRotations, RotateKeyOnDemand) are not limited here.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, double> Documented = new Dictionary<string, double>(StringComparer.Ordinal)
     {
         [SymmetricCryptographic] = 5_500,
@@ -25,23 +28,21 @@ public sealed class RequestQuotas(QuotaOptions options, TimeProvider time)
         ["CreateKey"] = 5,
         ["DeleteAlias"] = 5,
         ["DeleteImportedKeyMaterial"] = 5,
-        ["DescribeKey"] = 2_000,
+        ["DescribeKey"] = 100,
         ["DisableKey"] = 5,
         ["DisableKeyRotation"] = 5,
         ["EnableKey"] = 5,
         ["EnableKeyRotation"] = 5,
-        ["GetKeyPolicy"] = 1_000,
-        ["GetKeyRotationStatus"] = 1_000,
-        ["GetParametersForImport"] = 1,
+        ["GetKeyPolicy"] = 30,
+        ["GetKeyRotationStatus"] = 30,
+        ["GetParametersForImport"] = 0.25,
         ["ImportKeyMaterial"] = 5,
         ["ListAliases"] = 100,
-        ["ListKeyRotations"] = 5,
         ["ListKeys"] = 100,
-        ["ListResourceTags"] = 50,
+        ["ListResourceTags"] = 100,
         ["PutKeyPolicy"] = 5,
-        ["RotateKeyOnDemand"] = 5,
         ["ScheduleKeyDeletion"] = 5,
-        ["TagResource"] = 10,
+        ["TagResource"] = 5,
         ["UntagResource"] = 5,
         ["UpdateAlias"] = 5,
         ["UpdateKeyDescription"] = 5,
@@ -74,12 +75,13 @@ public sealed class RequestQuotas(QuotaOptions options, TimeProvider time)
             var now = time.GetTimestamp();
             if (!_buckets.TryGetValue(quota, out var bucket))
             {
-                bucket = new Bucket { Tokens = rate, LastRefill = now };
+                bucket = new Bucket { Tokens = Math.Max(rate, 1), LastRefill = now };
                 _buckets[quota] = bucket;
             }
 
             var elapsed = time.GetElapsedTime(bucket.LastRefill, now).TotalSeconds;
-            bucket.Tokens = Math.Min(rate, bucket.Tokens + (elapsed * rate));
+            // A bucket holds one second of requests, and at least one (GetParametersForImport allows 1 every 4 seconds).
+            bucket.Tokens = Math.Min(Math.Max(rate, 1), bucket.Tokens + (elapsed * rate));
             bucket.LastRefill = now;
             if (bucket.Tokens < 1)
             {
