@@ -67,6 +67,10 @@ public sealed class IamQueryClient : IIamClient, IDisposable
         _sts = new AmazonSecurityTokenServiceClient(credentials, stsConfig);
     }
 
+    /// <summary>A client signing with the SDK's default credential chain (environment, profile, SSO, container, instance role ...).</summary>
+    public static IamQueryClient FromDefaultCredentials(IamClientOptions? options = null) =>
+        new(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), options);
+
     public async Task<IamRole> GetRoleAsync(string roleName, CancellationToken cancellationToken = default)
     {
         var result = await CallAsync("GetRole", [("RoleName", roleName)], cancellationToken).ConfigureAwait(false);
