@@ -170,3 +170,49 @@ public sealed class PreflightTests(IamEndpointsFixture endpoints)
     public void A_user_ARN_is_not_an_executing_principal() =>
         Assert.Throws<ArgumentException>(() => PermissionPreflight.RoleNameOf("arn:aws:iam::111122223333:user/alice"));
 }
+
+[Collection(IamEndpointsCollection.Name)]
+public sealed class CallerPreflightTests(IamEndpointsFixture endpoints)
+{
+    private enum WorkflowKind
+    {
+        AliasSwapNewKey,
+    }
+
+    private enum OldKeyFate
+    {
+        Disable,
+    }
+
+    [Fact]
+    public async Task The_callers_role_is_checked_and_enum_workflows_read_like_their_names()
+    {
+        var target = endpoints.LocalTarget;
+        var role = IamTarget.Unique("caller-runner");
+        await target.CreateRoleAsync(role);
+        var accessKey = "AKIDRUN" + role[^8..].ToUpperInvariant();
+        await endpoints.LocalServer.Store.MapAccessKeyAsync(accessKey, role);
+        var resources = new KmsRunResources("us-east-1", target.AccountId, KmsArns.Key("us-east-1", target.AccountId, "1234abcd-12ab-34cd-56ef-1234567890ab"), "alias/FirstCMK");
+        await target.PutRolePolicyAsync(role, "Generated", LeastPrivilegePolicy.ForWorkflow(WorkflowKind.AliasSwapNewKey, resources, PolicyScope.Account, oldKeyFate: OldKeyFate.Disable));
+        using var asRunner = target.ClientFor(accessKey);
+
+        var report = await new PermissionPreflight(asRunner).CheckCallerAsync(KmsPermissionRequirements.For(WorkflowKind.AliasSwapNewKey, resources, oldKeyFate: OldKeyFate.Disable));
+
+        Assert.Equal($"arn:aws:iam::{target.AccountId}:role/{role}", report.PrincipalArn);
+        Assert.True(report.Allowed, string.Join("\n", report.Refusals));
+        Assert.Contains(report.Checks, c => c.Permission.Action == "kms:DisableKey");
+        Assert.Equal(KmsPermissionRequirements.For("AliasSwapNewKey", resources, oldKeyFate: "Disable"), KmsPermissionRequirements.For(WorkflowKind.AliasSwapNewKey, resources, oldKeyFate: OldKeyFate.Disable));
+    }
+
+    [Fact]
+    public async Task A_caller_that_is_not_a_role_is_reported_as_not_checked()
+    {
+        using var asUser = endpoints.LocalTarget.ClientFor("AKIDPLAINUSER");
+
+        var report = await new PermissionPreflight(asUser).CheckCallerAsync([new KmsPermission("kms:UpdateAlias", "*", "move the alias")]);
+
+        Assert.Equal(PermissionSource.NotChecked, report.Source);
+        Assert.Empty(report.Checks);
+        Assert.Contains("is not a role", report.SimulationUnavailableReason, StringComparison.Ordinal);
+    }
+}

@@ -101,6 +101,19 @@ public sealed partial class IamQueryEndpoint(IamStore store, LocalIamOptions opt
         {
             await WriteErrorAsync(context, ns, 400, "MalformedPolicyDocument", ex.Message, requestId).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            // A number parameter (MaxItems, MaxSessionDuration) that is not one.
+            await WriteErrorAsync(context, ns, 400, "ValidationError", "1 validation error detected: a numeric parameter is not a valid integer", requestId).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away.
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            await WriteErrorAsync(context, ns, 500, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure.", requestId).ConfigureAwait(false);
+        }
     }
 
     private async Task<XElement> GetCallerIdentityAsync(string accessKeyId, CancellationToken ct)

@@ -44,6 +44,11 @@ public static class KmsPermissionRequirements
     /// <summary>Old key fates of the alias-swap workflows (names of <c>OldKeyFate</c>).</summary>
     public static IReadOnlyList<string> OldKeyFates { get; } = ["Keep", "Disable", "ScheduleDeletion", "DeleteImportedMaterial"];
 
+    /// <summary>As <see cref="For(string, KmsRunResources, bool, string?)"/> for the orchestrator's enums (WorkflowKind, OldKeyFate).</summary>
+    public static IReadOnlyList<KmsPermission> For<TWorkflow>(TWorkflow workflow, KmsRunResources resources, bool rotateNow = false, Enum? oldKeyFate = null)
+        where TWorkflow : struct, Enum =>
+        For(workflow.ToString(), resources, rotateNow, oldKeyFate?.ToString());
+
     /// <param name="workflow">A <c>WorkflowKind</c> name.</param>
     /// <param name="resources">The run's key, alias and escrow key.</param>
     /// <param name="rotateNow">EnableAutomaticRotation also calls RotateKeyOnDemand.</param>

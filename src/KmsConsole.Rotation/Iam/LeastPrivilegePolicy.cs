@@ -35,6 +35,11 @@ public static class LeastPrivilegePolicy
     public static string ForWorkflow(string workflow, KmsRunResources resources, PolicyScope scope, bool rotateNow = false, string? oldKeyFate = null) =>
         ForPermissions(KmsPermissionRequirements.For(workflow, resources, rotateNow, oldKeyFate), resources, scope);
 
+    /// <summary>As <see cref="ForWorkflow(string, KmsRunResources, PolicyScope, bool, string?)"/> for the orchestrator's enums.</summary>
+    public static string ForWorkflow<TWorkflow>(TWorkflow workflow, KmsRunResources resources, PolicyScope scope, bool rotateNow = false, Enum? oldKeyFate = null)
+        where TWorkflow : struct, Enum =>
+        ForPermissions(KmsPermissionRequirements.For(workflow, resources, rotateNow, oldKeyFate), resources, scope);
+
     public static string ForPermissions(IEnumerable<KmsPermission> permissions, KmsRunResources resources, PolicyScope scope)
     {
         ArgumentNullException.ThrowIfNull(permissions);

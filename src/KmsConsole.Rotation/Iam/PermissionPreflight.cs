@@ -10,6 +10,9 @@ public enum PermissionSource
 
     /// <summary>The role's attached managed and inline policy documents, evaluated by <see cref="IamPolicyEvaluator"/>.</summary>
     PolicyDocuments,
+
+    /// <summary>The principal is not a role, so nothing was checked (see <see cref="PermissionReport.SimulationUnavailableReason"/>).</summary>
+    NotChecked,
 }
 
 /// <summary>The principal's answer for one required permission, and the policy that decided it (none for an implicit deny).</summary>
@@ -31,8 +34,10 @@ public sealed record PermissionCheck(
     };
 }
 
+/// <param name="SimulationUnavailableReason">Why SimulatePrincipalPolicy was not used, or, for <see cref="PermissionSource.NotChecked"/>, why nothing was checked.</param>
 public sealed record PermissionReport(string PrincipalArn, PermissionSource Source, IReadOnlyList<PermissionCheck> Checks, string? SimulationUnavailableReason)
 {
+    /// <summary>No required permission is denied. Also true for <see cref="PermissionSource.NotChecked"/>: show that state, do not read it as a pass.</summary>
     public bool Allowed => Checks.All(c => c.IsAllowed);
 
     /// <summary>The KMS actions the principal lacks on at least one required resource, e.g. ["kms:UpdateAlias"].</summary>
@@ -90,6 +95,37 @@ public sealed class PermissionPreflight(IIamClient iam, bool useSimulation = tru
             return new PermissionCheck(p, outcome.Decision, outcome.DecidingPolicy?.Id, outcome.DecidingPolicy?.Type, outcome.MissingContextValues);
         }).ToList();
         return new PermissionReport(role.Arn, PermissionSource.PolicyDocuments, checks, unavailable);
+    }
+
+    /// <summary>As <see cref="CheckWorkflowAsync(string, string, KmsRunResources, bool, string?, CancellationToken)"/> for the orchestrator's enums.</summary>
+    public Task<PermissionReport> CheckWorkflowAsync<TWorkflow>(string principalArn, TWorkflow workflow, KmsRunResources resources, bool rotateNow = false, Enum? oldKeyFate = null, CancellationToken cancellationToken = default)
+        where TWorkflow : struct, Enum =>
+        CheckAsync(principalArn, KmsPermissionRequirements.For(workflow, resources, rotateNow, oldKeyFate), cancellationToken);
+
+    /// <summary>
+    /// Checks the principal the IAM client's own credentials stand for (STS GetCallerIdentity) — the usual case,
+    /// since runs execute with the target's credentials. Only roles are checked: for an IAM user or the root
+    /// user the report says so (<see cref="PermissionSource.NotChecked"/>) instead of guessing.
+    /// </summary>
+    public async Task<PermissionReport> CheckCallerAsync(IReadOnlyList<KmsPermission> required, CancellationToken cancellationToken = default)
+    {
+        var caller = await iam.GetCallerIdentityAsync(cancellationToken).ConfigureAwait(false);
+        if (!IsRole(caller.Arn))
+        {
+            return new PermissionReport(caller.Arn, PermissionSource.NotChecked, [],
+                $"{caller.Arn} is not a role; KmsConsole checks the permissions of roles (set the target's RoleArn or use role credentials).");
+        }
+
+        return await CheckAsync(caller.Arn, required, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True for role ARNs and assumed-role session ARNs.</summary>
+    public static bool IsRole(string principalArn)
+    {
+        var parts = principalArn.Split(':', 6);
+        return parts.Length == 6 && parts[0] == "arn"
+            && ((parts[2] == "iam" && parts[5].StartsWith("role/", StringComparison.Ordinal))
+                || (parts[2] == "sts" && parts[5].StartsWith("assumed-role/", StringComparison.Ordinal)));
     }
 
     /// <summary>The role's identity policies as evaluation sources: managed (default version) then inline.</summary>
