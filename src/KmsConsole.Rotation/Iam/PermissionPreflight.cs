@@ -68,7 +68,15 @@ public sealed class PermissionPreflight(IIamClient iam, bool useSimulation = tru
 
         // The role's own ARN carries its path, which an assumed-role ARN leaves out; GetRole also makes a
         // missing role fail here with NoSuchEntity instead of as a wall of implicit denies.
-        var role = await iam.GetRoleAsync(roleName, cancellationToken).ConfigureAwait(false);
+        IamRole role;
+        try
+        {
+            role = await iam.GetRoleAsync(roleName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IamAccessDeniedException ex)
+        {
+            return CannotRead(principalArn, ex);
+        }
 
         string? unavailable = "SimulatePrincipalPolicy not used for this target";
         if (useSimulation)
@@ -88,7 +96,16 @@ public sealed class PermissionPreflight(IIamClient iam, bool useSimulation = tru
             }
         }
 
-        var policies = await LoadPoliciesAsync(role.RoleName, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<IamPolicySource> policies;
+        try
+        {
+            policies = await LoadPoliciesAsync(role.RoleName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IamAccessDeniedException ex)
+        {
+            return CannotRead(role.Arn, ex);
+        }
+
         var checks = required.Select(p =>
         {
             var outcome = IamPolicyEvaluator.Evaluate(policies, p.Action, p.Resource);
@@ -196,6 +213,11 @@ public sealed class PermissionPreflight(IIamClient iam, bool useSimulation = tru
             return new PermissionCheck(p, result.Decision, decider?.SourcePolicyId, decider?.SourcePolicyType, result.MissingContextValues);
         }).ToList();
     }
+
+    // The credentials that run the check may not read IAM: say so rather than fail the whole request.
+    private static PermissionReport CannotRead(string principalArn, IamAccessDeniedException ex) =>
+        new(principalArn, PermissionSource.NotChecked, [],
+            $"IAM refused to show {principalArn}'s policies ({ex.ErrorCode}, request {ex.RequestId}): {ex.Message} Grant iam:SimulatePrincipalPolicy and iam:GetRole on the role, or iam:GetRole, iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy, iam:GetPolicy and iam:GetPolicyVersion.");
 
     private static bool SimulationUnavailable(IamServiceException ex) =>
         (int)ex.StatusCode >= 500
