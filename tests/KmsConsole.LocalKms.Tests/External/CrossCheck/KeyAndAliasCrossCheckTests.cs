@@ -211,10 +211,10 @@ public sealed class KeyAndAliasCrossCheckTests(ExternalEndpointsFixture endpoint
         var key = await NewKeyAsync(target);
         var reserved = $"alias/aws/xcheck{Guid.NewGuid():N}";
 
-        var ex = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+        // NotAuthorizedException: what AWS answers for the reserved prefix, and what moto answers for the names it reserves.
+        await AssertRefusedAsync("NotAuthorizedException", () =>
             target.Kms.CreateAliasAsync(new CreateAliasRequest { AliasName = reserved, TargetKeyId = key.KeyId }));
 
-        Assert.InRange((int)ex.StatusCode, 400, 499);
         Assert.Empty(await AliasesOfAsync(target, key.KeyId));
     }
 
