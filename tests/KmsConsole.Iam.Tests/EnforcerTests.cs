@@ -15,7 +15,7 @@ public sealed class EnforcerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await LocalIamServer.StartAsync(_data);
+        _server = await LocalIamServer.StartAsync(_data, configure: o => o.Seed = false);
         _target = new IamTarget(IamTarget.Local, _server.Endpoint, Account);
     }
 
@@ -116,7 +116,7 @@ public sealed class EnforcerTests : IAsyncLifetime
         _target.Dispose();
         await _server.DisposeAsync();
 
-        _server = await LocalIamServer.StartAsync(_data);
+        _server = await LocalIamServer.StartAsync(_data, configure: o => o.Seed = false);
         _target = new IamTarget(IamTarget.Local, _server.Endpoint, Account);
         _server.Options.EnforceKmsPermissions = true;
 
@@ -142,5 +142,65 @@ public sealed class EnforcerTests : IAsyncLifetime
         Assert.True(IamQueryEndpoint.IsIamRequest(iam));
         Assert.False(IamQueryEndpoint.IsIamRequest(kms));
         Assert.Equal(("AKIDLOCAL", "kms"), IamQueryEndpoint.ReadCredential("AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20261129/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"));
+    }
+}
+
+public sealed class SeedTests
+{
+    [Fact]
+    public async Task A_fresh_data_folder_is_seeded_once_with_the_workshop_role_acting_for_AKIDLOCAL()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "kmsconsole-iam-seed-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var server = await LocalIamServer.StartAsync(data))
+            {
+                var role = await server.Store.ResolvePrincipalAsync("AKIDLOCAL");
+                Assert.Equal(IamSeed.RoleName, role?.RoleName);
+                Assert.Equal([IamSeed.PolicyName], (await server.Store.ListAttachedRolePoliciesAsync(IamSeed.RoleName)).Select(a => a.PolicyName));
+                await server.Store.PutRolePolicyAsync(IamSeed.RoleName, "AddedLater", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:EnableKey","Resource":"*"}]}""");
+            }
+
+            await using (var restarted = await LocalIamServer.StartAsync(data))
+            {
+                Assert.False(restarted.Store.IsNew);
+                Assert.Equal(["AddedLater"], await restarted.Store.ListRolePoliciesAsync(IamSeed.RoleName));
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the OS's temp cleanup.
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Seeding_can_be_turned_off()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "kmsconsole-iam-noseed-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var server = await LocalIamServer.StartAsync(data, configure: o => o.Seed = false);
+
+            Assert.Null(await server.Store.ResolvePrincipalAsync("AKIDLOCAL"));
+            Assert.Null(await server.Store.FindRoleAsync(IamSeed.RoleName));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the OS's temp cleanup.
+            }
+        }
     }
 }

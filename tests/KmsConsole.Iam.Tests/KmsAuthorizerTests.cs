@@ -22,7 +22,7 @@ public sealed class KmsAuthorizerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _iam = await LocalIamServer.StartAsync(_data);
+        _iam = await LocalIamServer.StartAsync(_data, configure: o => o.Seed = false);
         _target = new IamTarget(IamTarget.Local, _iam.Endpoint, Account);
         _database = KmsDatabase.Open(Path.Combine(_data, "kms"));
         _ring = new KeyRing(_database, "us-east-1", Account);

@@ -64,12 +64,13 @@ public sealed class KmsWithIamEndToEndTests : IAsyncLifetime
         new AmazonKeyManagementServiceConfig { ServiceURL = _endpoint.ToString(), AuthenticationRegion = "us-east-1" });
 
     [Fact]
-    public async Task A_missing_UpdateAlias_is_refused_like_AWS_until_the_generated_policy_is_applied()
+    public async Task The_seeded_workshop_role_is_refused_UpdateAlias_like_AWS_until_the_generated_policy_is_applied()
     {
+        // The endpoint's documented client key acts as the seeded KMSWorkshop-InstanceInitRole, which may create
+        // keys but holds none of the rotation permissions: the workshop's starting point.
         using var admin = new IamTarget(IamTarget.Local, _endpoint, "111122223333", accessKeyId: "IamAdministrator");
-        var roleArn = await admin.CreateRoleAsync(Role);
-        await admin.PutRolePolicyAsync(Role, "Bootstrap", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:CreateKey","kms:DescribeKey"],"Resource":"*"}]}""");
-        using var kms = KmsAs(Role);
+        var roleArn = $"arn:aws:iam::111122223333:role/{Role}";
+        using var kms = KmsAs("AKIDLOCAL");
         var oldKey = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/FirstCMK" })).KeyMetadata;
         var newKey = (await kms.CreateKeyAsync(new CreateKeyRequest { Description = "FirstCMK successor" })).KeyMetadata;
         var resources = new KmsRunResources("us-east-1", "111122223333", oldKey.Arn, "alias/FirstCMK");
@@ -83,7 +84,7 @@ public sealed class KmsWithIamEndToEndTests : IAsyncLifetime
         Assert.Equal(PermissionSource.SimulatePrincipalPolicy, refusedPreflight.Source);
         Assert.Equal("AccessDeniedException", refused.ErrorCode);
         Assert.Equal(
-            $"User: arn:aws:sts::111122223333:assumed-role/{Role}/{Role} is not authorized to perform: kms:UpdateAlias on resource: arn:aws:kms:us-east-1:111122223333:alias/FirstCMK because no identity-based policy allows the kms:UpdateAlias action",
+            $"User: arn:aws:sts::111122223333:assumed-role/{Role}/AKIDLOCAL is not authorized to perform: kms:UpdateAlias on resource: arn:aws:kms:us-east-1:111122223333:alias/FirstCMK because no identity-based policy allows the kms:UpdateAlias action",
             refused.Message);
 
         var policy = await admin.Client.CreatePolicyAsync(LeastPrivilegePolicy.PolicyNameFor("AliasSwapNewKey"),
@@ -111,11 +112,23 @@ public sealed class KmsWithIamEndToEndTests : IAsyncLifetime
     public async Task STS_GetCallerIdentity_on_the_same_endpoint_names_the_role_session()
     {
         using var admin = new IamTarget(IamTarget.Local, _endpoint, "111122223333", accessKeyId: "IamAdministrator");
-        await admin.CreateRoleAsync(Role);
-        using var asRole = admin.ClientFor(Role);
+        using var asLocalClient = admin.ClientFor("AKIDLOCAL");
 
-        var identity = await asRole.GetCallerIdentityAsync();
+        var identity = await asLocalClient.GetCallerIdentityAsync();
 
-        Assert.Equal($"arn:aws:sts::111122223333:assumed-role/{Role}/{Role}", identity.Arn);
+        Assert.Equal($"arn:aws:sts::111122223333:assumed-role/{Role}/AKIDLOCAL", identity.Arn);
+    }
+
+    [Fact]
+    public async Task The_seeded_role_holds_the_import_permissions_but_not_the_rotation_ones()
+    {
+        using var admin = new IamTarget(IamTarget.Local, _endpoint, "111122223333", accessKeyId: "IamAdministrator");
+        var resources = new KmsRunResources("us-east-1", "111122223333", KmsArns.Key("us-east-1", "111122223333", "1234abcd-12ab-34cd-56ef-1234567890ab"), "alias/FirstCMK");
+
+        var attached = await admin.Client.ListAttachedRolePoliciesAsync(Role);
+        var report = await new PermissionPreflight(admin.Client).CheckWorkflowAsync($"arn:aws:iam::111122223333:role/{Role}", "EnableAutomaticRotation", resources);
+
+        Assert.Equal([IamSeed.PolicyName], attached.Select(a => a.PolicyName));
+        Assert.Equal(["kms:EnableKeyRotation"], report.MissingActions);
     }
 }

@@ -55,6 +55,7 @@ public sealed class IamStore
         _time = timeProvider ?? TimeProvider.System;
         Directory.CreateDirectory(options.DataDirectory);
         DatabasePath = Path.GetFullPath(Path.Combine(options.DataDirectory, "iam.db"));
+        IsNew = !File.Exists(DatabasePath);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString();
         using var connection = Open();
         Execute(connection, """
@@ -80,6 +81,9 @@ public sealed class IamStore
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>True when this start created iam.db (a fresh data folder).</summary>
+    public bool IsNew { get; }
 
     public string AccountId => _options.AccountId;
 

@@ -18,4 +18,13 @@ public sealed class LocalIamOptions
     /// Read on every call: flipping it on a running endpoint takes effect on the next request.
     /// </summary>
     public bool EnforceKmsPermissions { get; set; }
+
+    /// <summary>
+    /// On a fresh iam.db, create the workshop's starting point (see <see cref="IamSeed"/>): the role
+    /// KMSWorkshop-InstanceInitRole with import permissions but none of the rotation ones, acting for <see cref="SeedAccessKeys"/>.
+    /// </summary>
+    public bool Seed { get; set; } = true;
+
+    /// <summary>Access key ids that act as the seeded role (the local endpoint's documented client key by default).</summary>
+    public IList<string> SeedAccessKeys { get; set; } = ["AKIDLOCAL"];
 }

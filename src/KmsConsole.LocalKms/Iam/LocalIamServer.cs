@@ -28,18 +28,30 @@ public static class LocalIamServiceCollectionExtensions
     public static IServiceCollection AddLocalIam(this IServiceCollection services, Func<IServiceProvider, LocalIamOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddSingleton<LocalIamOptions>(options);
-        services.AddSingleton(sp => new IamStore(sp.GetRequiredService<LocalIamOptions>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton<IamQueryEndpoint>();
-        services.AddSingleton<IamPolicyEnforcer>();
-        services.AddSingleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer, IamKmsAuthorizer>();
+        services.TryAddSingleton<LocalIamOptions>(options);
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<LocalIamOptions>();
+            var store = new IamStore(settings, sp.GetService<TimeProvider>());
+            if (settings.Seed && store.IsNew)
+            {
+                // Once, on first use of a fresh data folder; nothing else holds the store's gate yet, and ASP.NET
+                // Core has no synchronization context, so waiting here cannot deadlock.
+                IamSeed.ApplyAsync(store, settings).GetAwaiter().GetResult();
+            }
+
+            return store;
+        });
+        services.TryAddSingleton<IamQueryEndpoint>();
+        services.TryAddSingleton<IamPolicyEnforcer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer, IamKmsAuthorizer>());
         return services;
     }
 
     /// <summary>
-    /// IAM next to a local KMS endpoint: iam.db in the KMS data folder, the same account and region, and
+    /// IAM next to a local KMS endpoint: iam.db in the KMS data folder, the same account and region,
     /// enforcement of IAM policies on KMS calls when configuration "LocalKms:Iam:EnforceKmsPermissions" is true
-    /// (off by default). The KMS host routes Query requests with <see cref="IamQueryEndpoint.IsIamRequest"/>.
+    /// (off by default), and the workshop's seeded role when the KMS endpoint seeds (unless "LocalKms:Iam:Seed" is false). The KMS host routes Query requests with <see cref="IamQueryEndpoint.IsIamRequest"/>.
     /// </summary>
     public static IServiceCollection AddLocalIamForKms(this IServiceCollection services) =>
         services.AddLocalIam(sp =>
@@ -51,10 +63,13 @@ public static class LocalIamServiceCollectionExtensions
                 DataDirectory = kms.DataDirectory,
                 AccountId = kms.AccountId,
                 Region = kms.Region,
-                EnforceKmsPermissions = configuration is not null
-                    && bool.TryParse(configuration[LocalIamOptions.SectionName + ":" + nameof(LocalIamOptions.EnforceKmsPermissions)], out var enforce) && enforce,
+                EnforceKmsPermissions = Flag(configuration, nameof(LocalIamOptions.EnforceKmsPermissions)) ?? false,
+                Seed = kms.Seed && (Flag(configuration, nameof(LocalIamOptions.Seed)) ?? true),
             };
         });
+
+    private static bool? Flag(Microsoft.Extensions.Configuration.IConfiguration? configuration, string name) =>
+        configuration is not null && bool.TryParse(configuration[LocalIamOptions.SectionName + ":" + name], out var value) ? value : null;
 
     /// <summary>Serves IAM alone on POST / (a host that also serves KMS on / routes with <see cref="IamQueryEndpoint.IsIamRequest"/> instead).</summary>
     public static IEndpointRouteBuilder MapLocalIam(this IEndpointRouteBuilder endpoints)
