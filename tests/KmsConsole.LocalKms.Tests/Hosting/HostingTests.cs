@@ -1,0 +1,75 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsConsole.LocalKms.Hosting;
+using KmsConsole.LocalKms.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KmsConsole.LocalKms.Tests.Hosting;
+
+public class HostingTests
+{
+    [Fact]
+    public async Task AddLocalKms_and_MapLocalKms_host_the_endpoint_inside_another_app()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "localkms-tests", Guid.NewGuid().ToString("N"));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddLocalKms(o =>
+        {
+            o.DataDirectory = dataDirectory;
+            o.Region = "eu-west-1";
+            o.AccountId = "444455556666";
+        });
+        await using var app = builder.Build();
+        app.MapGet("/hello", () => "the host's own route");
+        app.MapLocalKms();
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var kms = KmsTestEndpoint.CreateClient(address);
+        using var http = new HttpClient { BaseAddress = address };
+
+        var first = await kms.DescribeAsync("alias/FirstCMK");
+
+        Assert.Equal($"arn:aws:kms:eu-west-1:444455556666:key/{first.KeyId}", first.Arn);
+        Assert.Equal("the host's own route", await http.GetStringAsync("/hello"));
+        await app.StopAsync();
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Moving_the_clock_through_the_admin_route_makes_due_rotations_happen()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync();
+        await endpoint.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId, RotationPeriodInDays = 90 });
+        using var http = new HttpClient { BaseAddress = endpoint.Server.Endpoint };
+
+        var response = await http.PostAsJsonAsync("/_localkms/clock", new { advanceDays = 91 });
+        response.EnsureSuccessStatusCode();
+        var clock = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(91 * 86400, clock.GetProperty("offsetSeconds").GetDouble(), 1);
+        var rotation = Assert.Single((await endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId })).Rotations);
+        Assert.Equal(RotationType.AUTOMATIC, rotation.RotationType);
+        var read = await http.GetFromJsonAsync<JsonElement>("/_localkms/clock");
+        Assert.Equal(91 * 86400, read.GetProperty("offsetSeconds").GetDouble(), 1);
+    }
+
+    [Fact]
+    public async Task A_configured_clock_offset_applies_from_the_start()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o => o.ClockOffset = TimeSpan.FromDays(10));
+
+        var key = await endpoint.Kms.CreateKeyAsync();
+
+        Assert.Equal(time.GetUtcNow().AddDays(10).UtcDateTime, key.CreationDate!.Value, TimeSpan.FromSeconds(1));
+    }
+}

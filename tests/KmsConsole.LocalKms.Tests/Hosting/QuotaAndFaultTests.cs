@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsConsole.LocalKms.Tests.Support;
+
+namespace KmsConsole.LocalKms.Tests.Hosting;
+
+public class QuotaAndFaultTests
+{
+    [Fact]
+    public async Task With_quotas_on_the_sixth_CreateKey_in_a_second_is_ThrottlingException()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o => o.Quotas.Enabled = true);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await endpoint.Kms.CreateKeyAsync();
+        }
+
+        var error = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.CreateKeyAsync());
+
+        Assert.Equal("ThrottlingException", error.ErrorCode);
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Equal(5, (await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys.Count);
+    }
+
+    [Fact]
+    public async Task Each_operation_has_its_own_quota_and_cryptographic_operations_share_one()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o =>
+        {
+            o.Quotas.Enabled = true;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsSymmetric"] = 3;
+        });
+        var key = await endpoint.Kms.CreateKeyAsync();
+
+        var ciphertext = await endpoint.Kms.EncryptTextAsync(key.KeyId, "a");
+        await endpoint.Kms.DecryptTextAsync(ciphertext);
+        await endpoint.Kms.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = key.KeyId, KeySpec = DataKeySpec.AES_256 });
+        var throttled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.EncryptTextAsync(key.KeyId, "b"));
+
+        Assert.Equal("ThrottlingException", throttled.ErrorCode);
+        await endpoint.Kms.DescribeAsync(key.KeyId);
+    }
+
+    [Fact]
+    public async Task Quotas_are_off_by_default()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+
+        for (var i = 0; i < 12; i++)
+        {
+            await endpoint.Kms.CreateKeyAsync();
+        }
+
+        Assert.Equal(12, (await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys.Count);
+    }
+
+    [Fact]
+    public async Task Injected_throttling_and_internal_errors_can_be_switched_on_and_off_while_the_server_runs()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        await endpoint.Kms.CreateKeyAsync();
+
+        endpoint.Server.Faults.ThrottlingShare = 1;
+        var throttled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.ListKeysAsync(new ListKeysRequest()));
+        endpoint.Server.Faults.ThrottlingShare = 0;
+        endpoint.Server.Faults.InternalErrorShare = 1;
+        var internalError = await Assert.ThrowsAsync<KMSInternalException>(() => endpoint.Kms.ListKeysAsync(new ListKeysRequest()));
+        endpoint.Server.Faults.InternalErrorShare = 0;
+
+        Assert.Equal("ThrottlingException", throttled.ErrorCode);
+        Assert.Equal("KMSInternalException", internalError.ErrorCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, internalError.StatusCode);
+        Assert.Single((await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys);
+    }
+
+    [Fact]
+    public async Task A_retrying_client_gets_through_a_partial_fault_share()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        using var retrying = KmsTestEndpoint.CreateClient(endpoint.Server.Endpoint, maxErrorRetry: 10);
+        endpoint.Server.Faults.ThrottlingShare = 0.3;
+
+        for (var i = 0; i < 5; i++)
+        {
+            await retrying.CreateKeyAsync(new CreateKeyRequest());
+        }
+
+        endpoint.Server.Faults.ThrottlingShare = 0;
+        Assert.Equal(5, (await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys.Count);
+    }
+
+    [Fact]
+    public async Task Injected_delays_slow_requests_down()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        endpoint.Server.Faults.Delay = TimeSpan.FromMilliseconds(400);
+        endpoint.Server.Faults.DelayShare = 1;
+
+        var watch = Stopwatch.StartNew();
+        await endpoint.Kms.ListKeysAsync(new ListKeysRequest());
+        watch.Stop();
+
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(380), $"took {watch.Elapsed}");
+    }
+}
