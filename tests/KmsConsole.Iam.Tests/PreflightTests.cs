@@ -104,6 +104,7 @@ public sealed class PreflightTests(IamEndpointsFixture endpoints)
         Assert.All(denied, c => Assert.Equal(PermissionDecision.ImplicitDeny, c.Decision));
         Assert.Contains(denied, c => c.Permission.Resource == resources.AliasArn);
         Assert.All(report.Refusals, r => Assert.Contains("kms:UpdateAlias", r, StringComparison.Ordinal));
+        Assert.StartsWith($"The role {roleArn} lacks kms:UpdateAlias.", report.Summary, StringComparison.Ordinal);
     }
 
     [SkippableTheory]
@@ -130,6 +131,7 @@ public sealed class PreflightTests(IamEndpointsFixture endpoints)
         Assert.Equal(PermissionDecision.ExplicitDeny, report.Checks[1].Decision);
         Assert.Equal(("NeverDelete", "role"), (report.Checks[1].DecidingPolicy, report.Checks[1].DecidingPolicyType));
         Assert.Equal(["kms:ScheduleKeyDeletion"], report.MissingActions);
+        Assert.Contains("explicitly denied by NeverDelete", report.Summary, StringComparison.Ordinal);
     }
 
     [SkippableFact]

@@ -43,6 +43,12 @@ public sealed record PermissionReport(string PrincipalArn, PermissionSource Sour
     /// <summary>The KMS actions the principal lacks on at least one required resource, e.g. ["kms:UpdateAlias"].</summary>
     public IReadOnlyList<string> MissingActions => Checks.Where(c => !c.IsAllowed).Select(c => c.Permission.Action).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
+    /// <summary>One user-facing sentence for a refused run, naming the missing actions; null when nothing is missing.</summary>
+    public string? Summary => Allowed ? null
+        : $"The role {PrincipalArn} lacks {string.Join(", ", MissingActions)}"
+          + (Checks.Any(c => c.Decision == PermissionDecision.ExplicitDeny) ? " (explicitly denied by " + string.Join(", ", Checks.Where(c => c.Decision == PermissionDecision.ExplicitDeny).Select(c => c.DecidingPolicy).Distinct()) + ")" : string.Empty)
+          + ". An Admin can apply the generated least-privilege policy for this workflow, or grant the actions in IAM.";
+
     /// <summary>User-facing refusals, one per denied permission.</summary>
     public IReadOnlyList<string> Refusals => Checks.Where(c => !c.IsAllowed).Select(c => $"{PrincipalArn} lacks {c.Describe()} — needed to {c.Permission.Reason}.").ToList();
 }
