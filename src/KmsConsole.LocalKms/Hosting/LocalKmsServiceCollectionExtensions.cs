@@ -4,6 +4,7 @@ using KmsConsole.LocalKms.Quotas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,7 @@ public static class LocalKmsServiceCollectionExtensions
         endpoints.MapPost(pattern, (HttpContext http, KmsRequestHandler handler) => handler.HandleAsync(http))
             .AllowAnonymous()
             .DisableAntiforgery()
+            .WithMetadata(KmsProtocolEndpointMetadata.Instance)
             .WithDisplayName("Local KMS (AWS JSON 1.1)");
         endpoints.MapLocalKmsClock();
         return endpoints;
@@ -66,5 +68,6 @@ public static class LocalKmsServiceCollectionExtensions
         services.TryAddSingleton<KmsRequestHandler>();
         services.TryAddSingleton<TimeDrivenChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<TimeDrivenChanges>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, AwsTargetMatcherPolicy>());
     }
 }

@@ -29,6 +29,7 @@ public class HostingTests
         });
         await using var app = builder.Build();
         app.MapGet("/hello", () => "the host's own route");
+        app.MapPost("/", () => "the host's own form post");
         app.MapLocalKms();
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -39,6 +40,8 @@ public class HostingTests
 
         Assert.Equal($"arn:aws:kms:eu-west-1:444455556666:key/{first.KeyId}", first.Arn);
         Assert.Equal("the host's own route", await http.GetStringAsync("/hello"));
+        var formPost = await http.PostAsync("/", new StringContent("name=value"));
+        Assert.Equal("the host's own form post", await formPost.Content.ReadAsStringAsync());
         await app.StopAsync();
         Directory.Delete(dataDirectory, recursive: true);
     }
