@@ -236,13 +236,16 @@ public sealed class IamQueryClient : IIamClient, IDisposable
         }
 
         var root = document.Root!;
-        if (root.Name.LocalName == "ErrorResponse")
+        if (root.Name.LocalName is "ErrorResponse" or "Response")
         {
-            var error = OptionalChild(root, "Error") ?? throw new IamProtocolException(action, response.StatusCode, "ErrorResponse without Error");
+            // IAM answers ErrorResponse/Error; the authentication layer of some endpoints (moto's, EC2-style)
+            // nests it as ErrorResponse/Errors/Error or Response/Errors/Error.
+            var error = root.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error")
+                ?? throw new IamProtocolException(action, response.StatusCode, $"<{root.Name.LocalName}> without <Error>");
             throw IamServiceException.For(
                 OptionalText(error, "Code") ?? "Unknown",
                 OptionalText(error, "Message") ?? string.Empty,
-                OptionalText(root, "RequestId") ?? headerRequestId,
+                root.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? headerRequestId,
                 response.StatusCode,
                 OptionalText(error, "Type"));
         }
