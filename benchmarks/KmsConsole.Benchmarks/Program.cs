@@ -13,7 +13,23 @@ using KmsConsole.Benchmarks.Targets;
 //   load    (default) N concurrent clients for a fixed time per operation → requests/second
 //   latency BenchmarkDotNet per-call latency (one client)
 // Both targets listen on 127.0.0.1 only; every run is bounded in time and request count.
-var options = BenchOptions.Parse(args);
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(ex.Message);
+    options = null;
+}
+
 if (options is null)
 {
     Console.Error.WriteLine(BenchOptions.Usage);
