@@ -113,7 +113,13 @@ public static partial class AliasOperations
         }
 
         KmsRequest.RequirePattern("AliasName", aliasName, AliasPattern());
-        if (aliasName.Length == "alias/".Length || aliasName.Contains(':', StringComparison.Ordinal))
+        if (aliasName.Contains(':', StringComparison.Ordinal))
+        {
+            // The model's pattern allows ':', but an alias name may not contain one.
+            throw KmsErrors.Validation($"{aliasName} contains invalid characters for an alias");
+        }
+
+        if (aliasName.Length == "alias/".Length)
         {
             throw KmsErrors.InvalidAliasName($"{aliasName} is not a valid alias name: after alias/ it needs a name of letters, digits, /, _ and -.");
         }

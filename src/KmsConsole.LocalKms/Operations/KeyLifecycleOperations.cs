@@ -139,6 +139,14 @@ public static class KeyLifecycleOperations
     {
         var key = Target(request, context, "EnableKey");
         key.Enabled = true;
+
+        // KMS does not rotate a disabled key; re-enabled after its rotation date, it rotates at once and then every period.
+        if (key.RotationEnabled && key.NextRotationDate <= context.Now && key.RotationPeriodInDays is { } period)
+        {
+            context.Ring.RotateToGeneratedMaterial(key, context.Now, RotationTypes.Automatic);
+            key.NextRotationDate = context.Now.AddDays(period);
+        }
+
         context.Ring.Save(key);
         return [];
     }

@@ -59,6 +59,7 @@ public class AliasTests
     [Theory]
     [InlineData("FirstCMK", "ValidationException")]
     [InlineData("alias/has space", "ValidationException")]
+    [InlineData("alias/has:colon", "ValidationException")]
     [InlineData("alias/aws/mine", "NotAuthorizedException")]
     [InlineData("alias/", "InvalidAliasNameException")]
     public async Task Alias_names_outside_the_rules_are_refused(string aliasName, string errorCode)

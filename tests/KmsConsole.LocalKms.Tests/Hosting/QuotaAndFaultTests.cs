@@ -3,15 +3,17 @@ using System.Net;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.LocalKms.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KmsConsole.LocalKms.Tests.Hosting;
 
 public class QuotaAndFaultTests
 {
     [Fact]
-    public async Task With_quotas_on_the_sixth_CreateKey_in_a_second_is_ThrottlingException()
+    public async Task With_quotas_on_the_sixth_CreateKey_in_a_second_is_ThrottlingException_and_the_next_second_allows_more()
     {
-        await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o => o.Quotas.Enabled = true);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o => o.Quotas.Enabled = true);
 
         for (var i = 0; i < 5; i++)
         {
@@ -23,12 +25,16 @@ public class QuotaAndFaultTests
         Assert.Equal("ThrottlingException", error.ErrorCode);
         Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
         Assert.Equal(5, (await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys.Count);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await endpoint.Kms.CreateKeyAsync();
+        Assert.Equal(6, (await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys.Count);
     }
 
     [Fact]
     public async Task Each_operation_has_its_own_quota_and_cryptographic_operations_share_one()
     {
-        await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o =>
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o =>
         {
             o.Quotas.Enabled = true;
             o.Quotas.RequestsPerSecond["CryptographicOperationsSymmetric"] = 3;

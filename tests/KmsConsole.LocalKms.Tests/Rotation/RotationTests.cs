@@ -195,4 +195,24 @@ public class RotationTests
         Assert.False(pending.KeyRotationEnabled);
         Assert.True(restored.KeyRotationEnabled);
     }
+
+    [Fact]
+    public async Task A_disabled_key_does_not_rotate_and_rotates_once_when_enabled_after_its_date()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time);
+        var key = await endpoint.Kms.CreateKeyAsync();
+        await endpoint.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId, RotationPeriodInDays = 90 });
+        await endpoint.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId });
+
+        time.Advance(TimeSpan.FromDays(200));
+        var whileDisabled = await endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId });
+        await endpoint.Kms.EnableKeyAsync(new EnableKeyRequest { KeyId = key.KeyId });
+
+        Assert.Empty(whileDisabled.Rotations ?? []);
+        var rotation = Assert.Single((await endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId })).Rotations);
+        Assert.Equal(time.GetUtcNow().UtcDateTime, rotation.RotationDate!.Value, TimeSpan.FromSeconds(1));
+        var status = await endpoint.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId });
+        Assert.Equal(time.GetUtcNow().AddDays(90).UtcDateTime, status.NextRotationDate!.Value, TimeSpan.FromSeconds(1));
+    }
 }
