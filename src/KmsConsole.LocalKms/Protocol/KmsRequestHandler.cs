@@ -65,12 +65,20 @@ public sealed class KmsRequestHandler(
                 response = operation(request, new OperationContext(ring, importTokens, options, clock.GetUtcNow()));
             }
 
-            logger.LogDebug("{Operation} by {Caller} succeeded ({RequestId})", operationName, caller, requestId);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("{Operation} by {Caller} succeeded ({RequestId})", operationName, caller, requestId);
+            }
+
             await WriteAsync(http, HttpStatusCode.OK, response);
         }
         catch (KmsException error)
         {
-            logger.LogDebug("{Operation} refused with {ErrorType} ({RequestId})", operationName, error.ErrorType, requestId);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("{Operation} refused with {ErrorType} ({RequestId})", operationName, error.ErrorType, requestId);
+            }
+
             await WriteErrorAsync(http, error);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -88,9 +96,16 @@ public sealed class KmsRequestHandler(
     private async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {
         var limit = options.MaxRequestBodyBytes;
-        if (request.ContentLength is { } declared && declared > limit)
+        if (request.ContentLength is { } declared)
         {
-            throw TooLarge(limit);
+            if (declared > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            var exact = new byte[declared];
+            await request.Body.ReadExactlyAsync(exact, request.HttpContext.RequestAborted);
+            return exact;
         }
 
         using var buffer = new MemoryStream();

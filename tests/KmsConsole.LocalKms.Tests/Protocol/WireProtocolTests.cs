@@ -70,3 +70,21 @@ public class WireProtocolTests
         Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
     }
 }
+
+public class OversizedRequestThroughSdkTests
+{
+    [Fact]
+    public async Task The_SDK_reads_the_oversized_request_error_as_a_typed_413()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o => o.MaxRequestBodyBytes = 8 * 1024);
+        var key = await endpoint.Kms.CreateKeyAsync();
+        var bigContext = Enumerable.Range(0, 200).ToDictionary(i => $"k{i}", i => new string('v', 100));
+
+        var error = await Assert.ThrowsAnyAsync<Amazon.KeyManagementService.AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.EncryptTextAsync(key.KeyId, "x", bigContext));
+
+        Assert.Equal("RequestEntityTooLargeException", error.ErrorCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, error.StatusCode);
+        Assert.Equal("still serving", await endpoint.Kms.DecryptTextAsync(await endpoint.Kms.EncryptTextAsync(key.KeyId, "still serving")));
+    }
+}
