@@ -265,6 +265,64 @@ public sealed class LifecycleCrossCheckTests(ExternalEndpointsFixture endpoints)
     }
 
     [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
+    public async Task ListKeyRotations_pages_with_Limit_and_Marker(string name)
+    {
+        var target = Target(name);
+        var key = await NewKeyAsync(target);
+        for (var i = 0; i < 3; i++)
+        {
+            await target.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId });
+        }
+
+        var listed = new List<RotationsListEntry>();
+        string? marker = null;
+        var pages = 0;
+        do
+        {
+            var page = await target.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId, Limit = 1, Marker = marker });
+            var rotations = page.Rotations ?? [];
+            Assert.True(rotations.Count <= 1, $"Limit=1 returned {rotations.Count} rotations");
+            listed.AddRange(rotations);
+            marker = page.Truncated == true ? page.NextMarker : null;
+            Assert.True(page.Truncated != true || !string.IsNullOrEmpty(page.NextMarker), "a truncated page needs a NextMarker");
+            pages++;
+        }
+        while (marker is not null && pages < 10);
+
+        Assert.Equal(3, listed.Count);
+        Assert.All(listed, r => Assert.Equal(RotationType.ON_DEMAND, r.RotationType));
+        Assert.True(pages >= 3, $"three rotations at one per page took {pages} pages");
+    }
+
+    [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
+    public async Task GetKeyRotationStatus_of_a_disabled_key_keeps_its_status(string name)
+    {
+        var target = Target(name);
+        var key = await NewKeyAsync(target);
+        await target.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId });
+
+        await target.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId });
+
+        Assert.True((await target.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId })).KeyRotationEnabled);
+    }
+
+    [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
+    public async Task Rotation_changes_on_a_disabled_key_are_DisabledException(string name)
+    {
+        var target = Target(name);
+        KnownMotoDifference(target, "moto enables, disables and rotates on demand a disabled key; AWS refuses EnableKeyRotation, DisableKeyRotation and RotateKeyOnDemand on a disabled key with DisabledException.");
+        var key = await NewKeyAsync(target);
+        await target.Kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId });
+
+        await AssertRefusedAsync("DisabledException", () => target.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }));
+        await AssertRefusedAsync("DisabledException", () => target.Kms.DisableKeyRotationAsync(new DisableKeyRotationRequest { KeyId = key.KeyId }));
+        await AssertRefusedAsync("DisabledException", () => target.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }));
+
+        Assert.False((await target.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId })).KeyRotationEnabled);
+        Assert.Empty((await target.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId })).Rotations ?? []);
+    }
+
+    [SkippableTheory, MemberData(nameof(Targets), MemberType = typeof(CrossCheckTests))]
     public async Task Tags_are_set_listed_and_removed(string name)
     {
         var target = Target(name);
