@@ -55,11 +55,8 @@ public static class RotationOperations
     public static JsonObject GetKeyRotationStatus(KmsRequest request, OperationContext context)
     {
         var key = KeyLifecycleOperations.Target(request, context, "GetKeyRotationStatus");
-        if (!key.IsSymmetric)
-        {
-            throw KmsErrors.Unsupported($"{context.Ring.KeyArn(key.KeyId)} has key spec {key.KeySpec}; automatic rotation is supported only on symmetric encryption KMS keys.");
-        }
 
+        // The model's text: the rotation status of asymmetric keys and keys with imported material is always false.
         // While a key is pending deletion its rotation status reads false; cancelling the deletion restores it.
         var enabled = key.RotationEnabled && key.State != KeyStates.PendingDeletion;
         var response = new JsonObject

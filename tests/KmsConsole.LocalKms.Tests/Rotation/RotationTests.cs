@@ -147,14 +147,15 @@ public class RotationTests
     }
 
     [Fact]
-    public async Task RSA_keys_refuse_rotation_with_UnsupportedOperationException()
+    public async Task RSA_keys_refuse_rotation_with_UnsupportedOperationException_and_read_as_not_rotating()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync();
         var key = await endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.RSA_4096);
 
         await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }));
         await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }));
-        await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId }));
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId }));
+        Assert.False((await endpoint.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId })).KeyRotationEnabled);
     }
 
     [Fact]
@@ -168,6 +169,7 @@ public class RotationTests
             endpoint.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = imported.KeyId }));
 
         Assert.Contains("EXTERNAL", error.Message);
+        Assert.False((await endpoint.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = imported.KeyId })).KeyRotationEnabled);
     }
 
     [Fact]
