@@ -208,10 +208,12 @@ public class ImportTests
         var past = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.ImportKeyMaterialAsync(Request(ExpirationModelType.KEY_MATERIAL_EXPIRES, DateTime.UtcNow.AddHours(-1))));
         var missing = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.ImportKeyMaterialAsync(Request(ExpirationModelType.KEY_MATERIAL_EXPIRES, null)));
         var extra = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.ImportKeyMaterialAsync(Request(ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE, DateTime.UtcNow.AddDays(1))));
+        var tooFar = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.ImportKeyMaterialAsync(Request(ExpirationModelType.KEY_MATERIAL_EXPIRES, DateTime.UtcNow.AddDays(366))));
 
         Assert.Equal("ValidationException", past.ErrorCode);
         Assert.Equal("ValidationException", missing.ErrorCode);
         Assert.Equal("ValidationException", extra.ErrorCode);
+        Assert.Equal("ValidationException", tooFar.ErrorCode);
         Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
     }
 

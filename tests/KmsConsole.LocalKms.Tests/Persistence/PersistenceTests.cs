@@ -42,6 +42,25 @@ public class PersistenceTests
     }
 
     [Fact]
+    public async Task An_import_token_issued_before_a_restart_still_imports_after_it()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL);
+        var parameters = await endpoint.Kms.GetParametersForImportAsync(new GetParametersForImportRequest { KeyId = key.KeyId, WrappingAlgorithm = "RSAES_OAEP_SHA_1", WrappingKeySpec = "RSA_2048" });
+
+        await endpoint.RestartAsync();
+        await endpoint.Kms.ImportKeyMaterialAsync(new ImportKeyMaterialRequest
+        {
+            KeyId = key.KeyId,
+            ImportToken = new MemoryStream(parameters.ImportToken.ToArray()),
+            EncryptedKeyMaterial = new MemoryStream(ImportWrapping.Wrap("RSAES_OAEP_SHA_1", parameters.PublicKey.ToArray(), RandomNumberGenerator.GetBytes(32))),
+            ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE,
+        });
+
+        Assert.Equal(KeyState.Enabled, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+    }
+
+    [Fact]
     public async Task A_restart_does_not_seed_again()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync(seed: true);
