@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KmsConsole.LocalKms.Crypto;
 using KmsConsole.LocalKms.Keys;
@@ -204,18 +203,5 @@ public static class KeyLifecycleOperations
     {
         using var rsa = RSA.Create(bits);
         return rsa.ExportPkcs8PrivateKey();
-    }
-
-    internal static bool IsJson(string text)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using KmsConsole.LocalKms.Protocol;
 
@@ -54,7 +55,7 @@ public static class PolicyOperations
 
     public static void ValidatePolicy(string policy)
     {
-        if (!KeyLifecycleOperations.IsJson(policy))
+        if (!IsJsonObject(policy))
         {
             throw KmsErrors.MalformedPolicy("The key policy is not a valid JSON policy document.");
         }
@@ -65,6 +66,19 @@ public static class PolicyOperations
         if (name != PolicyName)
         {
             throw KmsErrors.NotFound($"No such policy exists: {name}; the only valid policy name is \"default\".");
+        }
+    }
+
+    private static bool IsJsonObject(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 }
