@@ -29,8 +29,43 @@ public static class WebConsoleHosting
             .Validate(o => LocalSignIn.IsLoopback(o.LocalKmsUrl), "Console:LocalKmsUrl must be a loopback address.")
             .ValidateOnStart();
 
+        AddLocalKms(builder);
+
         AddSignIn(builder);
         return builder;
+    }
+
+    /// <summary>
+    /// Hosts the local KMS endpoint when asked to, or (Auto) when no Rotation target is configured,
+    /// and adds the Rotation target that points at it.
+    /// </summary>
+    private static void AddLocalKms(WebApplicationBuilder builder)
+    {
+        var console = builder.Configuration.GetSection(ConsoleOptions.SectionName).Get<ConsoleOptions>() ?? new ConsoleOptions();
+        var configuredTargets = builder.Configuration.GetSection("Rotation:Targets").GetChildren().Count();
+        var host = console.HostLocalKms switch
+        {
+            LocalKmsHosting.Always => true,
+            LocalKmsHosting.Never => false,
+            _ => configuredTargets == 0,
+        };
+        if (!host)
+        {
+            return;
+        }
+
+        var target = $"Rotation:Targets:{configuredTargets}";
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{target}:Name"] = console.LocalTargetName,
+            [$"{target}:ServiceUrl"] = console.LocalKmsUrl,
+            [$"{target}:Region"] = builder.Configuration["LocalKms:Region"] ?? "us-east-1",
+            // The local endpoint takes the access key id as the caller's name; there is no real secret to keep.
+            [$"{target}:AccessKeyId"] = "kmsconsole",
+            [$"{target}:SecretAccessKey"] = "local-endpoint",
+        });
+        builder.Services.AddSingleton<HostedLocalKms>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HostedLocalKms>());
     }
 
     public static WebApplication UseWebConsole(this WebApplication app)
