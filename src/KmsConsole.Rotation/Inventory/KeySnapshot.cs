@@ -1,0 +1,111 @@
+namespace KmsConsole.Rotation;
+
+/// <summary>The inventory cache row of one key, as the last sync saw it.</summary>
+public sealed class KeySnapshot
+{
+    public string Target { get; set; } = "";
+    public string KeyId { get; set; } = "";
+    public string Arn { get; set; } = "";
+    /// <summary>Alias names, comma separated (searchable in SQL).</summary>
+    public string Aliases { get; set; } = "";
+    public string Origin { get; set; } = "";
+    public string KeySpec { get; set; } = "";
+    public string KeyUsage { get; set; } = "";
+    public string KeyState { get; set; } = "";
+    public string Description { get; set; } = "";
+    public bool RotationEnabled { get; set; }
+    public int? RotationPeriodInDays { get; set; }
+    public DateTimeOffset? NextRotationDate { get; set; }
+    public DateTimeOffset? LastRotationDate { get; set; }
+    public DateTimeOffset? ValidTo { get; set; }
+    public string? ExpirationModel { get; set; }
+    public DateTimeOffset CreationDate { get; set; }
+    public DateTimeOffset SyncedAt { get; set; }
+}
+
+/// <summary>What a workflow needs to know about a key to decide whether it fits.</summary>
+public sealed record KeySummary(
+    string Target,
+    string KeyId,
+    string Arn,
+    IReadOnlyList<string> Aliases,
+    string Origin,
+    string KeySpec,
+    string KeyUsage,
+    string KeyState,
+    string Description,
+    string? ExpirationModel,
+    DateTimeOffset? ValidTo);
+
+public enum KeySortField
+{
+    Alias,
+    KeyId,
+    Origin,
+    KeyState,
+    NextRotationDate,
+    LastRotationDate,
+    ValidTo,
+    CreationDate,
+}
+
+public sealed record KeyQuery
+{
+    public string? Target { get; init; }
+    public string? Search { get; init; }
+    public string? Origin { get; init; }
+    public string? KeyState { get; init; }
+    public bool? RotationEnabled { get; init; }
+    public int? ExpiringWithinDays { get; init; }
+    public KeySortField SortBy { get; init; } = KeySortField.Alias;
+    public bool Descending { get; init; }
+    public int Page { get; init; }
+    public int PageSize { get; init; } = 25;
+}
+
+public sealed record KeyTag(string Key, string Value);
+
+public sealed record KeyRotationEntry(
+    DateTimeOffset? RotationDate,
+    string? RotationType,
+    string? KeyMaterialId,
+    string? KeyMaterialState,
+    string? ImportState,
+    string? ExpirationModel,
+    DateTimeOffset? ValidTo);
+
+/// <summary>A key read live from KMS.</summary>
+public sealed record KeyDetail(
+    KeySummary Summary,
+    DateTimeOffset CreationDate,
+    bool RotationEnabled,
+    int? RotationPeriodInDays,
+    DateTimeOffset? NextRotationDate,
+    IReadOnlyList<KeyRotationEntry> Rotations,
+    IReadOnlyList<KeyTag> Tags)
+{
+    public string Target => Summary.Target;
+    public string KeyId => Summary.KeyId;
+    public string Arn => Summary.Arn;
+    public IReadOnlyList<string> Aliases => Summary.Aliases;
+    public string Origin => Summary.Origin;
+    public string KeySpec => Summary.KeySpec;
+    public string KeyUsage => Summary.KeyUsage;
+    public string KeyState => Summary.KeyState;
+    public string Description => Summary.Description;
+    public string? ExpirationModel => Summary.ExpirationModel;
+    public DateTimeOffset? ValidTo => Summary.ValidTo;
+}
+
+public sealed record InventorySyncProgress(string Target, int Done, int Total);
+
+public sealed record WeekCount(DateTimeOffset WeekStart, int Rotations, int Expiries);
+
+public sealed record DashboardCounts(
+    int KeysWithoutRotation,
+    int RotationDueWithin30Days,
+    int MaterialExpiringWithin30Days,
+    int MaterialExpired,
+    int RunsAwaitingApproval,
+    int RunsFailed,
+    IReadOnlyList<WeekCount> Upcoming);

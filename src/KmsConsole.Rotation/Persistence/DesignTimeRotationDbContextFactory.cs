@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace KmsConsole.Rotation.Persistence;
+
+/// <summary>Lets `dotnet ef migrations add` build the context without a host.</summary>
+internal sealed class DesignTimeRotationDbContextFactory : IDesignTimeDbContextFactory<RotationDbContext>
+{
+    public RotationDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<RotationDbContext>();
+        builder.UseSqlite("Data Source=design-time.db");
+        return new RotationDbContext(builder.Options);
+    }
+}

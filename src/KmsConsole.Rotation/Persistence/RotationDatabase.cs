@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsConsole.Rotation.Persistence;
+
+/// <summary>Chooses the EF Core provider from configuration and applies the migrations once at start.</summary>
+public sealed class RotationDatabase(IDbContextFactory<RotationDbContext> contexts)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _migrated;
+
+    internal static void Configure(DbContextOptionsBuilder builder, DatabaseOptions database)
+    {
+        if (database.Provider == DatabaseOptions.Postgres)
+        {
+            builder.UseNpgsql(database.ConnectionString);
+        }
+        else
+        {
+            EnsureSqliteFolder(database.ConnectionString);
+            builder.UseSqlite(database.ConnectionString);
+        }
+    }
+
+    /// <summary>Applies pending migrations (idempotent; every service calls it before its first query).</summary>
+    public async Task EnsureMigratedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_migrated)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_migrated)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+                _migrated = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void EnsureSqliteFolder(string connectionString)
+    {
+        var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:" && folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using KmsConsole.Rotation.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KmsConsole.Rotation;
+
+public static class RotationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds section "Rotation", registers the database (migrated at start), the KMS client factory, the
+    /// services the web console calls and, when Orchestrator:Enabled, the orchestrator hosted service.
+    /// </summary>
+    public static IHostApplicationBuilder AddRotation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RotationOptions>()
+            .Bind(builder.Configuration.GetSection(RotationOptions.SectionName))
+            .Validate(o => o.Database.Provider is DatabaseOptions.Sqlite or DatabaseOptions.Postgres,
+                "Rotation:Database:Provider must be Sqlite or Postgres.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Database.ConnectionString), "Rotation:Database:ConnectionString is required.")
+            .Validate(o => o.Targets.All(t => !string.IsNullOrWhiteSpace(t.Name)), "Every Rotation:Targets entry needs a Name.")
+            .Validate(o => o.Targets.Select(t => t.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Targets.Count,
+                "Rotation:Targets names must be unique.")
+            .Validate(o => o.Approvals.Values.All(p => p.RequiredApprovals >= 1 && p.Lifetime > TimeSpan.Zero),
+                "Every approval policy needs RequiredApprovals >= 1 and a positive Lifetime.")
+            .Validate(o => o.Orchestrator.LeaseDuration > TimeSpan.Zero && o.Orchestrator.PollInterval > TimeSpan.Zero && o.Orchestrator.MaxAttempts >= 1,
+                "Rotation:Orchestrator needs a positive LeaseDuration and PollInterval and MaxAttempts >= 1.")
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(RotationOptions.SectionName).Get<RotationOptions>() ?? new RotationOptions();
+        builder.Services.AddRotationCore(options.Database);
+        if (options.Orchestrator.Enabled)
+        {
+            builder.Services.AddHostedService<Runs.OrchestratorService>();
+        }
+
+        return builder;
+    }
+
+    internal static IServiceCollection AddRotationCore(this IServiceCollection services, DatabaseOptions database)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<RotationDbContext>(o => RotationDatabase.Configure(o, database));
+        services.AddSingleton<RotationDatabase>();
+        services.AddSingleton<IKmsClientFactory, Targets.KmsClientFactory>();
+        services.AddSingleton<RunChangeFeed>();
+        services.AddSingleton<RotationRequests>();
+        services.AddSingleton<RunQueries>();
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<KeyInventory>();
+        return services;
+    }
+}

@@ -1,0 +1,106 @@
+namespace KmsConsole.Rotation;
+
+/// <summary>One requested rotation of one key or alias, with its steps and approvals.</summary>
+public sealed class Run
+{
+    public Guid Id { get; set; }
+    public WorkflowKind Workflow { get; set; }
+    public string Target { get; set; } = "";
+    public string KeyId { get; set; } = "";
+    public string? KeyArn { get; set; }
+    public string? AliasName { get; set; }
+    public RotationParameters Parameters { get; set; } = new();
+    public RunState State { get; set; }
+    public string RequestedBy { get; set; } = "";
+    public string RequestedByName { get; set; } = "";
+    public string Justification { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public int CurrentStepIndex { get; set; }
+    public string? Error { get; set; }
+
+    /// <summary>The key a run created (alias swaps), once known.</summary>
+    public string? NewKeyId { get; set; }
+
+    public List<RunStep> Steps { get; set; } = [];
+    public List<Approval> Approvals { get; set; } = [];
+
+    /// <summary>Values steps hand to later steps (new key id, sample ciphertext, counts); never secrets.</summary>
+    public Dictionary<string, string> Values { get; set; } = [];
+
+    // Lease: the orchestrator instance running the run, and until when its claim holds.
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    // One active run per key and per alias: unique indexes over these, cleared when the run ends.
+    public string? ActiveKeyLock { get; set; }
+    public string? ActiveAliasLock { get; set; }
+
+    public Guid Version { get; set; }
+
+    public bool IsFinished => State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.RolledBack;
+}
+
+public sealed class RunStep
+{
+    public Guid RunId { get; set; }
+    public int Index { get; set; }
+    public string Name { get; set; } = "";
+    public StepKind Kind { get; set; }
+    public StepState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public string? Output { get; set; }
+    public string? AwsRequestId { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+}
+
+public sealed class Approval
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public int GateStepIndex { get; set; }
+    public string ApproverId { get; set; } = "";
+    public string ApproverName { get; set; } = "";
+    public ApprovalDecision Decision { get; set; }
+    public string? Comment { get; set; }
+    public DateTimeOffset DecidedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+public sealed record RunSummary(
+    Guid Id,
+    WorkflowKind Workflow,
+    string Target,
+    string KeyId,
+    string? AliasName,
+    RunState State,
+    string RequestedBy,
+    string RequestedByName,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    int CurrentStepIndex,
+    string? Error);
+
+public sealed record RunFilter
+{
+    public RunState? State { get; init; }
+    public WorkflowKind? Workflow { get; init; }
+    /// <summary>Key id, ARN or alias name (contains).</summary>
+    public string? Key { get; init; }
+    public string? Target { get; init; }
+    public string? RequestedBy { get; init; }
+}
+
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount, int Page, int PageSize);
+
+/// <summary>Raised after every state change of a run, so pages can refresh.</summary>
+public sealed class RunChangeFeed
+{
+    public event Action<Guid>? RunChanged;
+
+    public void Publish(Guid runId) => RunChanged?.Invoke(runId);
+}

@@ -1,0 +1,41 @@
+namespace KmsConsole.Rotation;
+
+/// <summary>What the requester chose for a run; stored with the run as JSON.</summary>
+public sealed record RotationParameters
+{
+    public const string KeyMaterialExpires = "KEY_MATERIAL_EXPIRES";
+    public const string KeyMaterialDoesNotExpire = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+    public const string OaepSha256 = "RSAES_OAEP_SHA_256";
+    public const string OaepSha1 = "RSAES_OAEP_SHA_1";
+
+    /// <summary>EnableKeyRotation's period, 90–2560 days; null means KMS's default of 365.</summary>
+    public int? RotationPeriodInDays { get; init; }
+
+    /// <summary>Workflow 1: also RotateKeyOnDemand right away.</summary>
+    public bool RotateNow { get; init; }
+
+    public OldKeyFate OldKeyFate { get; init; } = OldKeyFate.Keep;
+
+    /// <summary>ScheduleKeyDeletion's waiting period, 7–30 days (KMS default 30).</summary>
+    public int? PendingWindowInDays { get; init; }
+
+    public string WrappingAlgorithm { get; init; } = OaepSha256;
+
+    public string ExpirationModel { get; init; } = KeyMaterialDoesNotExpire;
+
+    public DateTimeOffset? ValidTo { get; init; }
+
+    /// <summary>Roll back: the run whose alias swap is undone.</summary>
+    public Guid? RollBackOf { get; init; }
+}
+
+public sealed record RotationRequest(
+    string Target,
+    string KeyIdOrAlias,
+    WorkflowKind Workflow,
+    RotationParameters Parameters,
+    string Justification);
+
+public sealed record PlannedStep(int Index, string Name, StepKind Kind, string Description);
+
+public sealed record PreflightPlan(bool Allowed, IReadOnlyList<string> Refusals, IReadOnlyList<PlannedStep> Steps, KeySummary Key);

@@ -1,0 +1,53 @@
+namespace KmsConsole.Rotation;
+
+public enum WorkflowKind
+{
+    EnableAutomaticRotation,
+    AliasSwapNewKey,
+    AliasSwapImportedKey,
+    NewMaterialInPlace,
+    ReimportBeforeExpiry,
+    RollBack,
+}
+
+public enum RunState
+{
+    AwaitingApproval,
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Rejected,
+    RolledBack,
+}
+
+public enum StepState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+    AwaitingApproval,
+}
+
+public enum StepKind
+{
+    Action,
+    Gate,
+}
+
+public enum OldKeyFate
+{
+    Keep,
+    Disable,
+    ScheduleDeletion,
+    DeleteImportedMaterial,
+}
+
+public enum ApprovalDecision
+{
+    Approved,
+    Rejected,
+}
