@@ -28,6 +28,11 @@ public sealed class TimeDrivenChanges(LocalKmsRuntime runtime, LocalKmsClock clo
     {
         try
         {
+            if (!runtime.Ring.AnythingDue(clock.GetUtcNow()))
+            {
+                return;
+            }
+
             lock (runtime.Ring.Gate)
             {
                 runtime.Ring.Sweep(clock.GetUtcNow());

@@ -15,6 +15,9 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     private readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, KmsAlias> _aliases = new(StringComparer.Ordinal);
 
+    // The earliest moment a sweep has anything to do (UTC ticks); MinValue means "unknown, sweep".
+    private long _nextDueTicks = long.MinValue;
+
     public object Gate { get; } = new();
 
     public string Region => region;
@@ -53,9 +56,17 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     {
         _keys[key.KeyId] = key;
         database.SaveKey(key);
+        ForgetNextDue();
     }
 
-    public void Save(KmsKey key) => database.SaveKey(key);
+    public void Save(KmsKey key)
+    {
+        database.SaveKey(key);
+        ForgetNextDue();
+    }
+
+    /// <summary>False when a sweep at <paramref name="now"/> would certainly change nothing; safe to call without the gate.</summary>
+    public bool AnythingDue(DateTimeOffset now) => now.UtcTicks >= Interlocked.Read(ref _nextDueTicks);
 
     public void SaveAlias(KmsAlias alias)
     {
@@ -125,10 +136,37 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     /// <summary>Applies every due time-driven change to every key.</summary>
     public void Sweep(DateTimeOffset now)
     {
+        var nextDue = DateTimeOffset.MaxValue;
         foreach (var key in _keys.Values.ToList())
         {
-            ApplyTime(key, now);
+            if (ApplyTime(key, now) && NextDue(key) is { } due && due < nextDue)
+            {
+                nextDue = due;
+            }
         }
+
+        Interlocked.Exchange(ref _nextDueTicks, nextDue.UtcTicks);
+    }
+
+    private void ForgetNextDue() => Interlocked.Exchange(ref _nextDueTicks, long.MinValue);
+
+    private static DateTimeOffset? NextDue(KmsKey key)
+    {
+        DateTimeOffset? due = key.DeletionDate;
+        if (key.RotationEnabled && key.NextRotationDate is { } rotation && (due is null || rotation < due))
+        {
+            due = rotation;
+        }
+
+        foreach (var material in key.Materials)
+        {
+            if (material.ImportState == ImportStates.Imported && material.ValidTo is { } validTo && (due is null || validTo < due))
+            {
+                due = validTo;
+            }
+        }
+
+        return due;
     }
 
     /// <summary>Adds fresh AWS-generated material and makes it current.</summary>
