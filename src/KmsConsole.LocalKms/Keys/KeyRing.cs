@@ -20,6 +20,31 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
 
     public object Gate { get; } = new();
 
+    /// <summary>
+    /// Runs slow work that touches no shared state (RSA key generation) with the gate released, so other requests
+    /// are not held up; the caller holds the gate before and after. State read before may have changed afterwards.
+    /// </summary>
+    public T OutsideGate<T>(Func<T> work)
+    {
+        var held = Monitor.IsEntered(Gate);
+        if (held)
+        {
+            Monitor.Exit(Gate);
+        }
+
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            if (held)
+            {
+                Monitor.Enter(Gate);
+            }
+        }
+    }
+
     public string Region => region;
 
     public string AccountId => accountId;

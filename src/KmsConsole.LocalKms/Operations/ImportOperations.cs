@@ -30,9 +30,13 @@ public static partial class ImportOperations
             throw KmsErrors.Unsupported("SM2 wrapping is available only in China Regions.");
         }
 
-        using var rsa = RSA.Create(KeySpecs.RsaBits(wrappingKeySpec));
+        // Generating a 4096-bit wrapping key takes a while: do it without holding up other requests.
+        var (privateKey, publicKey) = context.Ring.OutsideGate(() =>
+        {
+            using var rsa = RSA.Create(KeySpecs.RsaBits(wrappingKeySpec));
+            return (rsa.ExportPkcs8PrivateKey(), rsa.ExportSubjectPublicKeyInfo());
+        });
         var validTo = context.Now + ImportTokenLifetime;
-        var privateKey = rsa.ExportPkcs8PrivateKey();
         try
         {
             var token = context.ImportTokens.Issue(new ImportTokens.Contents(key.KeyId, algorithm, validTo, privateKey));
@@ -40,7 +44,7 @@ public static partial class ImportOperations
             {
                 ["KeyId"] = context.Ring.KeyArn(key.KeyId),
                 ["ImportToken"] = AwsJson.Blob(token),
-                ["PublicKey"] = AwsJson.Blob(rsa.ExportSubjectPublicKeyInfo()),
+                ["PublicKey"] = AwsJson.Blob(publicKey),
                 ["ParametersValidTo"] = AwsJson.Timestamp(validTo),
             };
         }

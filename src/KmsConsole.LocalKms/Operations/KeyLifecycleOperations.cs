@@ -95,7 +95,7 @@ public static class KeyLifecycleOperations
         {
             var secret = keySpec == KeySpecs.SymmetricDefault
                 ? RandomNumberGenerator.GetBytes(32)
-                : GenerateRsaPrivateKey(KeySpecs.RsaBits(keySpec));
+                : context.Ring.OutsideGate(() => GenerateRsaPrivateKey(KeySpecs.RsaBits(keySpec)));
             key.Materials.Add(new KeyMaterialVersion
             {
                 MaterialId = KeyMaterialIds.Derive(keyId, secret),
