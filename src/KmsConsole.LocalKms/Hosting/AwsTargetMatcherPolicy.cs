@@ -1,4 +1,3 @@
-using KmsConsole.LocalKms.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -53,7 +52,4 @@ public sealed class AwsTargetMatcherPolicy : MatcherPolicy, IEndpointSelectorPol
 
         return Task.CompletedTask;
     }
-
-    /// <summary>Prefix of the X-Amz-Target values the KMS endpoint answers.</summary>
-    public static string TargetPrefix => KmsRequestHandler.TargetPrefix;
 }

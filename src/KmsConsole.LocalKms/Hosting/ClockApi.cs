@@ -20,7 +20,7 @@ public static class ClockApi
 
     public static IEndpointRouteBuilder MapLocalKmsClock(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(Route, (HttpContext http, LocalKmsClock clock) => Answer(http, clock)).AllowAnonymous();
+        endpoints.MapGet(Route, (LocalKmsClock clock) => Answer(clock)).AllowAnonymous();
         endpoints.MapPost(Route, async (HttpContext http, LocalKmsClock clock, TimeDrivenChanges changes) =>
         {
             if (!IsLoopback(http))
@@ -56,14 +56,13 @@ public static class ClockApi
             }
 
             changes.ApplyNow();
-            return Answer(http, clock);
+            return Answer(clock);
         }).AllowAnonymous().DisableAntiforgery();
         return endpoints;
     }
 
-    private static IResult Answer(HttpContext http, LocalKmsClock clock)
+    private static IResult Answer(LocalKmsClock clock)
     {
-        _ = http;
         var now = clock.GetUtcNow();
         return Results.Json(new
         {
