@@ -104,7 +104,15 @@ public sealed class KmsRequestHandler(
             }
 
             var exact = new byte[declared];
-            await request.Body.ReadExactlyAsync(exact, request.HttpContext.RequestAborted);
+            try
+            {
+                await request.Body.ReadExactlyAsync(exact, request.HttpContext.RequestAborted);
+            }
+            catch (EndOfStreamException)
+            {
+                throw KmsErrors.Serialization("The request body is shorter than its Content-Length.");
+            }
+
             return exact;
         }
 

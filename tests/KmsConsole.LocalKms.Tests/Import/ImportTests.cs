@@ -296,4 +296,32 @@ public class ImportTests
 
         Assert.NotEqual(first.KeyMaterialId, second.KeyMaterialId);
     }
+
+    [Fact]
+    public async Task Deleting_material_of_a_key_still_waiting_for_its_first_import_has_no_effect()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL);
+
+        var deleted = await endpoint.Kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = key.KeyId });
+
+        Assert.Equal(key.Arn, deleted.KeyId);
+        Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+    }
+
+    [Fact]
+    public async Task Deleting_material_pending_rotation_drops_it_and_leaves_the_key_enabled()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL);
+        var first = await endpoint.Kms.ImportAsync(key.KeyId, RandomNumberGenerator.GetBytes(32));
+        var pending = await endpoint.Kms.ImportAsync(key.KeyId, RandomNumberGenerator.GetBytes(32), importType: ImportType.NEW_KEY_MATERIAL);
+
+        await endpoint.Kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = key.KeyId, KeyMaterialId = pending.KeyMaterialId });
+
+        var materials = (await endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId, IncludeKeyMaterial = IncludeKeyMaterial.ALL_KEY_MATERIAL })).Rotations;
+        Assert.Equal(first.KeyMaterialId, Assert.Single(materials).KeyMaterialId);
+        Assert.Equal(KeyState.Enabled, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+        await Assert.ThrowsAsync<KMSInvalidStateException>(() => endpoint.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }));
+    }
 }
