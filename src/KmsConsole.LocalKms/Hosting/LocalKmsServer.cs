@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -34,10 +35,23 @@ public sealed class LocalKmsServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts an endpoint on <paramref name="url"/>; "http://127.0.0.1:0" picks a free port.</summary>
-    public static async Task<LocalKmsServer> StartAsync(
+    public static Task<LocalKmsServer> StartAsync(
         LocalKmsOptions options,
         string url = "http://127.0.0.1:0",
         TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(options, url, timeProvider, configureServices: null, mapEndpoints: null, cancellationToken);
+
+    /// <summary>
+    /// Starts an endpoint with extra services (e.g. an <see cref="Protocol.IKmsOperationAuthorizer"/> that enforces IAM
+    /// policies) and extra endpoints on the same listener (e.g. a local IAM endpoint).
+    /// </summary>
+    public static async Task<LocalKmsServer> StartAsync(
+        LocalKmsOptions options,
+        string url,
+        TimeProvider? timeProvider,
+        Action<IServiceCollection>? configureServices,
+        Action<IEndpointRouteBuilder>? mapEndpoints,
         CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -50,7 +64,9 @@ public sealed class LocalKmsServer : IAsyncDisposable
         }
 
         builder.Services.AddLocalKms(options);
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        mapEndpoints?.Invoke(app);
         app.MapLocalKms();
 
         // Open (and seed) the data folder before accepting requests, so errors surface here.

@@ -76,3 +76,42 @@ public class HostingTests
         Assert.Equal(time.GetUtcNow().AddDays(10).UtcDateTime, key.CreationDate!.Value, TimeSpan.FromSeconds(1));
     }
 }
+
+public class AuthorizerTests
+{
+    private sealed class RefuseDisableKey : KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer
+    {
+        public List<string> Seen { get; } = [];
+
+        public void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody)
+        {
+            lock (Seen)
+            {
+                Seen.Add($"{callerAccessKeyId}:{operation}");
+            }
+
+            if (operation == "DisableKey")
+            {
+                throw new KmsConsole.LocalKms.Protocol.KmsException("AccessDeniedException", $"User {callerAccessKeyId} is not authorized to perform: kms:DisableKey");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_registered_authorizer_sees_the_signing_caller_and_can_refuse_an_operation_before_it_runs()
+    {
+        var authorizer = new RefuseDisableKey();
+        var options = new LocalKmsOptions { DataDirectory = Path.Combine(Path.GetTempPath(), "localkms-tests", Guid.NewGuid().ToString("N")), Seed = false };
+        await using var server = await LocalKmsServer.StartAsync(options, "http://127.0.0.1:0", null,
+            services => services.AddSingleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer>(authorizer), mapEndpoints: null);
+        using var kms = KmsTestEndpoint.CreateClient(server.Endpoint);
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+
+        var error = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }));
+
+        Assert.Equal("AccessDeniedException", error.ErrorCode);
+        Assert.Equal(KeyState.Enabled, (await kms.DescribeAsync(key.KeyId)).KeyState);
+        Assert.Contains("AKIDLOCAL:CreateKey", authorizer.Seen);
+        Assert.Contains("AKIDLOCAL:DisableKey", authorizer.Seen);
+    }
+}
