@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Persistence;
+using KmsConsole.Rotation.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,7 +35,7 @@ public static class RotationServiceCollectionExtensions
         builder.Services.AddRotationCore(options.Database);
         if (options.Orchestrator.Enabled)
         {
-            builder.Services.AddHostedService<Runs.OrchestratorService>();
+            builder.Services.AddHostedService<OrchestratorService>();
         }
 
         return builder;
@@ -45,12 +46,22 @@ public static class RotationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddDbContextFactory<RotationDbContext>(o => RotationDatabase.Configure(o, database));
         services.AddSingleton<RotationDatabase>();
+        services.AddSingleton<RotationStore>();
         services.AddSingleton<IKmsClientFactory, Targets.KmsClientFactory>();
+        services.AddSingleton<IStepErrorPolicy, Workflows.KmsErrorPolicy>();
+        services.AddSingleton<Escrow.MaterialEscrow>();
+        services.AddSingleton<IWorkflowCatalog, Workflows.WorkflowCatalog>();
+        services.AddSingleton<Workflows.Preflight>();
+        services.TryAddSingleton<RunEngineHooks>();
         services.AddSingleton<RunChangeFeed>();
-        services.AddSingleton<RotationRequests>();
-        services.AddSingleton<RunQueries>();
-        services.AddSingleton<AuditTrail>();
-        services.AddSingleton<KeyInventory>();
+        services.AddSingleton(sp => new RotationRequests(sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IWorkflowCatalog>(),
+            sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(),
+            sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
+        services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
+            sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddHostedService<Persistence.DatabaseMigration>();
         return services;
     }
 }

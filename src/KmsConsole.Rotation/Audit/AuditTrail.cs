@@ -1,10 +1,124 @@
+using System.Globalization;
+using System.Text;
+using KmsConsole.Rotation.Audit;
+using KmsConsole.Rotation.Persistence;
+using Microsoft.EntityFrameworkCore;
+
 namespace KmsConsole.Rotation;
 
+/// <summary>Reads, exports and verifies the audit chain; reading needs the Auditor or Admin role.</summary>
 public sealed class AuditTrail
 {
-    public Task<PagedResult<AuditEvent>> QueryAsync(Actor actor, AuditFilter filter, int page, int pageSize, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private readonly RotationStore _store;
 
-    public Task ExportCsvAsync(Actor actor, Stream output, AuditFilter filter, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    internal AuditTrail(RotationStore store) => _store = store;
 
-    public Task<AuditChainVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<PagedResult<AuditEvent>> QueryAsync(Actor actor, AuditFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        RequireAuditor(actor);
+        pageSize = Math.Clamp(pageSize, 1, 500);
+        page = Math.Max(page, 0);
+        await using var db = await _store.ReadAsync(cancellationToken);
+        var query = Filtered(db, filter);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(e => e.Sequence).Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return new PagedResult<AuditEvent>(items, total, page, pageSize);
+    }
+
+    /// <summary>Writes the filtered events as CSV in sequence order, row by row from the database.</summary>
+    public async Task ExportCsvAsync(Actor actor, Stream output, AuditFilter filter, CancellationToken cancellationToken = default)
+    {
+        RequireAuditor(actor);
+        var writer = new StreamWriter(output, new UTF8Encoding(false), 16 * 1024, leaveOpen: true);
+        await using (writer)
+        {
+            await writer.WriteLineAsync("Sequence,Time,Actor,Action,Subject,Details,AwsRequestId,RunId,PreviousHash,Hash");
+            var rows = 0;
+            await using (var db = await _store.ReadAsync(cancellationToken))
+            {
+                await foreach (var e in Filtered(db, filter).OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(cancellationToken))
+                {
+                    await writer.WriteLineAsync(string.Join(',',
+                        e.Sequence.ToString(CultureInfo.InvariantCulture),
+                        e.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+                        Csv(e.Actor), Csv(e.Action), Csv(e.Subject), Csv(e.Details), Csv(e.AwsRequestId ?? ""),
+                        e.RunId?.ToString() ?? "", e.PreviousHash, e.Hash));
+                    if (++rows % 500 == 0)
+                    {
+                        await writer.FlushAsync(cancellationToken);
+                    }
+                }
+            }
+
+            await writer.FlushAsync(cancellationToken);
+        }
+
+        await _store.WriteAsync(audit => audit.AppendAsync(actor.UserId, "audit.exported", "audit", Describe(filter)), cancellationToken);
+    }
+
+    public async Task<AuditChainVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken = default)
+    {
+        RequireAuditor(actor);
+        await using var db = await _store.ReadAsync(cancellationToken);
+        return await AuditChain.VerifyAsync(db, cancellationToken);
+    }
+
+    private static IQueryable<AuditEvent> Filtered(RotationDbContext db, AuditFilter filter)
+    {
+        var query = db.AuditEvents.AsNoTracking();
+        if (filter.Actor is { Length: > 0 } who)
+        {
+            query = query.Where(e => e.Actor == who);
+        }
+
+        if (filter.Action is { Length: > 0 } action)
+        {
+            query = query.Where(e => e.Action == action);
+        }
+
+        if (filter.Subject is { Length: > 0 } subject)
+        {
+            var pattern = $"%{subject}%";
+            query = query.Where(e => EF.Functions.Like(e.Subject, pattern));
+        }
+
+        if (filter.RunId is { } runId)
+        {
+            query = query.Where(e => e.RunId == runId);
+        }
+
+        if (filter.From is { } from)
+        {
+            query = query.Where(e => e.Time >= from);
+        }
+
+        if (filter.To is { } to)
+        {
+            query = query.Where(e => e.Time < to);
+        }
+
+        return query;
+    }
+
+    /// <summary>Quotes a CSV field, and defuses values a spreadsheet would run as a formula.</summary>
+    private static string Csv(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal))
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private static string Describe(AuditFilter f) =>
+        $"CSV export (actor={f.Actor}, action={f.Action}, subject={f.Subject}, run={f.RunId}, from={f.From:u}, to={f.To:u})";
+
+    private static void RequireAuditor(Actor actor)
+    {
+        if (!actor.IsIn(Roles.Auditor))
+        {
+            throw new RotationAuthorizationException($"{actor.DisplayName} needs the Auditor role to read the audit trail.");
+        }
+    }
 }

@@ -1,12 +1,287 @@
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Persistence;
+using KmsConsole.Rotation.Runs;
+using KmsConsole.Rotation.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
 namespace KmsConsole.Rotation;
 
+/// <summary>The key list: a snapshot table synced from every target, queried server-side; key detail read live.</summary>
 public sealed class KeyInventory
 {
-    public Task SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private readonly RotationStore _store;
+    private readonly IKmsClientFactory _clients;
+    private readonly IStepErrorPolicy _errors;
+    private readonly RotationOptions _options;
 
-    public Task<PagedResult<KeySnapshot>> QueryAsync(KeyQuery query, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options)
+    {
+        _store = store;
+        _clients = clients;
+        _errors = errors;
+        _options = options.Value;
+    }
 
-    public Task<KeyDetail> GetDetailAsync(string target, string keyId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>
+    /// Pages through ListKeys and ListAliases per target and reads each key with a bounded number of calls in
+    /// flight, backing off on throttling, so a sync stays within the KMS request quotas.
+    /// </summary>
+    public async Task SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        foreach (var target in _options.Targets)
+        {
+            var kms = _clients.Create(target.Name);
+            var keyIds = new List<string>();
+            string? marker = null;
+            do
+            {
+                var page = await RetryAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 1000 }, cancellationToken), cancellationToken);
+                keyIds.AddRange((page.Keys ?? []).Select(k => k.KeyId));
+                marker = page.Truncated == true ? page.NextMarker : null;
+            }
+            while (marker is not null);
 
-    public Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+            var aliases = new Dictionary<string, List<string>>();
+            marker = null;
+            do
+            {
+                var page = await RetryAsync(() => kms.ListAliasesAsync(new ListAliasesRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
+                foreach (var alias in (page.Aliases ?? []).Where(a => a.TargetKeyId is not null))
+                {
+                    (aliases.TryGetValue(alias.TargetKeyId, out var list) ? list : aliases[alias.TargetKeyId] = []).Add(alias.AliasName);
+                }
+
+                marker = page.Truncated == true ? page.NextMarker : null;
+            }
+            while (marker is not null);
+
+            progress?.Report(new InventorySyncProgress(target.Name, 0, keyIds.Count));
+            var done = 0;
+            var snapshots = new KeySnapshot[keyIds.Count];
+            using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
+            await Task.WhenAll(keyIds.Select(async (keyId, i) =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    snapshots[i] = await ReadSnapshotAsync(kms, target.Name, keyId, aliases.GetValueOrDefault(keyId) ?? [], cancellationToken);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                progress?.Report(new InventorySyncProgress(target.Name, Interlocked.Increment(ref done), keyIds.Count));
+            }));
+
+            await _store.WriteAsync(async (db, _) =>
+            {
+                var existing = await db.KeySnapshots.Where(k => k.Target == target.Name).ToDictionaryAsync(k => k.KeyId, cancellationToken);
+                foreach (var snapshot in snapshots)
+                {
+                    if (existing.Remove(snapshot.KeyId, out var row))
+                    {
+                        db.Entry(row).CurrentValues.SetValues(snapshot);
+                    }
+                    else
+                    {
+                        db.KeySnapshots.Add(snapshot);
+                    }
+                }
+
+                db.KeySnapshots.RemoveRange(existing.Values);
+            }, cancellationToken);
+        }
+    }
+
+    public async Task<PagedResult<KeySnapshot>> QueryAsync(KeyQuery query, CancellationToken cancellationToken = default)
+    {
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var page = Math.Max(query.Page, 0);
+        await using var db = await _store.ReadAsync(cancellationToken);
+        var keys = db.KeySnapshots.AsNoTracking();
+        if (query.Target is { Length: > 0 } target)
+        {
+            keys = keys.Where(k => k.Target == target);
+        }
+
+        if (query.Search is { Length: > 0 } search)
+        {
+            var pattern = $"%{search}%";
+            keys = keys.Where(k => EF.Functions.Like(k.Aliases, pattern) || EF.Functions.Like(k.KeyId, pattern)
+                                   || EF.Functions.Like(k.Description, pattern) || EF.Functions.Like(k.Arn, pattern));
+        }
+
+        if (query.Origin is { Length: > 0 } origin)
+        {
+            keys = keys.Where(k => k.Origin == origin);
+        }
+
+        if (query.KeyState is { Length: > 0 } state)
+        {
+            keys = keys.Where(k => k.KeyState == state);
+        }
+
+        if (query.RotationEnabled is { } rotation)
+        {
+            keys = keys.Where(k => k.RotationEnabled == rotation);
+        }
+
+        if (query.ExpiringWithinDays is { } days)
+        {
+            var now = _store.Time.GetUtcNow();
+            var until = now.AddDays(days);
+            keys = keys.Where(k => k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= until);
+        }
+
+        keys = (query.SortBy, query.Descending) switch
+        {
+            (KeySortField.KeyId, false) => keys.OrderBy(k => k.KeyId),
+            (KeySortField.KeyId, true) => keys.OrderByDescending(k => k.KeyId),
+            (KeySortField.Origin, false) => keys.OrderBy(k => k.Origin).ThenBy(k => k.Aliases),
+            (KeySortField.Origin, true) => keys.OrderByDescending(k => k.Origin).ThenBy(k => k.Aliases),
+            (KeySortField.KeyState, false) => keys.OrderBy(k => k.KeyState).ThenBy(k => k.Aliases),
+            (KeySortField.KeyState, true) => keys.OrderByDescending(k => k.KeyState).ThenBy(k => k.Aliases),
+            (KeySortField.NextRotationDate, false) => keys.OrderBy(k => k.NextRotationDate == null).ThenBy(k => k.NextRotationDate),
+            (KeySortField.NextRotationDate, true) => keys.OrderByDescending(k => k.NextRotationDate),
+            (KeySortField.LastRotationDate, false) => keys.OrderBy(k => k.LastRotationDate == null).ThenBy(k => k.LastRotationDate),
+            (KeySortField.LastRotationDate, true) => keys.OrderByDescending(k => k.LastRotationDate),
+            (KeySortField.ValidTo, false) => keys.OrderBy(k => k.ValidTo == null).ThenBy(k => k.ValidTo),
+            (KeySortField.ValidTo, true) => keys.OrderByDescending(k => k.ValidTo),
+            (KeySortField.CreationDate, false) => keys.OrderBy(k => k.CreationDate),
+            (KeySortField.CreationDate, true) => keys.OrderByDescending(k => k.CreationDate),
+            (_, true) => keys.OrderBy(k => k.Aliases == "").ThenByDescending(k => k.Aliases).ThenBy(k => k.KeyId),
+            _ => keys.OrderBy(k => k.Aliases == "").ThenBy(k => k.Aliases).ThenBy(k => k.KeyId),
+        };
+
+        var total = await keys.CountAsync(cancellationToken);
+        var items = await keys.Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return new PagedResult<KeySnapshot>(items, total, page, pageSize);
+    }
+
+    /// <summary>Reads a key live: DescribeKey, aliases, rotation status, rotations with all key material, tags.</summary>
+    public async Task<KeyDetail> GetDetailAsync(string target, string keyId, CancellationToken cancellationToken = default)
+    {
+        var kms = _clients.Create(target);
+        var metadata = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
+        var aliases = (await RetryAsync(() => KmsKeys.AliasesOfAsync(kms, metadata.KeyId, cancellationToken), cancellationToken)).Select(a => a.AliasName).ToList();
+        var (enabled, period, next) = await RotationStatusAsync(kms, metadata, cancellationToken);
+        var rotations = metadata.KeySpec == KeySpec.SYMMETRIC_DEFAULT && metadata.KeyState != KeyState.PendingDeletion
+            ? await RetryAsync(() => KmsKeys.RotationsAsync(kms, metadata.KeyId, includeMaterial: metadata.Origin == OriginType.EXTERNAL, cancellationToken), cancellationToken)
+            : [];
+        var tags = await RetryAsync(() => KmsKeys.ListTagsAsync(kms, metadata.KeyId, cancellationToken), cancellationToken);
+        return new KeyDetail(
+            Preflight.Summarize(target, metadata, aliases),
+            Utc(metadata.CreationDate) ?? default,
+            enabled,
+            period,
+            next,
+            rotations.Select(r => new KeyRotationEntry(Utc(r.RotationDate), r.RotationType?.Value, r.KeyMaterialId, r.KeyMaterialState?.Value,
+                r.ImportState?.Value, r.ExpirationModel?.Value, Utc(r.ValidTo))).ToList(),
+            tags.Select(t => new KeyTag(t.TagKey, t.TagValue)).ToList());
+    }
+
+    public async Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _store.Time.GetUtcNow();
+        var in30 = now.AddDays(30);
+        await using var db = await _store.ReadAsync(cancellationToken);
+        var keys = db.KeySnapshots.AsNoTracking();
+        var withoutRotation = await keys.CountAsync(k => k.Origin == "AWS_KMS" && k.KeySpec == "SYMMETRIC_DEFAULT" && k.KeyState == "Enabled" && !k.RotationEnabled, cancellationToken);
+        var rotationDue = await keys.CountAsync(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate <= in30, cancellationToken);
+        var expiring = await keys.CountAsync(k => k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= in30, cancellationToken);
+        var expired = await keys.CountAsync(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport", cancellationToken);
+        var awaiting = await db.Runs.CountAsync(r => r.State == RunState.AwaitingApproval, cancellationToken);
+        var failed = await db.Runs.CountAsync(r => r.State == RunState.Failed, cancellationToken);
+
+        var weekStart = new DateTimeOffset(now.UtcDateTime.Date.AddDays(-(((int)now.UtcDateTime.DayOfWeek + 6) % 7)), TimeSpan.Zero);
+        const int weeks = 12;
+        var horizon = weekStart.AddDays(7 * weeks);
+        var rotationDates = await keys.Where(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate >= weekStart && k.NextRotationDate < horizon)
+            .Select(k => k.NextRotationDate!.Value).ToListAsync(cancellationToken);
+        var expiryDates = await keys.Where(k => k.ValidTo != null && k.ValidTo >= weekStart && k.ValidTo < horizon)
+            .Select(k => k.ValidTo!.Value).ToListAsync(cancellationToken);
+        var upcoming = Enumerable.Range(0, weeks).Select(w =>
+        {
+            var start = weekStart.AddDays(7 * w);
+            var end = start.AddDays(7);
+            return new WeekCount(start, rotationDates.Count(d => d >= start && d < end), expiryDates.Count(d => d >= start && d < end));
+        }).ToList();
+        return new DashboardCounts(withoutRotation, rotationDue, expiring, expired, awaiting, failed, upcoming);
+    }
+
+    private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, CancellationToken cancellationToken)
+    {
+        var m = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
+        var (enabled, period, next) = await RotationStatusAsync(kms, m, cancellationToken);
+        DateTimeOffset? last = null;
+        if (m.KeySpec == KeySpec.SYMMETRIC_DEFAULT && m.KeyState is { } s && s != KeyState.PendingDeletion && s != KeyState.PendingImport)
+        {
+            var rotations = await RetryAsync(() => KmsKeys.RotationsAsync(kms, keyId, includeMaterial: false, cancellationToken), cancellationToken);
+            last = rotations.Select(r => Utc(r.RotationDate)).Where(d => d is not null).Max();
+        }
+
+        aliases.Sort(StringComparer.Ordinal);
+        return new KeySnapshot
+        {
+            Target = target,
+            KeyId = m.KeyId,
+            Arn = m.Arn,
+            Aliases = string.Join(", ", aliases),
+            Origin = m.Origin?.Value ?? "",
+            KeySpec = m.KeySpec?.Value ?? "",
+            KeyUsage = m.KeyUsage?.Value ?? "",
+            KeyState = m.KeyState?.Value ?? "",
+            Description = m.Description ?? "",
+            RotationEnabled = enabled,
+            RotationPeriodInDays = period,
+            NextRotationDate = next,
+            LastRotationDate = last,
+            ValidTo = Utc(m.ValidTo),
+            ExpirationModel = m.ExpirationModel?.Value,
+            CreationDate = Utc(m.CreationDate) ?? default,
+            SyncedAt = _store.Time.GetUtcNow(),
+        };
+    }
+
+    private async Task<(bool Enabled, int? Period, DateTimeOffset? Next)> RotationStatusAsync(IAmazonKeyManagementService kms, KeyMetadata m, CancellationToken cancellationToken)
+    {
+        // GetKeyRotationStatus answers only for symmetric encryption keys that are not pending deletion.
+        if (m.KeySpec != KeySpec.SYMMETRIC_DEFAULT || m.KeyState == KeyState.PendingDeletion || m.KeyManager == KeyManagerType.AWS && m.Origin != OriginType.AWS_KMS)
+        {
+            return (false, null, null);
+        }
+
+        try
+        {
+            var status = await RetryAsync(() => kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = m.KeyId }, cancellationToken), cancellationToken);
+            return (status.KeyRotationEnabled == true, status.RotationPeriodInDays, Utc(status.NextRotationDate));
+        }
+        catch (Amazon.Runtime.AmazonServiceException e) when (e is UnsupportedOperationException or KMSInvalidStateException)
+        {
+            return (false, null, null);
+        }
+    }
+
+    /// <summary>Retries throttling, 5xx and timeouts with full-jitter exponential backoff, up to the orchestrator's attempt limit.</summary>
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        var o = _options.Orchestrator;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (attempt < Math.Max(o.MaxAttempts, 3) && !cancellationToken.IsCancellationRequested && _errors.IsTransient(e))
+            {
+                var ceiling = Math.Min(o.RetryMaxDelay.TotalMilliseconds, o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling + 1), _store.Time, cancellationToken);
+            }
+        }
+    }
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 }

@@ -55,3 +55,11 @@ public sealed class RotationDatabase(IDbContextFactory<RotationDbContext> contex
         }
     }
 }
+
+/// <summary>Applies the migrations when the host starts, before the orchestrator claims anything.</summary>
+internal sealed class DatabaseMigration(RotationDatabase database) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => database.EnsureMigratedAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,19 +1,368 @@
+using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Approvals;
+using KmsConsole.Rotation.Persistence;
+using KmsConsole.Rotation.Runs;
+using KmsConsole.Rotation.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
 namespace KmsConsole.Rotation;
 
 /// <summary>Requests, approvals, rejections, cancellations and roll backs; every check is made here, whatever calls it.</summary>
 public sealed class RotationRequests
 {
-    public Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private readonly Preflight _preflight;
+    private readonly IWorkflowCatalog _catalog;
+    private readonly RotationStore _store;
+    private readonly IKmsClientFactory _clients;
+    private readonly RunChangeFeed _feed;
+    private readonly RotationOptions _options;
 
-    public Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, RotationStore store, IKmsClientFactory clients, RunChangeFeed feed,
+        IOptions<RotationOptions> options)
+    {
+        _preflight = preflight;
+        _catalog = catalog;
+        _store = store;
+        _clients = clients;
+        _feed = feed;
+        _options = options.Value;
+    }
 
-    public Task ApproveAsync(Actor approver, Guid runId, string? comment, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private DateTimeOffset Now => _store.Time.GetUtcNow();
 
-    public Task RejectAsync(Actor approver, Guid runId, string comment, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) =>
+        (await _preflight.RunAsync(request, cancellationToken)).Plan;
 
-    public Task CancelAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default)
+    {
+        Require(requester, Roles.Requester, "request a rotation");
+        if (string.IsNullOrWhiteSpace(request.Justification))
+        {
+            throw new RotationRefusedException("Give a justification: approvers and auditors read it.");
+        }
 
-    public Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        var outcome = await _preflight.RunAsync(request, cancellationToken);
+        if (!outcome.Plan.Allowed)
+        {
+            throw new RotationRefusedException(string.Join(" ", outcome.Plan.Refusals), outcome.Plan.Refusals);
+        }
 
-    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key) => throw new NotImplementedException();
+        var run = NewRun(requester, request.Workflow, request.Target, outcome.Plan.Key.KeyId, outcome.KeyArn, outcome.AliasName,
+            request.Parameters, request.Justification.Trim());
+        await InsertAsync(run, requester, "run.requested",
+            $"{request.Workflow} requested: {request.Justification.Trim()}", cancellationToken);
+        return run;
+    }
+
+    public Task ApproveAsync(Actor approver, Guid runId, string? comment, CancellationToken cancellationToken = default) =>
+        DecideAsync(approver, runId, ApprovalDecision.Approved, comment, cancellationToken);
+
+    public Task RejectAsync(Actor approver, Guid runId, string comment, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(comment))
+        {
+            throw new RotationRefusedException("Give the reason for the rejection; the requester reads it.");
+        }
+
+        return DecideAsync(approver, runId, ApprovalDecision.Rejected, comment, cancellationToken);
+    }
+
+    private async Task DecideAsync(Actor approver, Guid runId, ApprovalDecision decision, string? comment, CancellationToken cancellationToken)
+    {
+        await ChangeRunAsync(runId, async (run, audit) =>
+        {
+            var policy = _options.PolicyFor(run.Workflow);
+            Require(approver, policy.ApproverRole, "approve or reject this run");
+            if (run.State != RunState.AwaitingApproval)
+            {
+                throw new RotationRefusedException($"Run {run.Id} is {run.State}; only a run waiting for approval can be approved or rejected.");
+            }
+
+            var gate = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
+            if (gate.Kind != StepKind.Gate)
+            {
+                throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
+            }
+
+            if (string.Equals(approver.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RotationAuthorizationException($"{approver.DisplayName} requested run {run.Id}; someone else must approve or reject it.");
+            }
+
+            var now = Now;
+            if (run.Approvals.Any(a => a.GateStepIndex == gate.Index && a.Decision == ApprovalDecision.Approved && a.ExpiresAt > now
+                    && string.Equals(a.ApproverId, approver.UserId, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new RotationAuthorizationException($"{approver.DisplayName} already approved this gate of run {run.Id}; another approver is needed.");
+            }
+
+            run.Approvals.Add(new Approval
+            {
+                RunId = run.Id,
+                GateStepIndex = gate.Index,
+                ApproverId = approver.UserId,
+                ApproverName = approver.DisplayName,
+                Decision = decision,
+                Comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
+                DecidedAt = now,
+                ExpiresAt = now + policy.Lifetime,
+            });
+
+            if (decision == ApprovalDecision.Rejected)
+            {
+                gate.State = StepState.Failed;
+                gate.FinishedAt = now;
+                gate.ErrorCode = "Rejected";
+                gate.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
+                End(run, RunState.Rejected, gate.ErrorMessage, now);
+                await audit.AppendAsync(approver.UserId, "run.rejected", RunEngine.Subject(run), $"{gate.Name}: {comment.Trim()}", null, run.Id);
+                return;
+            }
+
+            var valid = ApprovalGate.ValidApprovals(run, gate.Index, now);
+            if (valid.Count >= policy.RequiredApprovals)
+            {
+                gate.State = StepState.Pending;
+                run.State = RunState.Queued;
+            }
+
+            await audit.AppendAsync(approver.UserId, "run.approved", RunEngine.Subject(run),
+                $"{gate.Name}: approved ({valid.Count} of {policy.RequiredApprovals}){(comment is { Length: > 0 } ? ": " + comment.Trim() : "")}", null, run.Id);
+        }, cancellationToken);
+    }
+
+    public async Task CancelAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new RotationRefusedException("Give the reason for cancelling the run.");
+        }
+
+        await ChangeRunAsync(runId, async (run, audit) =>
+        {
+            var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
+            if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
+            {
+                throw new RotationAuthorizationException($"{actor.DisplayName} may not cancel run {run.Id}: only its requester or an approver can.");
+            }
+
+            if (run.State is not (RunState.AwaitingApproval or RunState.Queued))
+            {
+                throw new RotationRefusedException(run.IsFinished
+                    ? $"Run {run.Id} already ended ({run.State})."
+                    : $"Run {run.Id} is running a step; it can be cancelled when it waits at a gate.");
+            }
+
+            var lastGate = run.Steps.Where(s => s.Kind == StepKind.Gate).Max(s => s.Index);
+            if (run.CurrentStepIndex > lastGate)
+            {
+                throw new RotationRefusedException($"Run {run.Id} has passed its last approval gate; it can no longer be cancelled.");
+            }
+
+            var now = Now;
+            foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
+            {
+                step.State = StepState.Skipped;
+            }
+
+            End(run, RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
+            await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
+        }, cancellationToken);
+    }
+
+    public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
+    {
+        Require(actor, Roles.Requester, "request a roll back");
+        if (string.IsNullOrWhiteSpace(justification))
+        {
+            throw new RotationRefusedException("Give a justification for the roll back.");
+        }
+
+        Run original;
+        await using (var db = await _store.ReadAsync(cancellationToken))
+        {
+            original = await db.Runs.AsNoTracking().Include(r => r.Steps).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+        }
+
+        if (original.Workflow is not (WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey) || original.AliasName is null)
+        {
+            throw new RotationRefusedException("Only an alias swap can be rolled back.");
+        }
+
+        if (original.State == RunState.RolledBack)
+        {
+            throw new RotationRefusedException($"Run {original.Id} was already rolled back.");
+        }
+
+        if (!original.IsFinished)
+        {
+            throw new RotationRefusedException($"Run {original.Id} is {original.State}; cancel it or let it finish before rolling it back.");
+        }
+
+        var swapped = original.Steps.Any(s => s.Name.StartsWith("Point the alias at", StringComparison.Ordinal) && s.State == StepState.Succeeded);
+        if (!swapped || original.NewKeyId is null)
+        {
+            throw new RotationRefusedException($"Run {original.Id} never moved {original.AliasName}; there is nothing to roll back.");
+        }
+
+        var kms = _clients.Create(original.Target);
+        var previous = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = original.KeyId }, cancellationToken)).KeyMetadata;
+        if (previous.KeyState != Amazon.KeyManagementService.KeyState.Enabled)
+        {
+            throw new RotationRefusedException($"The previous key {original.KeyId} is {previous.KeyState}; {original.AliasName} can only go back to a usable (Enabled) key.");
+        }
+
+        var current = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = original.AliasName }, cancellationToken)).KeyMetadata;
+        if (current.KeyId != original.NewKeyId)
+        {
+            throw new RotationRefusedException($"{original.AliasName} now points at {current.KeyId}, not at the key run {original.Id} created; it changed since.");
+        }
+
+        var run = NewRun(actor, WorkflowKind.RollBack, original.Target, original.KeyId, previous.Arn, original.AliasName,
+            new RotationParameters { RollBackOf = original.Id }, justification.Trim());
+        await InsertAsync(run, actor, "run.rollback-requested", $"Roll back of run {original.Id}: {justification.Trim()}", cancellationToken);
+        return run;
+    }
+
+    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key)
+    {
+        if (key.KeyState is "PendingDeletion" or "PendingReplicaDeletion" or "Unavailable" or "Creating" or "NotFound")
+        {
+            return [];
+        }
+
+        var hasAlias = key.Aliases.Any(a => !a.StartsWith("alias/aws/", StringComparison.Ordinal));
+        var symmetric = key.KeySpec == "SYMMETRIC_DEFAULT";
+        var list = new List<WorkflowKind>();
+        switch (key.Origin)
+        {
+            case "AWS_KMS":
+                if (symmetric && key.KeyState == "Enabled")
+                {
+                    list.Add(WorkflowKind.EnableAutomaticRotation);
+                }
+
+                if (hasAlias && key.KeyState == "Enabled")
+                {
+                    list.Add(WorkflowKind.AliasSwapNewKey);
+                }
+
+                break;
+            case "EXTERNAL" when symmetric:
+                if (hasAlias && key.KeyState == "Enabled")
+                {
+                    list.Add(WorkflowKind.AliasSwapImportedKey);
+                }
+
+                if (key.KeyState == "Enabled")
+                {
+                    list.Add(WorkflowKind.NewMaterialInPlace);
+                }
+
+                list.Add(WorkflowKind.ReimportBeforeExpiry);
+                break;
+        }
+
+        return list;
+    }
+
+    private Run NewRun(Actor requester, WorkflowKind workflow, string target, string keyId, string? keyArn, string? alias,
+        RotationParameters parameters, string justification)
+    {
+        var run = new Run
+        {
+            Id = Guid.NewGuid(),
+            Workflow = workflow,
+            Target = target,
+            KeyId = keyId,
+            KeyArn = keyArn,
+            AliasName = alias,
+            Parameters = parameters,
+            State = RunState.AwaitingApproval,
+            RequestedBy = requester.UserId,
+            RequestedByName = requester.DisplayName,
+            Justification = justification,
+            CreatedAt = Now,
+            ActiveKeyLock = Preflight.KeyLock(target, keyId),
+            ActiveAliasLock = alias is null ? null : Preflight.KeyLock(target, alias),
+            Version = Guid.NewGuid(),
+        };
+        run.Steps = _catalog.StepsFor(run).Select((s, i) => new RunStep
+        {
+            RunId = run.Id,
+            Index = i,
+            Name = s.Name,
+            Kind = s.Kind,
+            State = i == 0 ? StepState.AwaitingApproval : StepState.Pending,
+        }).ToList();
+        return run;
+    }
+
+    private async Task InsertAsync(Run run, Actor actor, string action, string details, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.WriteAsync(async (db, audit) =>
+            {
+                db.Runs.Add(run);
+                await audit.AppendAsync(actor.UserId, action, RunEngine.Subject(run), details, null, run.Id);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            await using var db = await _store.ReadAsync(cancellationToken);
+            var active = await db.Runs.AsNoTracking()
+                .AnyAsync(r => r.ActiveKeyLock == run.ActiveKeyLock || (run.ActiveAliasLock != null && r.ActiveAliasLock == run.ActiveAliasLock), cancellationToken);
+            if (active)
+            {
+                throw new RotationRefusedException($"Another run is already active on {run.AliasName ?? run.KeyId}; one run at a time per key and alias.");
+            }
+
+            throw;
+        }
+
+        _feed.Publish(run.Id);
+    }
+
+    private async Task ChangeRunAsync(Guid runId, Func<Run, AuditWriter, Task> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.WriteAsync(async (db, audit) =>
+            {
+                var run = await db.Runs.Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
+                    .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
+                    ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                await change(run, audit);
+                run.Version = Guid.NewGuid();
+            }, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new RotationRefusedException($"Run {runId} changed at the same moment (the orchestrator moved it on); look again and retry.");
+        }
+
+        _feed.Publish(runId);
+    }
+
+    private static void End(Run run, RunState state, string error, DateTimeOffset now)
+    {
+        run.State = state;
+        run.Error = error;
+        run.FinishedAt = now;
+        run.LeaseOwner = null;
+        run.LeaseUntil = null;
+        run.ActiveKeyLock = null;
+        run.ActiveAliasLock = null;
+    }
+
+    private static void Require(Actor actor, string role, string what)
+    {
+        if (!actor.IsIn(role))
+        {
+            throw new RotationAuthorizationException($"{actor.DisplayName} needs the {role} role to {what}.");
+        }
+    }
 }

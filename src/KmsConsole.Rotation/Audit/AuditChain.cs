@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using KmsConsole.Rotation.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsConsole.Rotation.Audit;
+
+/// <summary>
+/// The append-only, SHA-256 hash-chained audit trail: each event's hash covers its own fields and the
+/// previous event's hash, so altering, removing or reordering any row breaks every later link.
+/// </summary>
+internal static class AuditChain
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Adds the next link to <paramref name="db"/>; saved with the caller's change, in its transaction.</summary>
+    public static async Task<AuditEvent> AppendAsync(RotationDbContext db, DateTimeOffset time, string actor, string action,
+        string subject, string details, string? awsRequestId, Guid? runId, CancellationToken cancellationToken)
+    {
+        var pending = db.ChangeTracker.Entries<AuditEvent>().Where(e => e.State == EntityState.Added)
+            .Select(e => e.Entity).OrderByDescending(e => e.Sequence).FirstOrDefault();
+        var last = pending ?? await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);
+        var link = new AuditEvent
+        {
+            Sequence = (last?.Sequence ?? 0) + 1,
+            Time = time,
+            Actor = actor,
+            Action = action,
+            Subject = subject,
+            Details = details,
+            AwsRequestId = awsRequestId,
+            RunId = runId,
+            PreviousHash = last?.Hash ?? Genesis,
+        };
+        link.Hash = HashOf(link);
+        db.AuditEvents.Add(link);
+        return link;
+    }
+
+    public static string HashOf(AuditEvent e)
+    {
+        var canonical = string.Join('\n',
+            e.Sequence.ToString(CultureInfo.InvariantCulture),
+            e.Time.UtcTicks.ToString(CultureInfo.InvariantCulture),
+            Escape(e.Actor), Escape(e.Action), Escape(e.Subject), Escape(e.Details),
+            Escape(e.AwsRequestId ?? ""), e.RunId?.ToString("N") ?? "", e.PreviousHash);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    /// <summary>Walks the chain in sequence order, streaming, and reports the first broken link.</summary>
+    public static async Task<AuditChainVerification> VerifyAsync(RotationDbContext db, CancellationToken cancellationToken)
+    {
+        var expectedPrevious = Genesis;
+        long expectedSequence = 1;
+        long checkedCount = 0;
+        await foreach (var e in db.AuditEvents.AsNoTracking().OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            if (e.Sequence != expectedSequence)
+            {
+                return new AuditChainVerification(false, checkedCount, expectedSequence,
+                    $"Event {expectedSequence} is missing (the next stored event is {e.Sequence}).");
+            }
+
+            if (!string.Equals(e.PreviousHash, expectedPrevious, StringComparison.Ordinal))
+            {
+                return new AuditChainVerification(false, checkedCount, e.Sequence,
+                    $"Event {e.Sequence} does not link to event {e.Sequence - 1}: its previous hash differs from that event's hash.");
+            }
+
+            if (!string.Equals(HashOf(e), e.Hash, StringComparison.Ordinal))
+            {
+                return new AuditChainVerification(false, checkedCount, e.Sequence,
+                    $"Event {e.Sequence} was altered: its content no longer matches its hash.");
+            }
+
+            checkedCount++;
+            expectedSequence++;
+            expectedPrevious = e.Hash;
+        }
+
+        return new AuditChainVerification(true, checkedCount, null, null);
+    }
+}

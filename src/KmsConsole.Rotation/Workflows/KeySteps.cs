@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Runs;
+
+namespace KmsConsole.Rotation.Workflows;
+
+// Steps shared by the workflows. Each one checks whether its effect is already in KMS before acting, so a
+// run resumed after a crash never repeats an effect (no second key, no second rotation).
+
+/// <summary>Workflow 1: EnableKeyRotation with the chosen period.</summary>
+internal sealed class EnableRotationStep(IAmazonKeyManagementService kms) : WorkflowStep
+{
+    public override string Name => "Enable automatic rotation";
+    public override string Description => "EnableKeyRotation with the chosen rotation period.";
+
+    public override async Task<StepResult?> FindDoneAsync(StepContext context)
+    {
+        var status = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = context.Run.KeyId }, context.CancellationToken);
+        var period = context.Parameters.RotationPeriodInDays ?? 365;
+        return status.KeyRotationEnabled == true && (status.RotationPeriodInDays ?? 365) == period
+            ? new StepResult($"Automatic rotation is on, every {period} days", status.RequestId())
+            : null;
+    }
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var period = context.Parameters.RotationPeriodInDays ?? 365;
+        var response = await kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = context.Run.KeyId, RotationPeriodInDays = period },
+            context.CancellationToken);
+        return new StepResult($"Automatic rotation enabled, every {period} days", response.RequestId());
+    }
+}
+
+internal sealed class VerifyRotationStatusStep(IAmazonKeyManagementService kms) : WorkflowStep
+{
+    public override string Name => "Verify the rotation status";
+    public override string Description => "GetKeyRotationStatus shows rotation on with the chosen period.";
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var status = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = context.Run.KeyId }, context.CancellationToken);
+        var period = context.Parameters.RotationPeriodInDays ?? 365;
+        if (status.KeyRotationEnabled != true || (status.RotationPeriodInDays ?? 365) != period)
+        {
+            throw new StepCheckFailedException($"GetKeyRotationStatus of {context.Run.KeyId} shows rotation {(status.KeyRotationEnabled == true ? "on" : "off")} " +
+                $"with period {status.RotationPeriodInDays}, not on with {period} days.", status.RequestId());
+        }
+
+        return new StepResult($"Rotation on, every {status.RotationPeriodInDays} days, next {status.NextRotationDate:u}", status.RequestId());
+    }
+}
+
+/// <summary>RotateKeyOnDemand, once: the count of on-demand rotations before the call is saved first.</summary>
+internal sealed class RotateOnDemandStep(IAmazonKeyManagementService kms, string keyValueName = "RotationsBefore") : WorkflowStep
+{
+    public override string Name => "Rotate now";
+    public override string Description => "RotateKeyOnDemand: new key material now; older material keeps decrypting.";
+
+    public override async Task<StepResult?> FindDoneAsync(StepContext context)
+    {
+        if (context.Get(keyValueName) is not { } before)
+        {
+            return null;
+        }
+
+        var rotations = await KmsKeys.RotationsAsync(kms, context.Run.KeyId, includeMaterial: false, context.CancellationToken);
+        var onDemand = rotations.Count(r => r.RotationType == RotationType.ON_DEMAND);
+        return onDemand > int.Parse(before, CultureInfo.InvariantCulture)
+            ? new StepResult($"Rotated on demand ({onDemand} on-demand rotations)")
+            : null;
+    }
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var rotations = await KmsKeys.RotationsAsync(kms, context.Run.KeyId, includeMaterial: false, context.CancellationToken);
+        context.Set(keyValueName, rotations.Count(r => r.RotationType == RotationType.ON_DEMAND).ToString(CultureInfo.InvariantCulture));
+        await context.CheckpointAsync();
+        var response = await kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = context.Run.KeyId }, context.CancellationToken);
+        return new StepResult("Rotation on demand started", response.RequestId());
+    }
+}
+
+internal sealed class RoundTripStep(IAmazonKeyManagementService kms, string keyValueName, string name) : WorkflowStep
+{
+    public override string Name => name;
+    public override string Description => "Encrypt and decrypt a probe under the key.";
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var keyId = keyValueName == "KeyId" ? context.Run.KeyId : context.Require(keyValueName);
+        var requestId = await KmsKeys.RoundTripAsync(kms, keyId, context.CancellationToken);
+        return new StepResult($"Encrypt/decrypt round trip under {keyId} succeeded", requestId);
+    }
+}
+
+/// <summary>Encrypts a sample under the current key so later steps can show old data still decrypts.</summary>
+internal sealed class EncryptSampleStep(IAmazonKeyManagementService kms) : WorkflowStep
+{
+    public const string SampleValue = "SampleCiphertext";
+    public const string SamplePlaintext = "kmsconsole sample encrypted before the rotation";
+
+    public override string Name => "Encrypt a sample under the current key";
+    public override string Description => "Encrypt a sample, to show after the change that data encrypted before it still decrypts.";
+
+    public override Task<StepResult?> FindDoneAsync(StepContext context) =>
+        Task.FromResult(context.Get(SampleValue) is null ? null : new StepResult("Sample already encrypted"));
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var response = await kms.EncryptAsync(new EncryptRequest
+        {
+            KeyId = context.Run.KeyId,
+            Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(SamplePlaintext)),
+        }, context.CancellationToken);
+        context.Set(SampleValue, Convert.ToBase64String(response.CiphertextBlob.ToArray()));
+        return new StepResult($"Sample encrypted under {response.KeyId}", response.RequestId());
+    }
+
+    public static async Task<string?> DecryptSampleAsync(IAmazonKeyManagementService kms, StepContext context)
+    {
+        var decrypted = await kms.DecryptAsync(new DecryptRequest
+        {
+            CiphertextBlob = new MemoryStream(Convert.FromBase64String(context.Require(SampleValue))),
+        }, context.CancellationToken);
+        if (Encoding.UTF8.GetString(decrypted.Plaintext.ToArray()) != SamplePlaintext)
+        {
+            throw new StepCheckFailedException("The sample encrypted before the change no longer decrypts to itself.", decrypted.RequestId());
+        }
+
+        return decrypted.RequestId();
+    }
+}
+
+/// <summary>
+/// CreateKey for the alias swaps, copying description, spec, usage, policy and tags of the old key and
+/// tagging the new key with the run id in the same call, so a crash after CreateKey returns cannot orphan it.
+/// </summary>
+internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool external) : WorkflowStep
+{
+    public const string NewKeyValue = "NewKeyId";
+
+    public override string Name => external ? "Create the new EXTERNAL key" : "Create the new key";
+    public override string Description => (external ? "CreateKey with Origin=EXTERNAL" : "CreateKey") +
+        $", copying description, spec, usage, key policy and tags, tagged {KmsKeys.RunIdTag}=<run id>.";
+
+    public override async Task<StepResult?> FindDoneAsync(StepContext context)
+    {
+        var existing = await KmsKeys.FindKeyCreatedByRunAsync(kms, context.Run.Id, context.CancellationToken);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        Remember(context, existing.KeyId);
+        return new StepResult($"New key {existing.KeyId} (found by its {KmsKeys.RunIdTag} tag)");
+    }
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var old = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken)).KeyMetadata;
+        var policy = await kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = old.KeyId, PolicyName = "default" }, context.CancellationToken);
+        var tags = (await KmsKeys.ListTagsAsync(kms, old.KeyId, context.CancellationToken))
+            .Where(t => !t.TagKey.StartsWith("kmsconsole:", StringComparison.Ordinal))
+            .Append(new Tag { TagKey = KmsKeys.RunIdTag, TagValue = context.Run.Id.ToString() })
+            .ToList();
+        var request = new CreateKeyRequest
+        {
+            Description = old.Description,
+            KeySpec = old.KeySpec,
+            KeyUsage = old.KeyUsage,
+            Policy = policy.Policy,
+            Tags = tags,
+        };
+        if (external)
+        {
+            request.Origin = OriginType.EXTERNAL;
+        }
+
+        var created = await kms.CreateKeyAsync(request, context.CancellationToken);
+        Remember(context, created.KeyMetadata.KeyId);
+        return new StepResult($"New key {created.KeyMetadata.KeyId}", created.RequestId());
+    }
+
+    private static void Remember(StepContext context, string keyId)
+    {
+        context.Set(NewKeyValue, keyId);
+        context.Run.NewKeyId = keyId;
+    }
+}
+
+internal sealed class VerifyNewKeyStep(IAmazonKeyManagementService kms) : WorkflowStep
+{
+    public override string Name => "Verify the new key";
+    public override string Description => "DescribeKey shows the new key Enabled; an encrypt/decrypt round trip works.";
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var keyId = context.Require(CreateKeyStep.NewKeyValue);
+        var metadata = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, context.CancellationToken)).KeyMetadata;
+        if (metadata.KeyState != KeyState.Enabled)
+        {
+            throw new StepCheckFailedException($"The new key {keyId} is {metadata.KeyState}, not Enabled.");
+        }
+
+        var requestId = await KmsKeys.RoundTripAsync(kms, keyId, context.CancellationToken);
+        return new StepResult($"New key {keyId} is Enabled ({metadata.KeySpec}, {metadata.Origin}); round trip succeeded", requestId);
+    }
+}
+
+/// <summary>UpdateAlias to the new key (or back to the previous one when rolling back).</summary>
+internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string targetValueName, string name) : WorkflowStep
+{
+    public override string Name => name;
+    public override string Description => "UpdateAlias so the alias resolves to the " + (targetValueName == CreateKeyStep.NewKeyValue ? "new key." : "previous key.");
+
+    private static string Target(StepContext context, string valueName) => valueName == "KeyId" ? context.Run.KeyId : context.Require(valueName);
+
+    public override async Task<StepResult?> FindDoneAsync(StepContext context)
+    {
+        var target = Target(context, targetValueName);
+        var resolved = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.AliasName }, context.CancellationToken)).KeyMetadata;
+        return resolved.KeyId == target ? new StepResult($"{context.Run.AliasName} points at {target}") : null;
+    }
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var target = Target(context, targetValueName);
+        var response = await kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = context.Run.AliasName, TargetKeyId = target }, context.CancellationToken);
+        return new StepResult($"{context.Run.AliasName} now points at {target}", response.RequestId());
+    }
+}
+
+internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string targetValueName, bool checkSample) : WorkflowStep
+{
+    public override string Name => checkSample ? "Verify the alias and the old data" : "Verify the alias";
+    public override string Description => checkSample
+        ? "The alias resolves to the new key, and the sample encrypted under the old key still decrypts."
+        : "The alias resolves to the previous key.";
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var target = targetValueName == "KeyId" ? context.Run.KeyId : context.Require(targetValueName);
+        var resolved = await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.AliasName }, context.CancellationToken);
+        if (resolved.KeyMetadata.KeyId != target)
+        {
+            throw new StepCheckFailedException($"{context.Run.AliasName} resolves to {resolved.KeyMetadata.KeyId}, not {target}.", resolved.RequestId());
+        }
+
+        var requestId = checkSample ? await EncryptSampleStep.DecryptSampleAsync(kms, context) : resolved.RequestId();
+        var roundTrip = await KmsKeys.RoundTripAsync(kms, context.Run.AliasName!, context.CancellationToken);
+        return new StepResult(checkSample
+            ? $"{context.Run.AliasName} resolves to {target}; data encrypted under the old key still decrypts"
+            : $"{context.Run.AliasName} resolves to {target}", requestId ?? roundTrip);
+    }
+}
+
+/// <summary>The old key's fate after an alias swap: disable, schedule deletion, or delete imported material.</summary>
+internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays) : WorkflowStep
+{
+    public override string Name => fate switch
+    {
+        OldKeyFate.Disable => "Disable the old key",
+        OldKeyFate.ScheduleDeletion => "Schedule deletion of the old key",
+        OldKeyFate.DeleteImportedMaterial => "Delete the old key's imported material",
+        _ => "Keep the old key",
+    };
+
+    public override string Description => fate switch
+    {
+        OldKeyFate.Disable => "DisableKey on the old key.",
+        OldKeyFate.ScheduleDeletion => $"ScheduleKeyDeletion of the old key, {pendingWindowInDays ?? 30} days waiting period.",
+        OldKeyFate.DeleteImportedMaterial => "DeleteImportedKeyMaterial on the old key (it becomes PendingImport).",
+        _ => "The old key stays enabled.",
+    };
+
+    public override async Task<StepResult?> FindDoneAsync(StepContext context)
+    {
+        var state = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken)).KeyMetadata.KeyState;
+        var done = fate switch
+        {
+            OldKeyFate.Disable => state == KeyState.Disabled,
+            OldKeyFate.ScheduleDeletion => state == KeyState.PendingDeletion,
+            OldKeyFate.DeleteImportedMaterial => state == KeyState.PendingImport,
+            _ => true,
+        };
+        return done ? new StepResult($"Old key {context.Run.KeyId} is {state}") : null;
+    }
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var keyId = context.Run.KeyId;
+        switch (fate)
+        {
+            case OldKeyFate.Disable:
+                return new StepResult($"Old key {keyId} disabled",
+                    (await kms.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
+            case OldKeyFate.ScheduleDeletion:
+                var scheduled = await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = pendingWindowInDays ?? 30 },
+                    context.CancellationToken);
+                return new StepResult($"Old key {keyId} scheduled for deletion on {scheduled.DeletionDate:u}", scheduled.RequestId());
+            case OldKeyFate.DeleteImportedMaterial:
+                return new StepResult($"Imported material of old key {keyId} deleted",
+                    (await kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
+            default:
+                return new StepResult($"Old key {keyId} kept");
+        }
+    }
+}
+
+/// <summary>Roll back: the previous key must still be usable before the alias moves back to it.</summary>
+internal sealed class PreviousKeyUsableStep(IAmazonKeyManagementService kms) : WorkflowStep
+{
+    public override string Name => "Check the previous key is usable";
+    public override string Description => "DescribeKey shows the previous key Enabled.";
+
+    public override async Task<StepResult> ExecuteAsync(StepContext context)
+    {
+        var metadata = await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken);
+        if (metadata.KeyMetadata.KeyState != KeyState.Enabled)
+        {
+            throw new StepCheckFailedException($"The previous key {context.Run.KeyId} is {metadata.KeyMetadata.KeyState}; the alias can only go back to an Enabled key.",
+                metadata.RequestId());
+        }
+
+        return new StepResult($"Previous key {context.Run.KeyId} is Enabled", metadata.RequestId());
+    }
+}

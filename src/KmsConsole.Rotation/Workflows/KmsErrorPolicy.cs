@@ -1,0 +1,45 @@
+using System.Net;
+using Amazon.Runtime;
+using KmsConsole.Rotation.Runs;
+
+namespace KmsConsole.Rotation.Workflows;
+
+/// <summary>
+/// The one place that decides which KMS failures are retried (throttling, 5xx, timeouts) and how an error
+/// is shown: AWS's own error code and message, as AWS wrote them.
+/// </summary>
+internal sealed class KmsErrorPolicy : IStepErrorPolicy
+{
+    private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
+    {
+        "ThrottlingException", "KMSInternalException", "DependencyTimeoutException", "ServiceUnavailable",
+        "InternalFailure", "RequestTimeout", "RequestTimeoutException", "LimitExceededException",
+    };
+
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        AmazonServiceException s when s.ErrorCode is { } code && TransientCodes.Contains(code) => true,
+        AmazonServiceException s when (int)s.StatusCode >= 500 => true,
+        AmazonServiceException { StatusCode: HttpStatusCode.TooManyRequests } => true,
+        AmazonServiceException { InnerException: { } inner } => IsTransient(inner),
+        TimeoutException or HttpRequestException or IOException => true,
+        TaskCanceledException t when t.InnerException is TimeoutException => true,
+        AmazonClientException { InnerException: { } inner } => IsTransient(inner),
+        _ => false,
+    };
+
+    public (string Code, string Message, string? RequestId) Describe(Exception exception) => exception switch
+    {
+        AmazonServiceException s => (s.ErrorCode ?? s.StatusCode.ToString(), s.Message, s.RequestId),
+        RotationRefusedException r => ("Refused", r.Message, null),
+        StepCheckFailedException c => ("VerificationFailed", c.Message, c.RequestId),
+        TimeoutException or TaskCanceledException => ("Timeout", exception.Message, null),
+        _ => (exception.GetType().Name, exception.Message, null),
+    };
+}
+
+/// <summary>A verify step found KMS in a state other than the one the run expected.</summary>
+internal sealed class StepCheckFailedException(string message, string? requestId = null) : Exception(message)
+{
+    public string? RequestId { get; } = requestId;
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+
+namespace KmsConsole.Rotation.Workflows;
+
+/// <summary>KMS reads the steps share: the run-id tag search, alias lookups, a round trip.</summary>
+internal static class KmsKeys
+{
+    public const string RunIdTag = "kmsconsole:run-id";
+
+    /// <summary>
+    /// Finds the key a run created, by its run-id tag. CreateKey's answer can be lost to a crash before the
+    /// new key id is recorded; the tag is set in the same CreateKey call, so the key is always findable.
+    /// </summary>
+    public static async Task<KeyMetadata?> FindKeyCreatedByRunAsync(IAmazonKeyManagementService kms, Guid runId, CancellationToken cancellationToken)
+    {
+        var wanted = runId.ToString();
+        string? marker = null;
+        do
+        {
+            var page = await kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 1000 }, cancellationToken);
+            foreach (var key in page.Keys ?? [])
+            {
+                var tags = await ListTagsAsync(kms, key.KeyId, cancellationToken);
+                if (tags.Any(t => t.TagKey == RunIdTag && t.TagValue == wanted))
+                {
+                    var metadata = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, cancellationToken)).KeyMetadata;
+                    if (metadata.KeyState != KeyState.PendingDeletion)
+                    {
+                        return metadata;
+                    }
+                }
+            }
+
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        return null;
+    }
+
+    public static async Task<List<Tag>> ListTagsAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
+    {
+        var tags = new List<Tag>();
+        string? marker = null;
+        do
+        {
+            var page = await kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = keyId, Marker = marker }, cancellationToken);
+            tags.AddRange(page.Tags ?? []);
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        return tags;
+    }
+
+    public static async Task<List<AliasListEntry>> AliasesOfAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
+    {
+        var aliases = new List<AliasListEntry>();
+        string? marker = null;
+        do
+        {
+            var page = await kms.ListAliasesAsync(new ListAliasesRequest { KeyId = keyId, Marker = marker }, cancellationToken);
+            aliases.AddRange(page.Aliases ?? []);
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        return aliases;
+    }
+
+    public static async Task<List<RotationsListEntry>> RotationsAsync(IAmazonKeyManagementService kms, string keyId, bool includeMaterial,
+        CancellationToken cancellationToken)
+    {
+        var rotations = new List<RotationsListEntry>();
+        string? marker = null;
+        do
+        {
+            var request = new ListKeyRotationsRequest { KeyId = keyId, Marker = marker };
+            if (includeMaterial)
+            {
+                request.IncludeKeyMaterial = IncludeKeyMaterial.ALL_KEY_MATERIAL;
+            }
+
+            var page = await kms.ListKeyRotationsAsync(request, cancellationToken);
+            rotations.AddRange(page.Rotations ?? []);
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        return rotations;
+    }
+
+    /// <summary>Encrypts and decrypts a probe under the key; returns the Decrypt request id.</summary>
+    public static async Task<string> RoundTripAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
+    {
+        var probe = Encoding.UTF8.GetBytes($"kmsconsole round trip {Guid.NewGuid()}");
+        var encrypted = await kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(probe) }, cancellationToken);
+        var decrypted = await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob, KeyId = keyId }, cancellationToken);
+        if (!decrypted.Plaintext.ToArray().AsSpan().SequenceEqual(probe))
+        {
+            throw new StepCheckFailedException($"Data encrypted under {keyId} did not decrypt to the same bytes.", decrypted.ResponseMetadata?.RequestId);
+        }
+
+        return decrypted.ResponseMetadata?.RequestId ?? "";
+    }
+
+    public static string? RequestId(this Amazon.Runtime.AmazonWebServiceResponse response) => response.ResponseMetadata?.RequestId;
+}
