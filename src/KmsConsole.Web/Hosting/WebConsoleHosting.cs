@@ -1,4 +1,6 @@
 using System.Reflection;
+using KmsConsole.Rotation;
+using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -30,6 +32,8 @@ public static class WebConsoleHosting
             .ValidateOnStart();
 
         AddLocalKms(builder);
+        builder.AddRotation();
+        builder.Services.AddHostedService<InitialInventorySync>();
 
         AddSignIn(builder);
         return builder;
@@ -91,6 +95,7 @@ public static class WebConsoleHosting
         app.MapStaticAssets();
         app.MapGet("/favicon.ico", () => Results.Redirect($"{AssetsFolder.RequestPath}/favicon.svg")).AllowAnonymous();
         app.MapLocalSignIn();
+        app.MapAuditExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         if (!LocalSignIn.ExternalIdentityConfigured(app.Configuration))

@@ -1,0 +1,90 @@
+using KmsConsole.LocalKms.Hosting;
+using KmsConsole.Rotation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace KmsConsole.Web.Tests;
+
+/// <summary>
+/// The real parts behind the pages: a LocalKmsServer on a free loopback port with the workshop's
+/// seed, and the Rotation services (orchestrator included) over a SQLite file in a temp folder.
+/// Nothing here is a mock.
+/// </summary>
+public sealed class ConsoleWorld : IAsyncDisposable
+{
+    private readonly string directory;
+    private readonly LocalKmsServer kms;
+    private readonly IHost host;
+    private readonly AsyncServiceScope scope;
+
+    private ConsoleWorld(string directory, LocalKmsServer kms, IHost host)
+    {
+        this.directory = directory;
+        this.kms = kms;
+        this.host = host;
+        scope = host.Services.CreateAsyncScope();
+    }
+
+    public const string Target = "local";
+
+    public Uri KmsEndpoint => kms.Endpoint;
+
+    public IServiceProvider Services => scope.ServiceProvider;
+
+    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true)
+    {
+        var directory = Directory.CreateTempSubdirectory("kmsconsole-web-tests-").FullName;
+        var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms") });
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Rotation:Database:Provider"] = "Sqlite",
+            ["Rotation:Database:ConnectionString"] = $"Data Source={Path.Combine(directory, "kmsconsole.db")}",
+            ["Rotation:Targets:0:Name"] = Target,
+            ["Rotation:Targets:0:ServiceUrl"] = kms.Endpoint.ToString(),
+            ["Rotation:Targets:0:Region"] = "us-east-1",
+            ["Rotation:Targets:0:AccessKeyId"] = "kmsconsole-tests",
+            ["Rotation:Targets:0:SecretAccessKey"] = "local-endpoint",
+            ["Rotation:Orchestrator:Enabled"] = orchestrator ? "true" : "false",
+            ["Rotation:Orchestrator:PollInterval"] = "00:00:00.200",
+        });
+        builder.AddRotation();
+        var host = builder.Build();
+        await host.StartAsync();
+
+        var world = new ConsoleWorld(directory, kms, host);
+        await world.Get<KeyInventory>().SyncAsync(null);
+        return world;
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Makes the world's services what the components under test inject.</summary>
+    public void ServeTo(IServiceCollection services)
+    {
+        services.AddScoped(_ => Get<KeyInventory>());
+        services.AddScoped(_ => Get<RunQueries>());
+        services.AddScoped(_ => Get<RotationRequests>());
+        services.AddScoped(_ => Get<AuditTrail>());
+        services.AddSingleton(_ => Get<RunChangeFeed>());
+        services.AddSingleton(TimeProvider.System);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await scope.DisposeAsync();
+        await host.StopAsync();
+        host.Dispose();
+        await kms.DisposeAsync();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may hold the file for a moment after the pool closes.
+        }
+    }
+}

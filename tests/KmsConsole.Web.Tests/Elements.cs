@@ -1,0 +1,21 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+
+namespace KmsConsole.Web.Tests;
+
+internal static class Elements
+{
+    /// <summary>The input (or textarea) a test id marks: the element itself or the one inside it.</summary>
+    public static IElement Field<T>(this IRenderedComponent<T> page, string testId) where T : IComponent
+    {
+        var marked = page.Find($"[data-testid='{testId}']");
+        return marked.TagName is "INPUT" or "TEXTAREA" ? marked : marked.QuerySelector("input, textarea") ?? marked;
+    }
+
+    public static IElement Button<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
+        page.FindAll("button").Single(b => b.TextContent.Trim() == name);
+
+    public static bool HasButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
+        page.FindAll("button").Any(b => b.TextContent.Trim() == name);
+}

@@ -1,0 +1,122 @@
+using Bunit;
+using KmsConsole.Rotation;
+using KmsConsole.Web.Components.Approvals;
+using KmsConsole.Web.Components.Runs;
+
+namespace KmsConsole.Web.Tests;
+
+public sealed class RunPagesTests : PageTest
+{
+    private IRenderedComponent<RunDetail> RenderRun(Run run, string userId)
+    {
+        SignInAs(userId);
+        var page = Render<RunDetail>(p => p.Add(x => x.RunId, run.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid='run-state']"), TimeSpan.FromSeconds(10));
+        return page;
+    }
+
+    [Fact]
+    public async Task Run_detail_shows_the_request_its_steps_and_the_gate_waiting()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK", justification: "Turn on yearly rotation");
+        var page = RenderRun(run, "rita");
+
+        Assert.Equal("AwaitingApproval", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
+        Assert.Equal("Turn on yearly rotation", page.Find("[data-testid='justification']").TextContent);
+        Assert.Contains("Rita Requester", page.Find("[data-testid='requested-by']").TextContent);
+        Assert.Equal(run.Steps.Count, page.FindAll("[data-testid^='step-']").Count(e => e.HasAttribute("data-step-state")));
+    }
+
+    [Theory]
+    [InlineData("alice", true)]
+    [InlineData("bob", true)]
+    [InlineData("rita", false)]
+    [InlineData("audrey", false)]
+    [InlineData("adam", true)]
+    public async Task Approve_and_reject_are_offered_only_to_approvers_who_did_not_request_the_run(string userId, bool offered)
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, userId);
+
+        Assert.Equal(offered, page.HasButton("Approve"));
+        Assert.Equal(offered, page.HasButton("Reject"));
+    }
+
+    [Fact]
+    public async Task The_requester_is_told_another_approver_must_decide()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, "rita");
+
+        Assert.Contains("another approver must decide", page.Find("[data-testid='gate-explanation']").TextContent);
+        Assert.True(page.HasButton("Cancel run"));
+    }
+
+    [Fact]
+    public async Task Self_approval_is_refused_on_the_server_whatever_the_page_shows()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var ritaAsApprover = new Actor("rita", "Rita Requester", new HashSet<string> { Roles.Requester, Roles.Approver });
+
+        await Assert.ThrowsAnyAsync<Exception>(() => World.Get<RotationRequests>().ApproveAsync(ritaAsApprover, run.Id, null));
+        Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
+    }
+
+    [Fact]
+    public async Task Reject_needs_a_comment()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, "alice");
+
+        page.Button("Reject").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("A comment is required to reject.", page.Markup));
+        Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
+
+        page.Field("decision-comment").Input("Not this week");
+        page.Button("Reject").Click();
+        page.WaitForAssertion(() => Assert.Equal("Rejected", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Run_detail_follows_the_run_live_as_the_orchestrator_works()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, "rita");
+        Assert.Equal("AwaitingApproval", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
+
+        // Another person approves elsewhere; this page only hears about it through RunChangeFeed.
+        await World.Get<RotationRequests>().ApproveAsync(ActorOf("alice"), run.Id, "fine");
+
+        page.WaitForAssertion(() => Assert.Equal("Succeeded", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(30));
+        Assert.All(page.FindAll("[data-step-state]"), s => Assert.Contains(s.GetAttribute("data-step-state"), new[] { "Succeeded", "Skipped" }));
+        Assert.NotEmpty(page.FindAll("[data-testid='aws-request-id']"));
+        Assert.Contains("Alice Approver", page.Find("[data-testid='decision']").TextContent);
+    }
+
+    [Fact]
+    public async Task Approvals_lists_what_waits_for_the_signed_in_approver()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        SignInAs("alice");
+        var page = Render<ApprovalsPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(run.Id.ToString(), page.Find("[data-testid='run-row']").GetAttribute("data-run-id")), TimeSpan.FromSeconds(10));
+
+        await World.Get<RotationRequests>().ApproveAsync(ActorOf("bob"), run.Id, null);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid='run-row']")), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Run_list_shows_runs_with_their_state()
+    {
+        await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        await RequestAsync("rita", WorkflowKind.AliasSwapImportedKey, "alias/ImportedCMK");
+        SignInAs("audrey");
+        var page = Render<RunList>();
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='run-state']").Count), TimeSpan.FromSeconds(10));
+        Assert.Contains("New imported key, alias swap", page.Markup);
+        Assert.Contains("Enable automatic rotation", page.Markup);
+    }
+}
