@@ -19,13 +19,13 @@ internal static class KmsKeys
         string? marker = null;
         do
         {
-            var page = await kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 1000 }, cancellationToken);
+            var page = await ReadAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 1000 }, cancellationToken), cancellationToken);
             foreach (var key in page.Keys ?? [])
             {
                 var tags = await ListTagsAsync(kms, key.KeyId, cancellationToken);
                 if (tags.Any(t => t.TagKey == RunIdTag && t.TagValue == wanted))
                 {
-                    var metadata = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, cancellationToken)).KeyMetadata;
+                    var metadata = (await ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, cancellationToken), cancellationToken)).KeyMetadata;
                     if (metadata.KeyState != KeyState.PendingDeletion)
                     {
                         return metadata;
@@ -46,7 +46,7 @@ internal static class KmsKeys
         string? marker = null;
         do
         {
-            var page = await kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = keyId, Marker = marker }, cancellationToken);
+            var page = await ReadAsync(() => kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = keyId, Marker = marker }, cancellationToken), cancellationToken);
             tags.AddRange(page.Tags ?? []);
             marker = page.Truncated == true ? page.NextMarker : null;
         }
@@ -61,7 +61,7 @@ internal static class KmsKeys
         string? marker = null;
         do
         {
-            var page = await kms.ListAliasesAsync(new ListAliasesRequest { KeyId = keyId, Marker = marker }, cancellationToken);
+            var page = await ReadAsync(() => kms.ListAliasesAsync(new ListAliasesRequest { KeyId = keyId, Marker = marker }, cancellationToken), cancellationToken);
             aliases.AddRange(page.Aliases ?? []);
             marker = page.Truncated == true ? page.NextMarker : null;
         }
@@ -83,7 +83,7 @@ internal static class KmsKeys
                 request.IncludeKeyMaterial = IncludeKeyMaterial.ALL_KEY_MATERIAL;
             }
 
-            var page = await kms.ListKeyRotationsAsync(request, cancellationToken);
+            var page = await ReadAsync(() => kms.ListKeyRotationsAsync(request, cancellationToken), cancellationToken);
             rotations.AddRange(page.Rotations ?? []);
             marker = page.Truncated == true ? page.NextMarker : null;
         }
@@ -96,14 +96,35 @@ internal static class KmsKeys
     public static async Task<string> RoundTripAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
     {
         var probe = Encoding.UTF8.GetBytes($"kmsconsole round trip {Guid.NewGuid()}");
-        var encrypted = await kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(probe) }, cancellationToken);
-        var decrypted = await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob, KeyId = keyId }, cancellationToken);
+        var encrypted = await ReadAsync(() => kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(probe) }, cancellationToken), cancellationToken);
+        var decrypted = await ReadAsync(() => kms.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob, KeyId = keyId }, cancellationToken), cancellationToken);
         if (!decrypted.Plaintext.ToArray().AsSpan().SequenceEqual(probe))
         {
             throw new StepCheckFailedException($"Data encrypted under {keyId} did not decrypt to the same bytes.", decrypted.ResponseMetadata?.RequestId);
         }
 
         return decrypted.ResponseMetadata?.RequestId ?? "";
+    }
+
+    private static readonly KmsErrorPolicy Errors = new();
+
+    /// <summary>
+    /// A read retried on its own (throttling, 5xx, timeouts; jittered exponential backoff, 5 attempts): reads
+    /// have no effect to duplicate. Writes are retried by the engine, which checks for their effect first.
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (attempt < 5 && !cancellationToken.IsCancellationRequested && Errors.IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * 50 * Math.Pow(2, attempt) + 1), cancellationToken);
+            }
+        }
     }
 
     public static string? RequestId(this Amazon.Runtime.AmazonWebServiceResponse response) => response.ResponseMetadata?.RequestId;

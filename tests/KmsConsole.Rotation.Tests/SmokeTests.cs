@@ -1,7 +1,0 @@
-namespace KmsConsole.Rotation.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
