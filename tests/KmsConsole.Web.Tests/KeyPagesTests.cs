@@ -1,6 +1,7 @@
 using Bunit;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Keys;
+using MudBlazor;
 
 namespace KmsConsole.Web.Tests;
 
@@ -25,7 +26,7 @@ public sealed class KeyPagesTests : PageTest
         var page = Render<KeyList>();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='key-link']").Count), TimeSpan.FromSeconds(10));
 
-        page.Find("[data-testid='key-search'] input").Input("ImportedCMK");
+        page.Field("key-search").Input("ImportedCMK");
 
         page.WaitForAssertion(() =>
         {
@@ -50,19 +51,19 @@ public sealed class KeyPagesTests : PageTest
     {
         var key = await KeyAsync("alias/FirstCMK");
         SignInAs("rita");
+        var popovers = Render<MudPopoverProvider>();
         var page = Render<KeyDetailPage>(p => p.Add(x => x.Target, ConsoleWorld.Target).Add(x => x.KeyId, key.KeyId));
 
         page.WaitForAssertion(() => Assert.Contains("alias/FirstCMK", page.Find("[data-testid='aliases']").TextContent), TimeSpan.FromSeconds(10));
         Assert.Contains("Off.", page.Find("[data-testid='rotation-enabled']").TextContent);
         Assert.Contains(key.Arn, page.Markup);
 
-        var menu = page.Find("[data-testid='request-rotation']");
-        menu.QuerySelector("button")!.Click();
-        page.WaitForAssertion(() =>
+        page.Find("[data-testid='request-rotation'] button").Click();
+        popovers.WaitForAssertion(() =>
         {
-            Assert.NotEmpty(page.FindAll($"[data-testid='request-{WorkflowKind.EnableAutomaticRotation}']"));
-            Assert.NotEmpty(page.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapNewKey}']"));
-            Assert.Empty(page.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapImportedKey}']"));
+            Assert.NotEmpty(popovers.FindAll($"[data-testid='request-{WorkflowKind.EnableAutomaticRotation}']"));
+            Assert.NotEmpty(popovers.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapNewKey}']"));
+            Assert.Empty(popovers.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapImportedKey}']"));
         });
     }
 
@@ -71,14 +72,15 @@ public sealed class KeyPagesTests : PageTest
     {
         var key = await KeyAsync("alias/ImportedCMK");
         SignInAs("rita");
+        var popovers = Render<MudPopoverProvider>();
         var page = Render<KeyDetailPage>(p => p.Add(x => x.Target, ConsoleWorld.Target).Add(x => x.KeyId, key.KeyId));
         page.WaitForAssertion(() => page.Find("[data-testid='request-rotation'] button"), TimeSpan.FromSeconds(10));
 
         page.Find("[data-testid='request-rotation'] button").Click();
-        page.WaitForAssertion(() =>
+        popovers.WaitForAssertion(() =>
         {
-            Assert.NotEmpty(page.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapImportedKey}']"));
-            Assert.Empty(page.FindAll($"[data-testid='request-{WorkflowKind.EnableAutomaticRotation}']"));
+            Assert.NotEmpty(popovers.FindAll($"[data-testid='request-{WorkflowKind.AliasSwapImportedKey}']"));
+            Assert.Empty(popovers.FindAll($"[data-testid='request-{WorkflowKind.EnableAutomaticRotation}']"));
         });
     }
 

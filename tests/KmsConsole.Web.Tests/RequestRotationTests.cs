@@ -1,6 +1,7 @@
 using Bunit;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Keys;
+using MudBlazor;
 
 namespace KmsConsole.Web.Tests;
 
@@ -21,7 +22,7 @@ public sealed class RequestRotationTests : PageTest
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
 
-        page.Field("rotation-period").Change("60");
+        page.Field("rotation-period").Input("60");
 
         page.WaitForAssertion(() => Assert.Contains("The rotation period must be between 90 and 2560 days.", page.Markup));
     }
@@ -41,15 +42,16 @@ public sealed class RequestRotationTests : PageTest
     [Fact]
     public async Task Waiting_period_outside_7_to_30_is_refused_when_the_old_key_is_to_be_deleted()
     {
+        var popovers = Render<MudPopoverProvider>();
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.AliasSwapNewKey);
         Assert.Empty(page.FindAll("[data-testid='pending-window']"));
 
         // Choose "Schedule its deletion" for the old key: MudSelect opens a popover list.
-        page.FindAll(".mud-select .mud-input-slot, .mud-select input").First().MouseDown();
-        page.WaitForAssertion(() => page.FindAll(".mud-list-item").First(i => i.TextContent.Contains("Schedule its deletion")).Click());
+        page.Find("[data-testid='old-key-fate']").MouseDown();
+        popovers.WaitForAssertion(() => popovers.FindAll(".mud-list-item").First(i => i.TextContent.Contains("Schedule its deletion")).Click());
         page.WaitForAssertion(() => page.Field("pending-window"));
 
-        page.Field("pending-window").Change("45");
+        page.Field("pending-window").Input("45");
         page.WaitForAssertion(() => Assert.Contains("The waiting period before deletion must be between 7 and 30 days.", page.Markup));
     }
 
@@ -58,7 +60,6 @@ public sealed class RequestRotationTests : PageTest
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
         page.Field("justification").Input("Workshop rotation");
-        page.Field("justification").Change("Workshop rotation");
 
         page.Button("Preview plan").Click();
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid='plan'] li")), TimeSpan.FromSeconds(10));
@@ -75,8 +76,8 @@ public sealed class RequestRotationTests : PageTest
     public async Task A_refused_submit_keeps_everything_typed_and_says_why()
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
-        page.Field("rotation-period").Change("180");
-        page.Field("justification").Change("Quarterly policy");
+        page.Field("rotation-period").Input("180");
+        page.Field("justification").Input("Quarterly policy");
         page.Button("Preview plan").Click();
         page.WaitForAssertion(() => Assert.False(page.Button("Submit request").HasAttribute("disabled")), TimeSpan.FromSeconds(10));
 
