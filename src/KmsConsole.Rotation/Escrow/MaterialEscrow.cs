@@ -18,7 +18,7 @@ namespace KmsConsole.Rotation.Escrow;
 internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptions> options)
 {
     public const int MaterialBytes = 32;
-    private const string EscrowTag = "kmsconsole:purpose";
+    private const string EscrowTag = "kmsconsole:escrow-key";
 
     /// <summary>The escrow key's ARN on the target, created with its alias when absent.</summary>
     public async Task<string> EnsureEscrowKeyAsync(IAmazonKeyManagementService kms, CancellationToken cancellationToken)
@@ -26,26 +26,27 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
         var alias = options.Value.EscrowKeyAlias;
         try
         {
-            return (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken)).KeyMetadata.Arn;
+            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
         }
         catch (NotFoundException)
         {
         }
 
-        var created = await kms.CreateKeyAsync(new CreateKeyRequest
-        {
-            Description = "KmsConsole escrow of imported key material",
-            Tags = [new Tag { TagKey = EscrowTag, TagValue = "escrow" }],
-        }, cancellationToken);
+        // Check before creating: an earlier attempt may have created the key and failed before its alias.
+        var key = await KmsKeys.FindKeyByTagAsync(kms, EscrowTag, alias, cancellationToken)
+            ?? (await kms.CreateKeyAsync(new CreateKeyRequest
+            {
+                Description = "KmsConsole escrow of imported key material",
+                Tags = [new Tag { TagKey = EscrowTag, TagValue = alias }],
+            }, cancellationToken)).KeyMetadata;
         try
         {
-            await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = created.KeyMetadata.KeyId }, cancellationToken);
-            return created.KeyMetadata.Arn;
+            await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }, cancellationToken);
+            return key.Arn;
         }
         catch (AlreadyExistsException)
         {
-            // Another instance created it at the same moment; use theirs and retire ours.
-            await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = created.KeyMetadata.KeyId, PendingWindowInDays = 7 }, cancellationToken);
+            // Another instance (or a lost answer to our own call) set the alias first; use the key it names.
             return (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken)).KeyMetadata.Arn;
         }
     }

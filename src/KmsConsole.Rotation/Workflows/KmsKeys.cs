@@ -13,9 +13,12 @@ internal static class KmsKeys
     /// Finds the key a run created, by its run-id tag. CreateKey's answer can be lost to a crash before the
     /// new key id is recorded; the tag is set in the same CreateKey call, so the key is always findable.
     /// </summary>
-    public static async Task<KeyMetadata?> FindKeyCreatedByRunAsync(IAmazonKeyManagementService kms, Guid runId, CancellationToken cancellationToken)
+    public static Task<KeyMetadata?> FindKeyCreatedByRunAsync(IAmazonKeyManagementService kms, Guid runId, CancellationToken cancellationToken) =>
+        FindKeyByTagAsync(kms, RunIdTag, runId.ToString(), cancellationToken);
+
+    /// <summary>The first key not pending deletion that carries the tag; pages through ListKeys and ListResourceTags.</summary>
+    public static async Task<KeyMetadata?> FindKeyByTagAsync(IAmazonKeyManagementService kms, string tagKey, string wanted, CancellationToken cancellationToken)
     {
-        var wanted = runId.ToString();
         string? marker = null;
         do
         {
@@ -23,7 +26,7 @@ internal static class KmsKeys
             foreach (var key in page.Keys ?? [])
             {
                 var tags = await ListTagsAsync(kms, key.KeyId, cancellationToken);
-                if (tags.Any(t => t.TagKey == RunIdTag && t.TagValue == wanted))
+                if (tags.Any(t => t.TagKey == tagKey && t.TagValue == wanted))
                 {
                     var metadata = (await ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, cancellationToken), cancellationToken)).KeyMetadata;
                     if (metadata.KeyState != KeyState.PendingDeletion)
