@@ -13,6 +13,10 @@ internal static class ConsolePages
         await page.WaitForInteractiveAsync();
     }
 
+    /// <summary>Follows a link of the main navigation.</summary>
+    public static Task OpenFromMenuAsync(this IPage page, string name) =>
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
+
     /// <summary>Waits until Blazor's circuit is connected, so clicks reach the server.</summary>
     public static async Task WaitForInteractiveAsync(this IPage page)
     {
