@@ -39,6 +39,8 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
                 Description = "KmsConsole escrow of imported key material",
                 Tags = [new Tag { TagKey = EscrowTag, TagValue = alias }],
             }, cancellationToken)).KeyMetadata;
+        // The escrow key protects every escrowed material for years: KMS rotates it yearly (idempotent call).
+        await kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, cancellationToken);
         try
         {
             await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }, cancellationToken);

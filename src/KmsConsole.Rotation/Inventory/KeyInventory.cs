@@ -37,7 +37,7 @@ public sealed class KeyInventory
             string? marker = null;
             do
             {
-                var page = await RetryAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 1000 }, cancellationToken), cancellationToken);
+                var page = await RetryAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
                 keyIds.AddRange((page.Keys ?? []).Select(k => k.KeyId));
                 marker = page.Truncated == true ? page.NextMarker : null;
             }
