@@ -62,14 +62,27 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options) : IKms
             }
         }
 
-        baseCredentials ??= string.IsNullOrWhiteSpace(target.RoleArn) ? null : DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        baseCredentials ??= new DefaultChainCredentials();
         if (!string.IsNullOrWhiteSpace(target.RoleArn))
         {
             return new AssumeRoleAWSCredentials(baseCredentials, target.RoleArn, $"kmsconsole-{target.Name}",
                 new AssumeRoleAWSCredentialsOptions());
         }
 
-        return baseCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        return baseCredentials;
+    }
+
+    /// <summary>
+    /// The SDK's default credential chain (environment, shared files, SSO, container or instance role), resolved
+    /// at the first call rather than at start, so a console whose AWS credentials arrive later still starts.
+    /// </summary>
+    private sealed class DefaultChainCredentials : AWSCredentials
+    {
+        private readonly Lazy<AWSCredentials> _resolved = new(() => DefaultAWSCredentialsIdentityResolver.GetCredentials());
+
+        public override ImmutableCredentials GetCredentials() => _resolved.Value.GetCredentials();
+
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => _resolved.Value.GetCredentialsAsync();
     }
 
     private static IAmazonKeyManagementService Build(KmsTarget target, OrchestratorOptions orchestrator) =>
