@@ -22,8 +22,16 @@ public sealed class SignInTests
 
         await page.ScreenshotAsync("01-sign-in");
 
-        await page.SignInAsync(console, "rita");
+        // By keyboard: focus the button and press Enter.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in as Rita Requester" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.WaitForInteractiveAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Level = 1 })).ToBeVisibleAsync();
+
+        // The first Tab reaches the skip link, which takes keyboard users past the navigation.
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
         await Assertions.Expect(page.GetByTestId("signed-in-user")).ToContainTextAsync("Rita Requester");
     }
 

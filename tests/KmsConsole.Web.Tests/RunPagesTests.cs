@@ -95,6 +95,53 @@ public sealed class RunPagesTests : PageTest
     }
 
     [Fact]
+    public async Task The_requester_cancels_a_waiting_run_with_a_reason()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, "rita");
+
+        page.Button("Cancel run").Click();
+        page.WaitForAssertion(() => Assert.Contains("Say why.", page.Markup));
+        Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
+
+        page.Field("reason").Input("Wrong key");
+        page.Button("Cancel run").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("Cancelled", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
+        Assert.False(page.HasButton("Cancel run"));
+    }
+
+    [Fact]
+    public async Task A_finished_alias_swap_offers_roll_back_which_opens_the_roll_back_run()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.AliasSwapNewKey, "alias/FirstCMK");
+        await World.Get<RotationRequests>().ApproveAsync(ActorOf("alice"), run.Id, null);
+        var page = RenderRun(run, "rita");
+        page.WaitForAssertion(() => Assert.Equal("Succeeded", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(30));
+        page.WaitForAssertion(() => Assert.True(page.HasButton("Roll back")));
+
+        page.Field("reason").Input("The application team is not ready");
+        page.Button("Roll back").Click();
+
+        page.WaitForAssertion(() => Assert.Matches("/runs/[0-9a-f-]{36}$", CurrentUri), TimeSpan.FromSeconds(10));
+        var rollBack = await World.Get<RunQueries>().ListAsync(new RunFilter { Workflow = WorkflowKind.RollBack }, 0, 10);
+        Assert.Equal(run.Id, (await World.Get<RunQueries>().GetAsync(rollBack.Items.Single().Id))!.Parameters.RollBackOf);
+        Assert.EndsWith(rollBack.Items.Single().Id.ToString(), CurrentUri);
+    }
+
+    [Fact]
+    public async Task Viewers_of_an_enable_rotation_run_are_not_offered_roll_back()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        await World.Get<RotationRequests>().ApproveAsync(ActorOf("bob"), run.Id, null);
+        var page = RenderRun(run, "rita");
+        page.WaitForAssertion(() => Assert.Equal("Succeeded", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(30));
+
+        Assert.False(page.HasButton("Roll back"));
+        Assert.False(page.HasButton("Cancel run"));
+    }
+
+    [Fact]
     public async Task Approvals_lists_what_waits_for_the_signed_in_approver()
     {
         var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
