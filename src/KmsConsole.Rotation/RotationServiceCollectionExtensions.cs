@@ -44,7 +44,8 @@ public static class RotationServiceCollectionExtensions
     internal static IServiceCollection AddRotationCore(this IServiceCollection services, DatabaseOptions database)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddDbContextFactory<RotationDbContext>(o => RotationDatabase.Configure(o, database));
+        services.AddSingleton<IDbContextFactory<RotationDbContext>>(sp =>
+            new RotationDatabase.ContextFactory(database, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddSingleton<RotationDatabase>();
         services.AddSingleton<RotationStore>();
         services.AddSingleton<IKmsClientFactory, Targets.KmsClientFactory>();

@@ -34,7 +34,9 @@ public sealed class EscrowTests
             Assert.DoesNotContain(encoded, world.Logs.AllText, StringComparison.OrdinalIgnoreCase);
         }
 
-        Assert.NotEmpty(world.Logs.Lines);
+        // The logs did see the run: every step outcome and the SQL it issued.
+        Assert.Contains(world.Logs.Lines, l => l.Contains("Wrap and import new key material succeeded", StringComparison.Ordinal));
+        Assert.Contains(world.Logs.Lines, l => l.Contains("INSERT INTO \"EscrowedMaterial\"", StringComparison.Ordinal));
     }
 
     private static void SqliteFiles(RotationWorld world, out byte[] bytes)

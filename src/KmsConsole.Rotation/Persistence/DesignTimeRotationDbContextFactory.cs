@@ -13,3 +13,14 @@ internal sealed class DesignTimeRotationDbContextFactory : IDesignTimeDbContextF
         return new RotationDbContext(builder.Options);
     }
 }
+
+/// <summary>`dotnet ef migrations add X --context PostgresRotationDbContext` (no server needed to add a migration).</summary>
+internal sealed class DesignTimePostgresRotationDbContextFactory : IDesignTimeDbContextFactory<PostgresRotationDbContext>
+{
+    public PostgresRotationDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<PostgresRotationDbContext>();
+        builder.UseNpgsql("Host=localhost;Database=kmsconsole");
+        return new PostgresRotationDbContext(builder.Options);
+    }
+}

@@ -21,6 +21,33 @@ public sealed class RotationDatabase(IDbContextFactory<RotationDbContext> contex
         }
     }
 
+    /// <summary>Contexts of the configured provider: SQLite's own type, or the PostgreSQL subclass with its migrations.</summary>
+    internal sealed class ContextFactory(DatabaseOptions database, Microsoft.Extensions.Logging.ILoggerFactory? loggers) : IDbContextFactory<RotationDbContext>
+    {
+        private readonly DbContextOptions<RotationDbContext> _sqlite = Build<RotationDbContext>(database, loggers);
+        private readonly DbContextOptions<PostgresRotationDbContext> _postgres = Build<PostgresRotationDbContext>(database, loggers);
+
+        public RotationDbContext CreateDbContext() => database.Provider == DatabaseOptions.Postgres
+            ? new PostgresRotationDbContext(_postgres)
+            : new RotationDbContext(_sqlite);
+
+        private static DbContextOptions<T> Build<T>(DatabaseOptions database, Microsoft.Extensions.Logging.ILoggerFactory? loggers) where T : DbContext
+        {
+            var builder = new DbContextOptionsBuilder<T>();
+            if (loggers is not null)
+            {
+                builder.UseLoggerFactory(loggers);
+            }
+
+            if (database.Provider == DatabaseOptions.Postgres || typeof(T) == typeof(RotationDbContext))
+            {
+                Configure(builder, database);
+            }
+
+            return builder.Options;
+        }
+    }
+
     /// <summary>Applies pending migrations (idempotent; every service calls it before its first query).</summary>
     public async Task EnsureMigratedAsync(CancellationToken cancellationToken = default)
     {

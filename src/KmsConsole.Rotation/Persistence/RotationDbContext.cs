@@ -4,8 +4,19 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KmsConsole.Rotation.Persistence;
 
 /// <summary>The console's one database: runs, steps, approvals, audit chain, key inventory, escrowed material.</summary>
-public sealed class RotationDbContext(DbContextOptions<RotationDbContext> options) : DbContext(options)
+public class RotationDbContext : DbContext
 {
+    public RotationDbContext(DbContextOptions<RotationDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For the provider-specific subclass, whose migrations are its own.</summary>
+    protected RotationDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<Approval> Approvals => Set<Approval>();
@@ -28,3 +39,9 @@ public sealed class RotationDbContext(DbContextOptions<RotationDbContext> option
         v => v.UtcTicks,
         v => new DateTimeOffset(v, TimeSpan.Zero));
 }
+
+/// <summary>
+/// The same model on PostgreSQL. A subclass only so that its migrations (Persistence/Migrations/Postgres) are
+/// told apart from the SQLite ones: EF Core picks migrations by context type.
+/// </summary>
+public sealed class PostgresRotationDbContext(DbContextOptions<PostgresRotationDbContext> options) : RotationDbContext(options);

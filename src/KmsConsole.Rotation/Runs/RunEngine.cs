@@ -101,6 +101,7 @@ internal sealed class RunEngine(
                 return;
             }
 
+            logger.LogInformation("Run {RunId} step {Index} {Step} succeeded: {Output} (request {RequestId})", run.Id, index, record.Name, result.Output, result.AwsRequestId);
             hooks.AfterStepRecorded(run, index);
         }
     }
