@@ -56,13 +56,14 @@ public sealed class RotationWorld : IAsyncDisposable
     public KeyInventory Inventory => _services.GetRequiredService<KeyInventory>();
     internal T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    public static async Task<RotationWorld> StartAsync(TimeProvider? time = null, Action<RotationOptions>? configure = null, bool seed = true)
+    public static async Task<RotationWorld> StartAsync(TimeProvider? time = null, Action<RotationOptions>? configure = null, bool seed = true,
+        DatabaseOptions? database = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("kmsconsole-rotation-tests-").FullName;
         var server = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms"), Seed = seed });
         time ??= new ShiftableClock();
         var logs = new CapturedLogs();
-        var database = new DatabaseOptions { Provider = DatabaseOptions.Sqlite, ConnectionString = $"Data Source={Path.Combine(directory, "kmsconsole.db")};Pooling=False" };
+        database ??= new DatabaseOptions { Provider = DatabaseOptions.Sqlite, ConnectionString = $"Data Source={Path.Combine(directory, "kmsconsole.db")};Pooling=False" };
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton(time);
