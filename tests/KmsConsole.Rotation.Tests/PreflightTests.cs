@@ -72,6 +72,23 @@ public sealed class PreflightTests : IAsyncLifetime
         Assert.Equal(StepKind.Gate, plan.Steps[destructive.Index - 1].Kind);
         Assert.Contains(plan.Steps, s => s.Name == "Point the alias at the new key");
         Assert.Equal(2, plan.Steps.Count(s => s.Kind == StepKind.Gate));
+        var keyId = (await _world.DescribeAsync("alias/FirstCMK")).KeyId;
+        Assert.EndsWith($"Now: alias/FirstCMK points at {keyId}.", plan.Steps.Single(s => s.Name == "Point the alias at the new key").Description);
+        Assert.EndsWith($"Now: the old key {keyId} is Enabled.", destructive.Description);
+    }
+
+    [Fact]
+    public async Task The_plan_reads_against_the_current_rotation_state()
+    {
+        var (keyId, alias) = await _world.NewAwsKeyAsync();
+        var off = await PlanAsync(alias, WorkflowKind.EnableAutomaticRotation, new RotationParameters { RotateNow = true });
+        Assert.EndsWith("Now: automatic rotation is off.", off.Steps.Single(s => s.Name == "Enable automatic rotation").Description);
+        Assert.EndsWith("Now: 0 of the 25 on-demand rotations KMS allows per key are used.", off.Steps.Single(s => s.Name == "Rotate now").Description);
+
+        await _world.Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = keyId, RotationPeriodInDays = 400 });
+        var on = await PlanAsync(alias, WorkflowKind.EnableAutomaticRotation, new RotationParameters { RotationPeriodInDays = 200 });
+        Assert.Contains("rotation is on, every 400 days", on.Steps.Single(s => s.Name == "Enable automatic rotation").Description);
+        Assert.Contains("the period becomes 200 days", on.Steps.Single(s => s.Name == "Enable automatic rotation").Description);
     }
 
     [Fact]

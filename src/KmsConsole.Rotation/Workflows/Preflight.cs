@@ -165,11 +165,66 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
             }
         }
 
+        var stateNotes = await CurrentStateAsync(kms, metadata, alias, workflow, p, refusals, cancellationToken);
         var draft = new Run { Id = Guid.Empty, Workflow = workflow, Target = request.Target, KeyId = metadata.KeyId, AliasName = alias, Parameters = p };
         var steps = refusals.Count == 0 || workflow != WorkflowKind.RollBack
-            ? catalog.StepsFor(draft).Select((s, i) => new PlannedStep(i, s.Name, s.Kind, s.Description)).ToList()
+            ? catalog.StepsFor(draft).Select((s, i) => new PlannedStep(i, s.Name, s.Kind,
+                stateNotes.TryGetValue(s.Name, out var now) ? $"{s.Description} Now: {now}" : s.Description)).ToList()
             : [];
         return new Outcome(new PreflightPlan(refusals.Count == 0, refusals, steps, summary), alias, metadata.Arn);
+    }
+
+    /// <summary>What the key looks like now, per step name, so the plan reads against the key's current state.</summary>
+    private static async Task<Dictionary<string, string>> CurrentStateAsync(IAmazonKeyManagementService kms, KeyMetadata m, string? alias,
+        WorkflowKind workflow, RotationParameters p, List<string> refusals, CancellationToken cancellationToken)
+    {
+        var notes = new Dictionary<string, string>();
+        if (m.KeySpec != KeySpec.SYMMETRIC_DEFAULT || m.KeyState is not { } state || state == KeyState.PendingDeletion)
+        {
+            return notes;
+        }
+
+        if (workflow == WorkflowKind.EnableAutomaticRotation && m.Origin == OriginType.AWS_KMS)
+        {
+            var status = await KmsKeys.ReadAsync(() => kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = m.KeyId }, cancellationToken), cancellationToken);
+            notes["Enable automatic rotation"] = status.KeyRotationEnabled == true
+                ? $"rotation is on, every {status.RotationPeriodInDays} days (next {status.NextRotationDate:u}); the period becomes {p.RotationPeriodInDays ?? 365} days."
+                : "automatic rotation is off.";
+        }
+
+        if ((workflow == WorkflowKind.EnableAutomaticRotation && p.RotateNow) || workflow == WorkflowKind.NewMaterialInPlace)
+        {
+            if (state != KeyState.PendingImport)
+            {
+                var rotations = await KmsKeys.RotationsAsync(kms, m.KeyId, includeMaterial: false, cancellationToken);
+                var onDemand = rotations.Count(r => r.RotationType == RotationType.ON_DEMAND);
+                notes["Rotate now"] = $"{onDemand} of the 25 on-demand rotations KMS allows per key are used.";
+                if (onDemand >= 25)
+                {
+                    refusals.Add($"{m.KeyId} has had 25 on-demand rotations, the most KMS allows per key (RotateKeyOnDemand).");
+                }
+            }
+        }
+
+        if (alias is not null && workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey)
+        {
+            notes["Point the alias at the new key"] = $"{alias} points at {m.KeyId}.";
+            notes[workflow == WorkflowKind.AliasSwapNewKey ? "Create the new key" : "Create the new EXTERNAL key"] =
+                $"the old key is {m.KeySpec}, {m.KeyUsage}, \"{m.Description}\".";
+            foreach (var fate in new[] { "Disable the old key", "Schedule deletion of the old key", "Delete the old key's imported material" })
+            {
+                notes[fate] = $"the old key {m.KeyId} is {state}.";
+            }
+        }
+
+        if (m.Origin == OriginType.EXTERNAL)
+        {
+            var expiry = m.ExpirationModel == ExpirationModelType.KEY_MATERIAL_EXPIRES ? $"material expires {m.ValidTo:u}" : "material does not expire";
+            notes["Wrap and re-import the escrowed material"] = $"the key is {state}; {expiry}.";
+            notes["Wrap and import new key material"] = $"the key is {state}; {expiry}.";
+        }
+
+        return notes;
     }
 
     public static string KeyLock(string target, string keyOrAlias) => $"{target}|{keyOrAlias}";
