@@ -21,7 +21,11 @@ public sealed class AuditChainTests
         Assert.True(intact.EventsChecked >= history.TotalCount);
 
         var target = history.Items.Single(e => e.Action == "run.approved");
-        await world.ExecuteSqlAsync($"UPDATE AuditEvents SET Actor = 'mallory' WHERE Sequence = {target.Sequence}");
+        // The database refuses the change; someone with the file can still drop the trigger first.
+        var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+            world.ExecuteSqlAsync($"UPDATE AuditEvents SET Actor = 'mallory' WHERE Sequence = {target.Sequence}"));
+        Assert.Contains("append-only", refused.Message);
+        await world.ExecuteSqlAsync($"DROP TRIGGER AuditEvents_append_only_update; UPDATE AuditEvents SET Actor = 'mallory' WHERE Sequence = {target.Sequence}");
         var broken = await world.Audit.VerifyAsync(RotationWorld.Erin);
 
         Assert.False(broken.Intact);
@@ -36,7 +40,8 @@ public sealed class AuditChainTests
         await using var world = await RotationWorld.StartAsync();
         await world.DriveAsync((await world.SubmitAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation)).Id);
 
-        await world.ExecuteSqlAsync("DELETE FROM AuditEvents WHERE Sequence = 3");
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => world.ExecuteSqlAsync("DELETE FROM AuditEvents WHERE Sequence = 3"));
+        await world.ExecuteSqlAsync("DROP TRIGGER AuditEvents_append_only_delete; DELETE FROM AuditEvents WHERE Sequence = 3");
         var broken = await world.Audit.VerifyAsync(RotationWorld.Erin);
 
         Assert.False(broken.Intact);
@@ -54,7 +59,7 @@ public sealed class AuditChainTests
         victim.Details = "nothing happened";
         var forged = Audit.AuditChain.HashOf(victim);
 
-        await world.ExecuteSqlAsync($"UPDATE AuditEvents SET Details = 'nothing happened', Hash = '{forged}' WHERE Sequence = {victim.Sequence}");
+        await world.ExecuteSqlAsync($"DROP TRIGGER AuditEvents_append_only_update; UPDATE AuditEvents SET Details = 'nothing happened', Hash = '{forged}' WHERE Sequence = {victim.Sequence}");
         var broken = await world.Audit.VerifyAsync(RotationWorld.Erin);
 
         Assert.Equal(victim.Sequence + 1, broken.FirstBrokenSequence);

@@ -21,6 +21,11 @@ public sealed class PostgresTests
         Assert.True((await world.Audit.VerifyAsync(RotationWorld.Erin)).Intact);
         Assert.Single((await world.Runs.ListAsync(new RunFilter { Key = alias }, 0, 10)).Items);
         await Assert.ThrowsAsync<RotationRefusedException>(() => world.Requests.RequestRollBackAsync(RotationWorld.Alice, Guid.NewGuid(), "x"));
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var tamper = new Npgsql.NpgsqlCommand("""UPDATE "AuditEvents" SET "Actor" = 'mallory'""", connection);
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => tamper.ExecuteNonQueryAsync());
+        Assert.Contains("append-only", refused.MessageText);
     }
 
     private sealed class TemporaryPostgres : IAsyncDisposable
