@@ -57,17 +57,17 @@ public sealed class RotationWorld : IAsyncDisposable
     internal T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
     public static async Task<RotationWorld> StartAsync(TimeProvider? time = null, Action<RotationOptions>? configure = null, bool seed = true,
-        DatabaseOptions? database = null)
+        DatabaseOptions? database = null, Action<IServiceCollection, LocalKmsServer>? services = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("kmsconsole-rotation-tests-").FullName;
         var server = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms"), Seed = seed });
         time ??= new ShiftableClock();
         var logs = new CapturedLogs();
         database ??= new DatabaseOptions { Provider = DatabaseOptions.Sqlite, ConnectionString = $"Data Source={Path.Combine(directory, "kmsconsole.db")};Pooling=False" };
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        services.AddSingleton(time);
-        services.AddOptions<RotationOptions>().Configure(o =>
+        var collection = new ServiceCollection();
+        collection.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        collection.AddSingleton(time);
+        collection.AddOptions<RotationOptions>().Configure(o =>
         {
             o.Database = database;
             o.Targets.Add(new KmsTarget { Name = Target, ServiceUrl = server.Endpoint.ToString(), Region = "us-east-1", AccessKeyId = "kmsconsole-tests", SecretAccessKey = "local-endpoint" });
@@ -77,8 +77,9 @@ public sealed class RotationWorld : IAsyncDisposable
             o.Orchestrator.MaxAttempts = 8;
             configure?.Invoke(o);
         });
-        services.AddRotationCore(database);
-        var provider = services.BuildServiceProvider();
+        collection.AddRotationCore(database);
+        services?.Invoke(collection, server);
+        var provider = collection.BuildServiceProvider();
         await provider.GetRequiredService<RotationDatabase>().EnsureMigratedAsync();
         return new RotationWorld(directory, server, provider, time, logs);
     }
