@@ -16,6 +16,13 @@ internal static class Elements
     public static IElement Button<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
         page.FindAll("button").Single(b => b.TextContent.Trim() == name);
 
+    /// <summary>
+    /// Clicks a button by its name, finding and clicking it on the renderer's own thread so no render
+    /// lands in between (a render replaces the button's event handler).
+    /// </summary>
+    public static void ClickButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
+        page.InvokeAsync(() => page.Button(name).Click()).GetAwaiter().GetResult();
+
     public static bool HasButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
         page.FindAll("button").Any(b => b.TextContent.Trim() == name);
 }

@@ -37,6 +37,36 @@ public sealed class KeyPagesTests : PageTest
     }
 
     [Fact]
+    public void Origin_filter_from_the_address_shows_only_that_origin()
+    {
+        SignInAs("rita");
+        NavigateTo("keys?origin=EXTERNAL");
+        var page = Render<KeyList>();
+
+        page.WaitForAssertion(() =>
+        {
+            var rows = page.FindAll("tbody tr");
+            Assert.Single(rows);
+            Assert.Contains("alias/ImportedCMK", rows[0].TextContent);
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Sorting_by_alias_descending_is_done_by_the_server()
+    {
+        SignInAs("rita");
+        var page = Render<KeyList>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='key-link']").Count), TimeSpan.FromSeconds(10));
+        Assert.Contains("alias/FirstCMK", page.FindAll("tbody tr")[0].TextContent);
+
+        void SortByAlias() => page.InvokeAsync(() => page.FindAll(".mud-table-sort-label").First(l => l.TextContent.Contains("Aliases")).Click()).GetAwaiter().GetResult();
+        SortByAlias();   // ascending
+        SortByAlias();   // descending
+
+        page.WaitForAssertion(() => Assert.Contains("alias/ImportedCMK", page.FindAll("tbody tr")[0].TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Refresh_runs_the_inventory_sync_and_reports_it()
     {
         SignInAs("rita");
@@ -75,6 +105,9 @@ public sealed class KeyPagesTests : PageTest
         var popovers = Render<MudPopoverProvider>();
         var page = Render<KeyDetailPage>(p => p.Add(x => x.Target, ConsoleWorld.Target).Add(x => x.KeyId, key.KeyId));
         page.WaitForAssertion(() => page.Find("[data-testid='request-rotation'] button"), TimeSpan.FromSeconds(10));
+
+        // Rotation history lists the key material with its import state, as ListKeyRotations reports it.
+        Assert.Contains("IMPORTED", page.Find("[data-testid='rotation-history']").TextContent, StringComparison.OrdinalIgnoreCase);
 
         page.Find("[data-testid='request-rotation'] button").Click();
         popovers.WaitForAssertion(() =>

@@ -32,7 +32,7 @@ public sealed class RequestRotationTests : PageTest
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
 
-        page.Button("Preview plan").Click();
+        page.ClickButton("Preview plan");
 
         page.WaitForAssertion(() => Assert.Contains("A justification is required", page.Markup));
         Assert.Empty(page.FindAll("[data-testid='plan']"));
@@ -61,11 +61,11 @@ public sealed class RequestRotationTests : PageTest
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
         page.Field("justification").Input("Workshop rotation");
 
-        page.Button("Preview plan").Click();
+        page.ClickButton("Preview plan");
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid='plan'] li")), TimeSpan.FromSeconds(10));
         Assert.Contains("EnableKeyRotation", page.Find("[data-testid='plan']").TextContent, StringComparison.OrdinalIgnoreCase);
 
-        page.Button("Submit request").Click();
+        page.ClickButton("Submit request");
         page.WaitForAssertion(() => Assert.Matches("/runs/[0-9a-f-]{36}$", CurrentUri), TimeSpan.FromSeconds(10));
         var runs = await World.Get<RunQueries>().ForKeyAsync(ConsoleWorld.Target, (await KeyAsync("alias/FirstCMK")).KeyId);
         Assert.Single(runs);
@@ -78,13 +78,13 @@ public sealed class RequestRotationTests : PageTest
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
         page.Field("rotation-period").Input("180");
         page.Field("justification").Input("Quarterly policy");
-        page.Button("Preview plan").Click();
+        page.ClickButton("Preview plan");
         page.WaitForAssertion(() => Assert.False(page.Button("Submit request").HasAttribute("disabled")), TimeSpan.FromSeconds(10));
 
         // Meanwhile someone else's run takes the key: one run at a time per key.
         await RequestAsync("rita", WorkflowKind.AliasSwapNewKey, "alias/FirstCMK");
 
-        page.Button("Submit request").Click();
+        page.ClickButton("Submit request");
         page.WaitForAssertion(() => Assert.NotEmpty(page.Find("[data-testid='submit-error']").TextContent), TimeSpan.FromSeconds(10));
         Assert.EndsWith("/request?workflow=EnableAutomaticRotation", CurrentUri);
         Assert.Equal("180", page.Field("rotation-period").GetAttribute("value"));

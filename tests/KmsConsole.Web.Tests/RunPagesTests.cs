@@ -68,13 +68,13 @@ public sealed class RunPagesTests : PageTest
         var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
         var page = RenderRun(run, "alice");
 
-        page.Button("Reject").Click();
+        page.ClickButton("Reject");
 
         page.WaitForAssertion(() => Assert.Contains("A comment is required to reject.", page.Markup));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
         page.Field("decision-comment").Input("Not this week");
-        page.Button("Reject").Click();
+        page.ClickButton("Reject");
         page.WaitForAssertion(() => Assert.Equal("Rejected", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
     }
 
@@ -100,12 +100,12 @@ public sealed class RunPagesTests : PageTest
         var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
         var page = RenderRun(run, "rita");
 
-        page.Button("Cancel run").Click();
+        page.ClickButton("Cancel run");
         page.WaitForAssertion(() => Assert.Contains("Say why.", page.Markup));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
         page.Field("reason").Input("Wrong key");
-        page.Button("Cancel run").Click();
+        page.ClickButton("Cancel run");
 
         page.WaitForAssertion(() => Assert.Equal("Cancelled", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
         Assert.False(page.HasButton("Cancel run"));
@@ -121,7 +121,7 @@ public sealed class RunPagesTests : PageTest
         page.WaitForAssertion(() => Assert.True(page.HasButton("Roll back")));
 
         page.Field("reason").Input("The application team is not ready");
-        page.Button("Roll back").Click();
+        page.ClickButton("Roll back");
 
         page.WaitForAssertion(() => Assert.Matches("/runs/[0-9a-f-]{36}$", CurrentUri), TimeSpan.FromSeconds(10));
         var rollBack = await World.Get<RunQueries>().ListAsync(new RunFilter { Workflow = WorkflowKind.RollBack }, 0, 10);
