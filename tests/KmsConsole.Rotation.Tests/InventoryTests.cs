@@ -93,6 +93,52 @@ public sealed class InventoryTests
         Assert.Equal([WorkflowKind.AliasSwapImportedKey, WorkflowKind.NewMaterialInPlace, WorkflowKind.ReimportBeforeExpiry], world.Requests.WorkflowsFor(detail.Summary));
     }
 
+    [Fact]
+    public async Task Queries_over_ten_thousand_keys_filter_sort_and_page_in_the_database()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var now = world.Time.GetUtcNow();
+        await world.Get<Persistence.RotationStore>().WriteAsync(async (db, _) =>
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            for (var i = 0; i < 10_000; i++)
+            {
+                db.KeySnapshots.Add(new KeySnapshot
+                {
+                    Target = RotationWorld.Target,
+                    KeyId = $"key-{i:D5}",
+                    Arn = $"arn:aws:kms:us-east-1:111122223333:key/key-{i:D5}",
+                    Aliases = $"alias/service-{i % 500:D3}-{i:D5}",
+                    Origin = i % 10 == 0 ? "EXTERNAL" : "AWS_KMS",
+                    KeySpec = "SYMMETRIC_DEFAULT",
+                    KeyUsage = "ENCRYPT_DECRYPT",
+                    KeyState = "Enabled",
+                    RotationEnabled = i % 3 == 0,
+                    NextRotationDate = i % 3 == 0 ? now.AddDays(i % 365) : null,
+                    ValidTo = i % 10 == 0 ? now.AddDays(i % 60) : null,
+                    CreationDate = now.AddDays(-i),
+                    SyncedAt = now,
+                });
+            }
+
+            await Task.CompletedTask;
+        }, CancellationToken.None);
+        await world.Inventory.QueryAsync(new KeyQuery { PageSize = 1 });
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var service = await world.Inventory.QueryAsync(new KeyQuery { Search = "service-042", SortBy = KeySortField.KeyId, Descending = true, Page = 1, PageSize = 5 /* second page */ });
+        var expiring = await world.Inventory.QueryAsync(new KeyQuery { Origin = "EXTERNAL", ExpiringWithinDays = 30, SortBy = KeySortField.ValidTo, PageSize = 100 });
+        var rotating = await world.Inventory.QueryAsync(new KeyQuery { RotationEnabled = true, SortBy = KeySortField.NextRotationDate, PageSize = 50 });
+        watch.Stop();
+
+        Assert.Equal(20, service.TotalCount);
+        Assert.Equal(["key-07042", "key-06542", "key-06042", "key-05542", "key-05042"], service.Items.Select(k => k.KeyId));
+        Assert.Equal(501, expiring.TotalCount); // i % 10 == 0 and i % 60 in {10, 20, 30}
+        Assert.True(expiring.Items.Zip(expiring.Items.Skip(1)).All(p => p.First.ValidTo <= p.Second.ValidTo));
+        Assert.Equal(3334, rotating.TotalCount);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"three queries took {watch.Elapsed}");
+    }
+
     private sealed class SyncProgress(List<InventorySyncProgress> reports) : IProgress<InventorySyncProgress>
     {
         public void Report(InventorySyncProgress value)
