@@ -65,6 +65,11 @@ public sealed class WorkflowTests : IAsyncLifetime
         var tags = (await _world.Kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = newKey })).Tags;
         Assert.Contains(tags, t => t.TagKey == "team" && t.TagValue == "payments");
         Assert.Contains(tags, t => t.TagKey == "kmsconsole:run-id" && t.TagValue == run.Id.ToString());
+        // The key list shows the change without a full sync.
+        var listed = await _world.Inventory.QueryAsync(new KeyQuery { Search = alias });
+        Assert.Equal(newKey, Assert.Single(listed.Items).KeyId);
+        Assert.Equal("Disabled", (await _world.Inventory.QueryAsync(new KeyQuery { Search = oldKey })).Items.Single().KeyState);
+
         // Data encrypted under the old key decrypted after the swap (checked before the old key was disabled).
         Assert.Contains("still decrypts", finished.Steps.Single(s => s.Name == "Verify the alias and the old data").Output);
         await Assert.ThrowsAsync<DisabledException>(() => _world.DecryptAsync(before));

@@ -96,6 +96,34 @@ public sealed class KeyInventory
         }
     }
 
+    /// <summary>Re-reads a few keys into the snapshot table (after a run changed them), without a full sync.</summary>
+    internal async Task RefreshAsync(string target, IEnumerable<string> keyIds, CancellationToken cancellationToken)
+    {
+        var kms = _clients.Create(target);
+        var snapshots = new List<KeySnapshot>();
+        foreach (var keyId in keyIds.Distinct())
+        {
+            var aliases = (await RetryAsync(() => KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken), cancellationToken)).Select(a => a.AliasName).ToList();
+            snapshots.Add(await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken));
+        }
+
+        await _store.WriteAsync(async (db, _) =>
+        {
+            foreach (var snapshot in snapshots)
+            {
+                var row = await db.KeySnapshots.FindAsync([snapshot.Target, snapshot.KeyId], cancellationToken);
+                if (row is null)
+                {
+                    db.KeySnapshots.Add(snapshot);
+                }
+                else
+                {
+                    db.Entry(row).CurrentValues.SetValues(snapshot);
+                }
+            }
+        }, cancellationToken);
+    }
+
     public async Task<PagedResult<KeySnapshot>> QueryAsync(KeyQuery query, CancellationToken cancellationToken = default)
     {
         var pageSize = Math.Clamp(query.PageSize, 1, 500);

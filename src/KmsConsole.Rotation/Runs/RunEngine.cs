@@ -161,6 +161,16 @@ internal sealed class RunEngine(
             await audit.AppendAsync("orchestrator", state == RunState.Succeeded ? "run.succeeded" : "run.failed", Subject(run),
                 error ?? $"{run.Workflow} finished", requestId, run.Id);
         }, cancellationToken, afterSave: db => catalog.OnFinishedAsync(db, run, cancellationToken));
+
+        try
+        {
+            await catalog.AfterFinishedAsync(run, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only a cache refresh; the next inventory sync catches up.
+            logger.LogWarning("Run {RunId} finished but refreshing its keys in the inventory failed: {Message}", run.Id, e.Message);
+        }
     }
 
     /// <summary>
@@ -223,4 +233,7 @@ internal interface IWorkflowCatalog
 
     /// <summary>Side effects of a finished run on other rows (a roll back marks the run it undid).</summary>
     Task OnFinishedAsync(RotationDbContext db, Run run, CancellationToken cancellationToken);
+
+    /// <summary>After the finished run is saved (e.g. refresh cached views of what it changed).</summary>
+    Task AfterFinishedAsync(Run run, CancellationToken cancellationToken);
 }

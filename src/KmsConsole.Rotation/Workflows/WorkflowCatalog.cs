@@ -9,8 +9,13 @@ using Microsoft.Extensions.Options;
 namespace KmsConsole.Rotation.Workflows;
 
 /// <summary>The five workflows and the roll back, each a list of named steps built from the run's parameters.</summary>
-internal sealed class WorkflowCatalog(IKmsClientFactory clients, MaterialEscrow escrow, IOptions<RotationOptions> options) : IWorkflowCatalog
+internal sealed class WorkflowCatalog(IKmsClientFactory clients, MaterialEscrow escrow, IOptions<RotationOptions> options, KeyInventory inventory)
+    : IWorkflowCatalog
 {
+    /// <summary>The key list shows what the run changed without waiting for the next full sync.</summary>
+    public Task AfterFinishedAsync(Run run, CancellationToken cancellationToken) =>
+        inventory.RefreshAsync(run.Target, run.NewKeyId is { } newKey ? [run.KeyId, newKey] : [run.KeyId], cancellationToken);
+
     public IReadOnlyList<WorkflowStep> StepsFor(Run run)
     {
         var kms = clients.Create(run.Target);
