@@ -33,7 +33,12 @@ public sealed class Chromium : IAsyncDisposable
     public static void SkipIfMissing() =>
         Skip.If(ExecutablePath is null, "Chromium is not installed (set KMSCONSOLE_CHROMIUM or install Debian's chromium at /usr/bin/chromium).");
 
-    public static async Task<Chromium> StartAsync() => new(await Playwright.CreateAsync());
+    public static async Task<Chromium> StartAsync()
+    {
+        // Pages wait on a live server and an orchestrator; a busy CI machine needs more than the default 5 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
+        return new(await Playwright.CreateAsync());
+    }
 
     /// <summary>A browser window with a fresh profile of its own, as a separate person would have.</summary>
     public async Task<IPage> NewWindowAsync()
