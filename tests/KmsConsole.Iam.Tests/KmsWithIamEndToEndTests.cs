@@ -17,8 +17,8 @@ using Microsoft.Extensions.Logging;
 namespace KmsConsole.Iam.Tests;
 
 /// <summary>
-/// KMS and IAM on one local endpoint, wired exactly as the integration lines in the IAM report describe
-/// (AddLocalIamForKms, and POST / routed to IAM for Query requests), driven by the AWS SDK's KMS client and the
+/// KMS and IAM on one local endpoint as AddLocalKms/MapLocalKms serve them (POST / routed to IAM for
+/// Query requests), driven by the AWS SDK's KMS client and the
 /// IAM client: a role lacking kms:UpdateAlias is refused by KMS as AWS refuses it, preflight names the action,
 /// and after the generated policy is attached preflight passes and the alias moves.
 /// </summary>
@@ -36,10 +36,8 @@ public sealed class KmsWithIamEndToEndTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.Configuration["LocalKms:Iam:EnforceKmsPermissions"] = "true";
         builder.Services.AddLocalKms(o => o.DataDirectory = _data);
-        builder.Services.AddLocalIamForKms();
         _app = builder.Build();
-        _app.MapPost("/", (HttpContext http, KmsRequestHandler kms) =>
-            IamQueryEndpoint.IsIamRequest(http.Request) ? http.RequestServices.GetRequiredService<IamQueryEndpoint>().HandleAsync(http) : kms.HandleAsync(http));
+        _app.MapLocalKms();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _endpoint = new Uri(address.TrimEnd('/') + "/");

@@ -1,3 +1,4 @@
+using KmsConsole.LocalKms.Iam;
 using KmsConsole.LocalKms.Operations;
 using KmsConsole.LocalKms.Protocol;
 using KmsConsole.LocalKms.Quotas;
@@ -44,7 +45,10 @@ public static class LocalKmsServiceCollectionExtensions
     /// </summary>
     public static IEndpointRouteBuilder MapLocalKms(this IEndpointRouteBuilder endpoints, string pattern = "/")
     {
-        endpoints.MapPost(pattern, (HttpContext http, KmsRequestHandler handler) => handler.HandleAsync(http))
+        // IAM's Query protocol (form-encoded Action=...) shares the endpoint, as one --endpoint-url serves both.
+        endpoints.MapPost(pattern, (HttpContext http, KmsRequestHandler handler) => IamQueryEndpoint.IsIamRequest(http.Request)
+                ? http.RequestServices.GetRequiredService<IamQueryEndpoint>().HandleAsync(http)
+                : handler.HandleAsync(http))
             .AllowAnonymous()
             .DisableAntiforgery()
             .WithMetadata(KmsProtocolEndpointMetadata.Instance)
@@ -66,6 +70,7 @@ public static class LocalKmsServiceCollectionExtensions
         services.TryAddSingleton(_ => OperationCatalog.Create());
         services.TryAddSingleton(sp => new RequestQuotas(sp.GetRequiredService<LocalKmsOptions>().Quotas, sp.GetRequiredService<LocalKmsClock>()));
         services.TryAddSingleton<KmsRequestHandler>();
+        services.AddLocalIamForKms();
         services.TryAddSingleton<TimeDrivenChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<TimeDrivenChanges>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, AwsTargetMatcherPolicy>());
