@@ -1,7 +1,8 @@
 # Builds and runs the KmsConsole web console.
-# Inside a container the console must listen on a non-loopback address, so local sign-in is off:
-# configure AzureAd (or OpenIdConnect) and a Rotation target, e.g.
-#   docker run -p 8080:8080 -e AzureAd__TenantId=... -e AzureAd__ClientId=... kmsconsole
+# Inside a container the console listens on a non-loopback address, where local sign-in is refused:
+# the image needs a corporate identity provider (Entra ID / OpenID Connect) and a Rotation target
+# (Rotation__Targets__0__Name, __Region, __RoleArn ...). Sign-in through an identity provider is not
+# wired yet, so until it is the console refuses to start here and says why.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
