@@ -1,10 +1,14 @@
 using System.Text;
 using System.Text.Json;
 
-// The same file is compiled into KmsConsole.Rotation (client-side preflight) and, as a copy with its own
-// namespace, into KmsConsole.LocalKms (the local IAM endpoint's SimulatePrincipalPolicy and KMS enforcement):
-// neither project may reference the other. A parity test in KmsConsole.Iam.Tests runs both on the same cases.
+// This one file is compiled into KmsConsole.Rotation (client-side preflight) and, linked with its own namespace,
+// into KmsConsole.LocalKms (the local IAM endpoint's SimulatePrincipalPolicy and KMS enforcement): neither
+// project may reference the other, and one source keeps the two answers the same.
+#if KMSCONSOLE_LOCALKMS
+namespace KmsConsole.LocalKms.Iam;
+#else
 namespace KmsConsole.Rotation.Iam;
+#endif
 
 /// <summary>IAM's three answers for one action on one resource (the wire values are allowed, explicitDeny, implicitDeny).</summary>
 public enum PermissionDecision
