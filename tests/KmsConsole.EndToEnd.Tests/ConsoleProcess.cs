@@ -44,8 +44,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
     {
         var dll = Repository.WebAssemblyPath();
         var workingDirectory = Directory.CreateTempSubdirectory("kmsconsole-e2e-").FullName;
-        var port = FreeLoopbackPort();
-        var kmsPort = FreeLoopbackPort();
+        var (port, kmsPort) = TwoFreeLoopbackPorts();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var localKms = new Uri($"http://127.0.0.1:{kmsPort}/");
 
@@ -129,11 +128,15 @@ public sealed class ConsoleProcess : IAsyncDisposable
         throw new TimeoutException($"The console did not serve {BaseAddress} within {timeout}:\n{Output}");
     }
 
-    private static int FreeLoopbackPort()
+    // Both listeners stay open until both ports are read: a port released after the first pick
+    // could otherwise be handed out again for the second, and the console would collide with itself.
+    private static (int Console, int LocalKms) TwoFreeLoopbackPorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 
     public async ValueTask DisposeAsync()
