@@ -40,7 +40,7 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
                 Tags = [new Tag { TagKey = EscrowTag, TagValue = alias }],
             }, cancellationToken)).KeyMetadata;
         // The escrow key protects every escrowed material for years: KMS rotates it yearly (idempotent call).
-        await kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, cancellationToken);
+        await KmsKeys.ReadAsync(() => kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, cancellationToken), cancellationToken);
         try
         {
             await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }, cancellationToken);
@@ -49,7 +49,7 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
         catch (AlreadyExistsException)
         {
             // Another instance (or a lost answer to our own call) set the alias first; use the key it names.
-            return (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken)).KeyMetadata.Arn;
+            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
         }
     }
 
@@ -71,12 +71,12 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
     private async Task<Guid> SealAsync(IAmazonKeyManagementService kms, Run run, string keyId, byte[] material, CancellationToken cancellationToken)
     {
         var escrowKeyArn = await EnsureEscrowKeyAsync(kms, cancellationToken);
-        var dataKey = await kms.GenerateDataKeyAsync(new GenerateDataKeyRequest
+        var dataKey = await KmsKeys.ReadAsync(() => kms.GenerateDataKeyAsync(new GenerateDataKeyRequest
         {
             KeyId = escrowKeyArn,
             KeySpec = DataKeySpec.AES_256,
             EncryptionContext = Context(run.Target, keyId),
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
         var plainKey = dataKey.Plaintext.ToArray();
         ZeroStream(dataKey.Plaintext);
@@ -121,12 +121,12 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
             row = await db.EscrowedMaterials.AsNoTracking().SingleAsync(e => e.Id == escrowId, cancellationToken);
         }
 
-        var decrypted = await kms.DecryptAsync(new DecryptRequest
+        var decrypted = await KmsKeys.ReadAsync(() => kms.DecryptAsync(new DecryptRequest
         {
             CiphertextBlob = new MemoryStream(row.WrappedDataKey),
             KeyId = row.EscrowKeyArn,
             EncryptionContext = Context(row.Target, row.KeyId),
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
         var plainKey = decrypted.Plaintext.ToArray();
         ZeroStream(decrypted.Plaintext);
         var material = new byte[row.Ciphertext.Length];

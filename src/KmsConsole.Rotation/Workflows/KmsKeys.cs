@@ -112,8 +112,9 @@ internal static class KmsKeys
     private static readonly KmsErrorPolicy Errors = new();
 
     /// <summary>
-    /// A read retried on its own (throttling, 5xx, timeouts; jittered exponential backoff, 5 attempts): reads
-    /// have no effect to duplicate. Writes are retried by the engine, which checks for their effect first.
+    /// A read, or a call whose repeat changes nothing (GenerateDataKey, EnableKeyRotation), retried on its own
+    /// (throttling, 5xx, timeouts; jittered exponential backoff, 5 attempts): it has no effect to duplicate.
+    /// Other writes are retried by the engine, which checks for their effect first.
     /// </summary>
     public static async Task<T> ReadAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
