@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
-using KmsConsole.LocalKms.Tests.External.Endpoints;
+using KmsConsole.Testing;
 
 namespace KmsConsole.Benchmarks.Targets;
 
@@ -57,7 +55,7 @@ public sealed class BenchmarkTarget : IAsyncDisposable
 
     public static async Task<BenchmarkTarget> StartMotoAsync()
     {
-        var path = FindOnPath("moto_server")
+        var path = MotoServer.Locate()
             ?? throw new InvalidOperationException("moto_server is not installed (pip install 'moto[server]').");
         var moto = await MotoServer.StartAsync(path);
         return await PrepareAsync(new BenchmarkTarget("moto", moto.Endpoint, moto.DisposeAsync));
@@ -90,71 +88,42 @@ public sealed class BenchmarkTarget : IAsyncDisposable
             }));
         }
 
-        var port = FreeLoopbackPort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll");
+        var port = LoopbackPorts.Free()[0];
         var start = new ProcessStartInfo("dotnet")
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", data.FullName, "--no-seed" },
         };
-        foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", data.FullName, "--no-seed" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // Request logging at Information would measure the console, not the endpoint.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[local] {e.Data}"); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildServer.Start("the local endpoint", start);
         var endpoint = new Uri($"http://127.0.0.1:{port}/");
         var target = new BenchmarkTarget("local (own process)", endpoint, async () =>
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
+            await process.DisposeAsync();
             await DeleteData();
         });
         try
         {
-            await WaitUntilAnsweringAsync(endpoint, process);
+            using var client = CreateClient(endpoint);
+            await process.WaitUntilAnsweringAsync(async ct =>
+            {
+                try
+                {
+                    await client.ListKeysAsync(new ListKeysRequest { Limit = 1 }, ct);
+                    return true;
+                }
+                catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60));
             return await PrepareAsync(target);
         }
         catch
         {
             await target.DisposeAsync();
             throw;
-        }
-    }
-
-    private static async Task WaitUntilAnsweringAsync(Uri endpoint, Process process)
-    {
-        using var client = CreateClient(endpoint);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"the local endpoint exited with code {process.ExitCode} before answering");
-            }
-
-            try
-            {
-                await client.ListKeysAsync(new ListKeysRequest { Limit = 1 });
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or AmazonServiceException or AmazonClientException && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(200);
-            }
         }
     }
 
@@ -174,20 +143,6 @@ public sealed class BenchmarkTarget : IAsyncDisposable
             await target.DisposeAsync();
             throw;
         }
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Append("/root/.pyenv/shims")
-            .Select(folder => Path.Combine(folder, name))
-            .FirstOrDefault(File.Exists);
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public ValueTask DisposeAsync() => _stop();

@@ -1,4 +1,5 @@
 using KmsConsole.LocalKms.Iam;
+using KmsConsole.Testing;
 
 namespace KmsConsole.Iam.Tests.Endpoints;
 
@@ -59,7 +60,11 @@ public sealed class IamEndpointsFixture : IAsyncLifetime
     {
         LocalTarget?.Dispose();
         MotoTarget?.Dispose();
-        _moto?.Dispose();
+        if (_moto is not null)
+        {
+            await _moto.DisposeAsync();
+        }
+
         if (LocalServer is not null)
         {
             await LocalServer.DisposeAsync();

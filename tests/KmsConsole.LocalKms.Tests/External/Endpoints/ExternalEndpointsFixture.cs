@@ -1,4 +1,4 @@
-using KmsConsole.LocalKms.Tests.External.Tooling;
+using KmsConsole.Testing;
 
 namespace KmsConsole.LocalKms.Tests.External.Endpoints;
 
@@ -28,7 +28,7 @@ public sealed class ExternalEndpointsFixture : IAsyncLifetime
             _localFailure = ex;
         }
 
-        var motoServer = ExternalTool.Find("moto_server");
+        var motoServer = MotoServer.Locate();
         if (motoServer is null)
         {
             _motoSkipReason = "moto_server is not installed (pip install 'moto[server]'); the moto cross-check needs it.";

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+using KmsConsole.Testing;
 
 namespace KmsConsole.LocalKms.Tests.External.Endpoints;
 
@@ -11,131 +11,60 @@ namespace KmsConsole.LocalKms.Tests.External.Endpoints;
 /// </summary>
 public sealed class LocalKmsProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly ChildServer _server;
 
-    private LocalKmsProcess(Process process, Uri endpoint)
+    private LocalKmsProcess(ChildServer server, Uri endpoint)
     {
-        _process = process;
+        _server = server;
         Endpoint = endpoint;
     }
 
     public Uri Endpoint { get; }
 
-    public string Log
-    {
-        get { lock (_log) { return _log.ToString(); } }
-    }
+    public string Log => _server.Log;
 
     public static async Task<LocalKmsProcess> StartAsync(string dataDirectory, bool seed)
     {
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free()[0];
         var start = new ProcessStartInfo("dotnet")
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var arguments = new List<string>
-        {
-            Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll"),
-            "--urls", $"http://127.0.0.1:{port}",
-            "--data", dataDirectory,
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll"),
+                "--urls", $"http://127.0.0.1:{port}",
+                "--data", dataDirectory,
+            },
         };
         if (!seed)
         {
-            arguments.Add("--no-seed");
+            start.ArgumentList.Add("--no-seed");
         }
 
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = start };
-        var server = new LocalKmsProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var endpoint = new LocalKmsProcess(ChildServer.Start("the local endpoint", start), new Uri($"http://127.0.0.1:{port}/"));
         try
         {
-            await server.WaitUntilAnsweringAsync(TimeSpan.FromSeconds(60));
+            using var kms = KmsTarget.CreateClient(endpoint.Endpoint);
+            await endpoint._server.WaitUntilAnsweringAsync(async ct =>
+            {
+                try
+                {
+                    await kms.ListKeysAsync(new ListKeysRequest { Limit = 1 }, ct);
+                    return true;
+                }
+                catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60));
         }
         catch
         {
-            await server.DisposeAsync();
+            await endpoint.DisposeAsync();
             throw;
         }
 
-        return server;
+        return endpoint;
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
-    private async Task WaitUntilAnsweringAsync(TimeSpan timeout)
-    {
-        using var kms = KmsTarget.CreateClient(Endpoint);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the local endpoint exited with code {_process.ExitCode} before answering:\n{Log}");
-            }
-
-            try
-            {
-                await kms.ListKeysAsync(new Amazon.KeyManagementService.Model.ListKeysRequest { Limit = 1 });
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException)
-            {
-                if (clock.Elapsed > timeout)
-                {
-                    throw new TimeoutException($"the local endpoint did not answer on {Endpoint} within {timeout}:\n{Log}", ex);
-                }
-
-                await Task.Delay(200);
-            }
-        }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await _process.WaitForExitAsync(wait.Token);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
-        {
-            // already gone
-        }
-        finally
-        {
-            _process.Dispose();
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using KmsConsole.LocalKms.Tests.External.Tooling;
+using KmsConsole.Testing;
 
 namespace KmsConsole.LocalKms.Tests.External.Workshop;
 

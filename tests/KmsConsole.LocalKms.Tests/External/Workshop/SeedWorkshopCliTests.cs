@@ -3,7 +3,7 @@ using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.LocalKms.Tests.External.Endpoints;
-using KmsConsole.LocalKms.Tests.External.Tooling;
+using KmsConsole.Testing;
 using Xunit.Abstractions;
 
 namespace KmsConsole.LocalKms.Tests.External.Workshop;

@@ -1,5 +1,5 @@
 using KmsConsole.LocalKms.Tests.External.Endpoints;
-using KmsConsole.LocalKms.Tests.External.Tooling;
+using KmsConsole.Testing;
 using Xunit.Abstractions;
 
 namespace KmsConsole.LocalKms.Tests.External.Workshop;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace KmsConsole.LocalKms.Tests.External.Tooling;
+namespace KmsConsole.Testing;
 
 /// <summary>Result of one run of an external program.</summary>
 public sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
