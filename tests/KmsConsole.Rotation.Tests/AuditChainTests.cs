@@ -81,7 +81,7 @@ public sealed class AuditChainTests
         Assert.Equal("Sequence,Time,Actor,Action,Subject,Details,AwsRequestId,RunId,PreviousHash,Hash", lines[0]);
         Assert.Equal(3, lines.Length);
         Assert.Contains("run.requested", lines[1]);
-        Assert.Contains("\"EnableAutomaticRotation requested: =HYPERLINK(\"\"x\"\"), with \"\"quotes\"\"\"", lines[1]);
+        Assert.Contains("\"EnableAutomaticRotation requested: =HYPERLINK(\"\"x\"\"), with \"\"quotes\"\" (permissions not checked: ", lines[1]);
         Assert.Contains("\"Approval: no, not now\"", lines[2]);
         await Assert.ThrowsAsync<RotationAuthorizationException>(() => world.Audit.ExportCsvAsync(RotationWorld.Alice, new MemoryStream(), new AuditFilter()));
         Assert.Single((await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter { Action = "audit.exported" }, 0, 10)).Items);

@@ -89,7 +89,7 @@ public static class KmsPermissionRequirements
                     Add("ImportKeyMaterial", resources.AnyKeyArn, "import the wrapped material");
                     if (resources.EscrowKeyArn is { } escrow)
                     {
-                        Add("Encrypt", escrow, "escrow the new material under the escrow key");
+                        Add("GenerateDataKey", escrow, "escrow the new material (a data key of the escrow key seals it)");
                     }
                 }
 
@@ -122,7 +122,7 @@ public static class KmsPermissionRequirements
                 Add("ListKeyRotations", key, "verify the rotation");
                 if (resources.EscrowKeyArn is { } escrowNew)
                 {
-                    Add("Encrypt", escrowNew, "escrow the new material under the escrow key");
+                    Add("GenerateDataKey", escrowNew, "escrow the new material (a data key of the escrow key seals it)");
                 }
 
                 break;

@@ -30,6 +30,9 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
                     (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
                     d => d.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
                     d => new Dictionary<string, string>(d)));
+        builder.Property(r => r.PermissionCheck).HasConversion(
+            c => c == null ? null : JsonSerializer.Serialize(c, Json.Options),
+            s => s == null ? null : JsonSerializer.Deserialize<Iam.RecordedPermissionCheck>(s, Json.Options));
         builder.Property(r => r.Version).IsConcurrencyToken();
         builder.Ignore(r => r.IsFinished);
         builder.HasMany(r => r.Steps).WithOne().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
@@ -105,5 +108,24 @@ internal sealed class EscrowedMaterialConfiguration : IEntityTypeConfiguration<E
         builder.HasKey(e => e.Id);
         builder.HasIndex(e => new { e.Target, e.KeyId });
         builder.HasIndex(e => e.RunId);
+    }
+}
+
+internal sealed class PolicyGrantConfiguration : IEntityTypeConfiguration<Iam.PolicyGrant>
+{
+    public void Configure(EntityTypeBuilder<Iam.PolicyGrant> builder)
+    {
+        builder.ToTable("PolicyGrants");
+        builder.HasKey(g => g.Id);
+        builder.Property(g => g.Target).HasMaxLength(100);
+        builder.Property(g => g.RoleArn).HasMaxLength(2048);
+        builder.Property(g => g.PolicyName).HasMaxLength(128);
+        builder.Property(g => g.Scope).HasConversion<string>().HasMaxLength(20);
+        builder.Property(g => g.State).HasConversion<string>().HasMaxLength(20);
+        builder.Property(g => g.Version).IsConcurrencyToken();
+        builder.Ignore(g => g.WorkflowList);
+        builder.Ignore(g => g.CanApply);
+        builder.HasIndex(g => new { g.State, g.CreatedAt });
+        builder.HasIndex(g => g.CreatedAt);
     }
 }

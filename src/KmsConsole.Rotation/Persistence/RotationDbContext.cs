@@ -23,6 +23,7 @@ public class RotationDbContext : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<KeySnapshot> KeySnapshots => Set<KeySnapshot>();
     internal DbSet<Escrow.EscrowedMaterial> EscrowedMaterials => Set<Escrow.EscrowedMaterial>();
+    public DbSet<Iam.PolicyGrant> PolicyGrants => Set<Iam.PolicyGrant>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -23,6 +23,9 @@ public sealed class Run
     /// <summary>The key a run created (alias swaps), once known.</summary>
     public string? NewKeyId { get; set; }
 
+    /// <summary>The executing principal's permissions as checked when the run was requested; null when the target does not check them.</summary>
+    public Iam.RecordedPermissionCheck? PermissionCheck { get; set; }
+
     public List<RunStep> Steps { get; set; } = [];
     public List<Approval> Approvals { get; set; } = [];
 

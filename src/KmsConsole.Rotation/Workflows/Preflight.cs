@@ -4,6 +4,7 @@ using KmsConsole.Rotation.Escrow;
 using KmsConsole.Rotation.Persistence;
 using KmsConsole.Rotation.Runs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Rotation.Workflows;
 
@@ -11,7 +12,8 @@ namespace KmsConsole.Rotation.Workflows;
 /// Reads the key's current state and lists what the run would do, refusing at once what KMS would refuse
 /// (the rules quoted are AWS's, from the KMS API reference).
 /// </summary>
-internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog catalog, MaterialEscrow escrow, RotationStore store)
+internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog catalog, MaterialEscrow escrow, RotationStore store,
+    Iam.RunPermissionCheck permissions, IOptions<RotationOptions> options)
 {
     public const int MinRotationPeriod = 90;
     public const int MaxRotationPeriod = 2560;
@@ -166,12 +168,48 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
         }
 
         var stateNotes = await CurrentStateAsync(kms, metadata, alias, workflow, p, refusals, cancellationToken);
+
+        // The executing principal's permissions, unless the request is already unworkable for lack of an alias.
+        var permissionOutcome = Iam.PermissionOutcome.Off;
+        if (workflow != WorkflowKind.RollBack && !(needsAlias && alias is null))
+        {
+            var resources = await ResourcesAsync(kms, metadata.Arn, alias, workflow, cancellationToken);
+            permissionOutcome = await permissions.CheckAsync(request.Target, workflow, resources, p, cancellationToken);
+            if (permissionOutcome.Refusal is { } missing)
+            {
+                refusals.Add(missing);
+            }
+        }
+
         var draft = new Run { Id = Guid.Empty, Workflow = workflow, Target = request.Target, KeyId = metadata.KeyId, AliasName = alias, Parameters = p };
         var steps = refusals.Count == 0 || workflow != WorkflowKind.RollBack
             ? catalog.StepsFor(draft).Select((s, i) => new PlannedStep(i, s.Name, s.Kind,
                 stateNotes.TryGetValue(s.Name, out var now) ? $"{s.Description} Now: {now}" : s.Description)).ToList()
             : [];
-        return new Outcome(new PreflightPlan(refusals.Count == 0, refusals, steps, summary), alias, metadata.Arn);
+        return new Outcome(new PreflightPlan(refusals.Count == 0, refusals, steps, summary, permissionOutcome), alias, metadata.Arn);
+    }
+
+    /// <summary>What a run on this key acts on, for the permission check: its key, alias and (for imports) the escrow key.</summary>
+    internal async Task<Iam.KmsRunResources> ResourcesAsync(IAmazonKeyManagementService kms, string keyArn, string? alias, WorkflowKind workflow,
+        CancellationToken cancellationToken)
+    {
+        var arn = keyArn.Split(':', 6);
+        var (region, account) = (arn[3], arn[4]);
+        string? escrowKeyArn = null;
+        if (workflow is WorkflowKind.AliasSwapImportedKey or WorkflowKind.NewMaterialInPlace or WorkflowKind.ReimportBeforeExpiry)
+        {
+            try
+            {
+                escrowKeyArn = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = options.Value.EscrowKeyAlias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
+            }
+            catch (NotFoundException)
+            {
+                // The first import creates the escrow key; until then it can only be named as any key of the account.
+                escrowKeyArn = Iam.KmsArns.AnyKey(region, account);
+            }
+        }
+
+        return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn);
     }
 
     /// <summary>What the key looks like now, per step name, so the plan reads against the key's current state.</summary>

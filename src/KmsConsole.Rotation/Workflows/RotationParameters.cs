@@ -38,4 +38,6 @@ public sealed record RotationRequest(
 
 public sealed record PlannedStep(int Index, string Name, StepKind Kind, string Description);
 
-public sealed record PreflightPlan(bool Allowed, IReadOnlyList<string> Refusals, IReadOnlyList<PlannedStep> Steps, KeySummary Key);
+/// <param name="Permissions">The executing principal's permission check (its report, or why it could not be made); null when not asked.</param>
+public sealed record PreflightPlan(bool Allowed, IReadOnlyList<string> Refusals, IReadOnlyList<PlannedStep> Steps, KeySummary Key,
+    Iam.PermissionOutcome? Permissions = null);

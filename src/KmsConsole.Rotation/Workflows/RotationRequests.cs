@@ -17,10 +17,12 @@ public sealed class RotationRequests
     private readonly IKmsClientFactory _clients;
     private readonly RunChangeFeed _feed;
     private readonly RotationOptions _options;
+    private readonly Iam.RunPermissionCheck _permissions;
 
     internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, RotationStore store, IKmsClientFactory clients, RunChangeFeed feed,
-        IOptions<RotationOptions> options)
+        IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
     {
+        _permissions = permissions;
         _preflight = preflight;
         _catalog = catalog;
         _store = store;
@@ -50,8 +52,9 @@ public sealed class RotationRequests
 
         var run = NewRun(requester, request.Workflow, request.Target, outcome.Plan.Key.KeyId, outcome.KeyArn, outcome.AliasName,
             request.Parameters, request.Justification.Trim());
+        run.PermissionCheck = Record(outcome.Plan.Permissions?.Report);
         await InsertAsync(run, requester, "run.requested",
-            $"{request.Workflow} requested: {request.Justification.Trim()}", cancellationToken);
+            $"{request.Workflow} requested: {request.Justification.Trim()}{PermissionNote(run)}", cancellationToken);
         return run;
     }
 
@@ -220,9 +223,18 @@ public sealed class RotationRequests
             throw new RotationRefusedException($"{original.AliasName} now points at {current.KeyId}, not at the key run {original.Id} created; it changed since.");
         }
 
+        var parameters = new RotationParameters { RollBackOf = original.Id };
+        var resources = await _preflight.ResourcesAsync(kms, previous.Arn, original.AliasName, WorkflowKind.RollBack, cancellationToken);
+        var permissions = await _permissions.CheckAsync(original.Target, WorkflowKind.RollBack, resources, parameters, cancellationToken);
+        if (permissions.Refusal is { } missing)
+        {
+            throw new RotationRefusedException(missing, permissions.Report?.Refusals ?? [missing]);
+        }
+
         var run = NewRun(actor, WorkflowKind.RollBack, original.Target, original.KeyId, previous.Arn, original.AliasName,
-            new RotationParameters { RollBackOf = original.Id }, justification.Trim());
-        await InsertAsync(run, actor, "run.rollback-requested", $"Roll back of run {original.Id}: {justification.Trim()}", cancellationToken);
+            parameters, justification.Trim());
+        run.PermissionCheck = Record(permissions.Report);
+        await InsertAsync(run, actor, "run.rollback-requested", $"Roll back of run {original.Id}: {justification.Trim()}{PermissionNote(run)}", cancellationToken);
         return run;
     }
 
@@ -346,6 +358,11 @@ public sealed class RotationRequests
 
         _feed.Publish(runId);
     }
+
+    private Iam.RecordedPermissionCheck? Record(Iam.PermissionReport? report) =>
+        report is null ? null : Iam.RecordedPermissionCheck.From(report, Now);
+
+    private static string PermissionNote(Run run) => run.PermissionCheck is { } check ? $" ({check.Describe()})" : string.Empty;
 
     private static void End(Run run, RunState state, string error, DateTimeOffset now)
     {
