@@ -32,7 +32,11 @@ public sealed class ConsoleWorld : IAsyncDisposable
 
     public IServiceProvider Services => scope.ServiceProvider;
 
-    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true)
+    /// <param name="actAsWorkshopRole">
+    /// The target acts as the local endpoint's seeded KMSWorkshop-InstanceInitRole (no rotation permissions) and KMS
+    /// enforces its IAM policies, as in the workshop's starting point.
+    /// </param>
+    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false)
     {
         var directory = Directory.CreateTempSubdirectory("kmsconsole-web-tests-").FullName;
         var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms") });
@@ -45,11 +49,12 @@ public sealed class ConsoleWorld : IAsyncDisposable
             ["Rotation:Targets:0:Name"] = Target,
             ["Rotation:Targets:0:ServiceUrl"] = kms.Endpoint.ToString(),
             ["Rotation:Targets:0:Region"] = "us-east-1",
-            ["Rotation:Targets:0:AccessKeyId"] = "kmsconsole-tests",
+            ["Rotation:Targets:0:AccessKeyId"] = actAsWorkshopRole ? KmsConsole.LocalKms.Iam.IamSeed.RoleName : "kmsconsole-tests",
             ["Rotation:Targets:0:SecretAccessKey"] = "local-endpoint",
             ["Rotation:Orchestrator:Enabled"] = orchestrator ? "true" : "false",
             ["Rotation:Orchestrator:PollInterval"] = "00:00:00.200",
         });
+        kms.Services.GetRequiredService<KmsConsole.LocalKms.Iam.LocalIamOptions>().EnforceKmsPermissions = actAsWorkshopRole;
         builder.AddRotation();
         var host = builder.Build();
         await host.StartAsync();
@@ -68,6 +73,8 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<RunQueries>());
         services.AddScoped(_ => Get<RotationRequests>());
         services.AddScoped(_ => Get<AuditTrail>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Iam.PolicyGrants>());
+        services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(TimeProvider.System);
     }

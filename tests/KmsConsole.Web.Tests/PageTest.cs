@@ -12,9 +12,12 @@ public abstract class PageTest : ConsoleTestContext
 
     protected virtual bool RunOrchestrator => true;
 
+    /// <summary>See <see cref="ConsoleWorld.StartAsync"/>'s actAsWorkshopRole.</summary>
+    protected virtual bool ActAsWorkshopRole => false;
+
     public override async Task InitializeAsync()
     {
-        World = await ConsoleWorld.StartAsync(RunOrchestrator);
+        World = await ConsoleWorld.StartAsync(RunOrchestrator, ActAsWorkshopRole);
         World.ServeTo(Services);
     }
 
