@@ -1,7 +1,7 @@
 using KmsConsole.LocalKms.Hosting;
 
 // Standalone local KMS endpoint:
-//   dotnet run --project src/KmsConsole.LocalKms -- [--urls http://127.0.0.1:4599] [--data data] [--no-seed]
+//   dotnet run --project src/KmsConsole.LocalKms -- [--urls http://127.0.0.1:4599] [--data data] [--no-seed] [--enforce-iam]
 var options = new LocalKmsOptions();
 var url = "http://127.0.0.1:4599";
 for (var i = 0; i < args.Length; i++)
@@ -17,6 +17,9 @@ for (var i = 0; i < args.Length; i++)
         case "--no-seed":
             options.Seed = false;
             break;
+        case "--enforce-iam":
+            options.Iam.EnforceKmsPermissions = true;
+            break;
         case "--region" when i + 1 < args.Length:
             options.Region = args[++i];
             break;
@@ -24,7 +27,7 @@ for (var i = 0; i < args.Length; i++)
             options.AccountId = args[++i];
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--urls http://127.0.0.1:4599] [--data <dir>] [--no-seed] [--region us-east-1] [--account 111122223333]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--urls http://127.0.0.1:4599] [--data <dir>] [--no-seed] [--enforce-iam] [--region us-east-1] [--account 111122223333]");
             return 2;
     }
 }

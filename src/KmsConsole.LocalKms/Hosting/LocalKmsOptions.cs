@@ -29,4 +29,20 @@ public sealed class LocalKmsOptions
 
     /// <summary>How often the endpoint looks for due automatic rotations, expired material and finished deletion windows.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// "LocalKms:Iam" when bound with the rest of these options (a host such as the console binds its own
+    /// configuration here); unset switches fall back to the endpoint host's configuration, then to the defaults.
+    /// </summary>
+    public LocalKmsIamSwitches Iam { get; set; } = new();
+}
+
+/// <summary>The local IAM endpoint's switches settable with the KMS endpoint's options (see <see cref="Iam.LocalIamOptions"/>).</summary>
+public sealed class LocalKmsIamSwitches
+{
+    /// <summary>Enforce callers' IAM policies on KMS calls (<see cref="Iam.LocalIamOptions.EnforceKmsPermissions"/>).</summary>
+    public bool? EnforceKmsPermissions { get; set; }
+
+    /// <summary>Seed the workshop's role on a fresh data folder (<see cref="Iam.LocalIamOptions.Seed"/>).</summary>
+    public bool? Seed { get; set; }
 }

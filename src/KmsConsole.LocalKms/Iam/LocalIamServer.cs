@@ -63,8 +63,8 @@ public static class LocalIamServiceCollectionExtensions
                 DataDirectory = kms.DataDirectory,
                 AccountId = kms.AccountId,
                 Region = kms.Region,
-                EnforceKmsPermissions = Flag(configuration, nameof(LocalIamOptions.EnforceKmsPermissions)) ?? false,
-                Seed = kms.Seed && (Flag(configuration, nameof(LocalIamOptions.Seed)) ?? true),
+                EnforceKmsPermissions = kms.Iam.EnforceKmsPermissions ?? Flag(configuration, nameof(LocalIamOptions.EnforceKmsPermissions)) ?? false,
+                Seed = kms.Seed && (kms.Iam.Seed ?? Flag(configuration, nameof(LocalIamOptions.Seed)) ?? true),
             };
         });
 
