@@ -88,48 +88,73 @@ public static class WebConsoleHosting
             RequestPath = AssetsFolder.RequestPath,
         });
 
+        var signIn = app.Services.GetRequiredService<SignInSettings>();
         app.UseAuthentication();
+        app.UseNoConsoleRoleGate();
+        app.UseRouting();
         app.UseAuthorization();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
         app.MapGet("/favicon.ico", () => Results.Redirect($"{AssetsFolder.RequestPath}/favicon.svg")).AllowAnonymous();
-        app.MapLocalSignIn();
-        app.MapAuditExport();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-
-        if (!LocalSignIn.ExternalIdentityConfigured(app.Configuration))
+        if (signIn.IsExternal)
         {
+            app.MapExternalSignIn();
+        }
+        else
+        {
+            app.MapLocalSignIn();
             RefuseNonLoopbackAddressesOnceListening(app);
         }
+
+        app.MapAuditExport();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.Logger.LogInformation("Sign-in: {SignIn}.", signIn.Description);
 
         return app;
     }
 
     private static void AddSignIn(WebApplicationBuilder builder)
     {
-        if (!LocalSignIn.ExternalIdentityConfigured(builder.Configuration))
+        var provider = SignInSettings.ProviderIn(builder.Configuration);
+        SignInSettings settings;
+        switch (provider)
         {
-            LocalSignIn.EnsureLoopback(LocalSignIn.ConfiguredAddresses(builder.Configuration));
-            builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-                .AddCookie(options =>
-                {
-                    options.LoginPath = LocalSignIn.SignInPath;
-                    options.AccessDeniedPath = "/denied";
-                    options.Cookie.Name = "KmsConsole.SignIn";
-                    options.Cookie.HttpOnly = true;
-                    options.Cookie.SameSite = SameSiteMode.Strict;
-                    options.SlidingExpiration = true;
-                    options.ExpireTimeSpan = TimeSpan.FromHours(8);
-                });
-        }
-        else
-        {
-            throw new InvalidOperationException(
-                "An AzureAd or OpenIdConnect section is configured, but this build of the console only offers local sign-in. " +
-                "Remove the section to use local sign-in on loopback.");
+            case SignInProvider.EntraId:
+            {
+                var section = builder.Configuration.GetSection(SignInSettings.EntraIdSection);
+                var entraId = EntraIdSignInSettings.Read(section);
+                builder.Services.AddEntraIdSignIn(entraId, section);
+                settings = new SignInSettings(provider, entraId.RoleMapping, entraId.ToString());
+                break;
+            }
+
+            case SignInProvider.OpenIdConnect:
+            {
+                var openIdConnect = OpenIdConnectSignInSettings.Read(builder.Configuration.GetSection(SignInSettings.OpenIdConnectSection));
+                builder.Services.AddOpenIdConnectSignIn(openIdConnect);
+                settings = new SignInSettings(provider, openIdConnect.RoleMapping, openIdConnect.ToString());
+                break;
+            }
+
+            default:
+                LocalSignIn.EnsureLoopback(LocalSignIn.ConfiguredAddresses(builder.Configuration));
+                builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+                    .AddCookie(options =>
+                    {
+                        options.LoginPath = LocalSignIn.SignInPath;
+                        options.AccessDeniedPath = "/denied";
+                        options.Cookie.Name = "KmsConsole.SignIn";
+                        options.Cookie.HttpOnly = true;
+                        options.Cookie.SameSite = SameSiteMode.Strict;
+                        options.SlidingExpiration = true;
+                        options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                    });
+                settings = SignInSettings.Local;
+                break;
         }
 
+        builder.Services.AddSingleton(settings);
         builder.Services.AddAuthorizationBuilder().AddConsolePolicies();
         builder.Services.AddCascadingAuthenticationState();
     }

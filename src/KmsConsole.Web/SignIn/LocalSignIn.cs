@@ -17,10 +17,6 @@ public static class LocalSignIn
     public const string SignInEndpoint = "/account/signin";
     public const string SignOutEndpoint = "/account/signout";
 
-    /// <summary>True when an external identity provider is configured, which turns local sign-in off.</summary>
-    public static bool ExternalIdentityConfigured(IConfiguration configuration) =>
-        configuration.GetSection("AzureAd").GetChildren().Any() || configuration.GetSection("OpenIdConnect").GetChildren().Any();
-
     /// <summary>Refuses a listening address that is not loopback while local sign-in is on.</summary>
     public static void EnsureLoopback(IEnumerable<string> addresses)
     {
@@ -119,6 +115,7 @@ public static class LocalSignIn
         return endpoints;
     }
 
-    private static bool IsLocalUrl(string? url) =>
+    /// <summary>A path on this console, so a sign-in never sends the browser to another site.</summary>
+    public static bool IsLocalUrl(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 }
