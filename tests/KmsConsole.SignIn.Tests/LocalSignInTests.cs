@@ -7,7 +7,7 @@ namespace KmsConsole.SignIn.Tests;
 public sealed partial class LocalSignInTests
 {
     [Fact]
-    public async Task Without_a_provider_the_demo_users_sign_in_on_loopback()
+    public async Task Without_a_provider_the_demo_users_sign_in_and_out_on_loopback()
     {
         await using var console = await ConsoleServer.StartAsync(new Dictionary<string, string?>());
         using var browser = new TestBrowser();
@@ -29,6 +29,13 @@ public sealed partial class LocalSignInTests
         using var keys = await browser.GetAsync(new Uri(console.Address, "keys"));
         Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
         Assert.Contains("Adam Admin", await keys.Content.ReadAsStringAsync());
+
+        using var signOut = await browser.PostAsync(new Uri(console.Address, "account/signout"), []);
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal("/signin", signOut.Headers.Location!.ToString());
+        using var after = await browser.GetAsync(new Uri(console.Address, "keys"));
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Equal("/signin", after.Headers.Location!.AbsolutePath);
     }
 
     [GeneratedRegex(@"name=""__RequestVerificationToken""[^>]*value=""(?<token>[^""]+)""")]

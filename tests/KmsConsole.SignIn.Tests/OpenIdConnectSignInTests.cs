@@ -132,6 +132,19 @@ public sealed class OpenIdConnectSignInTests(OpenIdConnectConsole world)
     }
 
     [Fact]
+    public async Task A_sign_in_answer_the_console_did_not_ask_for_ends_on_a_page_not_an_error()
+    {
+        using var browser = new TestBrowser();
+        using var forged = await browser.PostAsync(world.At("signin-oidc"), [new("code", "stolen-code"), new("state", "not-our-state")]);
+
+        Assert.Equal(HttpStatusCode.Redirect, forged.StatusCode);
+        using var page = await browser.NavigateAsync(new Uri(world.Console.Address, forged.Headers.Location!));
+        Assert.Equal(world.At("signed-out?error=sign-in-failed"), browser.Visited[^1]);
+        Assert.Contains("Sign-in did not complete", await page.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(browser.Cookies.GetCookies(world.Console.Address), c => c.Name.StartsWith("KmsConsole.SignIn", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Local_sign_in_is_refused_when_a_provider_signs_people_in()
     {
         using var browser = new TestBrowser();

@@ -47,6 +47,33 @@ public sealed class SeparationOfDutiesTests(OpenIdConnectConsole world)
         Assert.Empty((await Runs.GetAsync(run.Id))!.Approvals);
     }
 
+    [Fact]
+    public async Task Every_action_refuses_someone_the_provider_signed_in_without_a_console_role()
+    {
+        using var alice = await world.SignedInAsync(OpenIdConnectConsole.Alice);
+        var run = await SubmitAsync(world.ActorOf(alice));
+        using var noraSession = await world.SignedInAsync(OpenIdConnectConsole.Nora);
+        var nora = world.ActorOf(noraSession);
+        Assert.Empty(nora.Roles);
+        var audit = world.Console.Services.GetRequiredService<AuditTrail>();
+        var grants = world.Console.Services.GetRequiredService<KmsConsole.Rotation.Iam.PolicyGrants>();
+
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => SubmitAsync(nora));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => Requests.ApproveAsync(nora, run.Id, null));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => Requests.RejectAsync(nora, run.Id, "no"));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => Requests.CancelAsync(nora, run.Id, "no"));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => Requests.RequestRollBackAsync(nora, run.Id, "no"));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => audit.QueryAsync(nora, new AuditFilter(), 1, 10));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => audit.ExportCsvAsync(nora, Stream.Null, new AuditFilter()));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => audit.VerifyAsync(nora));
+        await Assert.ThrowsAsync<RotationAuthorizationException>(() => grants.PreviewAsync(nora,
+            new KmsConsole.Rotation.Iam.PolicyGrantRequest("local", [WorkflowKind.EnableAutomaticRotation], KmsConsole.Rotation.Iam.PolicyScope.Account)));
+
+        var unchanged = (await Runs.GetAsync(run.Id))!;
+        Assert.Equal(RunState.AwaitingApproval, unchanged.State);
+        Assert.Empty(unchanged.Approvals);
+    }
+
     private RotationRequests Requests => world.Console.Services.GetRequiredService<RotationRequests>();
 
     private RunQueries Runs => world.Console.Services.GetRequiredService<RunQueries>();
