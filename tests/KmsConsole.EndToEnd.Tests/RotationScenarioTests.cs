@@ -121,7 +121,7 @@ public sealed partial class RotationScenarioTests
     }
 
     /// <summary>From the key list, opens the key behind an alias; returns its key id.</summary>
-    private static async Task<string> OpenKeyAsync(IPage page, string alias, string? screenshot = null)
+    internal static async Task<string> OpenKeyAsync(IPage page, string alias, string? screenshot = null)
     {
         await page.OpenFromMenuAsync("Keys");
         var row = page.Locator("[data-testid='keys-table'] tbody tr").Filter(new() { HasText = alias });
@@ -129,7 +129,6 @@ public sealed partial class RotationScenarioTests
         if (screenshot is not null)
         {
             await page.ScreenshotAsync(screenshot);
-            File.Copy(Path.Combine(Repository.ScreenshotDirectory(), $"{screenshot}.png"), "/tmp/keys.png", overwrite: true);
         }
 
         var link = row.GetByTestId("key-link");
@@ -140,7 +139,7 @@ public sealed partial class RotationScenarioTests
     }
 
     /// <summary>Requests a workflow from the key detail: parameters, justification, the plan, submit.</summary>
-    private static async Task RequestAsync(IPage page, string workflow, Func<IPage, Task> fill)
+    internal static async Task RequestAsync(IPage page, string workflow, Func<IPage, Task> fill)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Request rotation" }).ClickAsync();
         await page.GetByText(workflow, new() { Exact = true }).ClickAsync();
@@ -160,7 +159,7 @@ public sealed partial class RotationScenarioTests
         await page.EvaluateAsync("() => window.kcNoReload = true");
     }
 
-    private static async Task ApproveAsAliceAsync(Chromium chromium, ConsoleProcess console, string runUrl)
+    internal static async Task ApproveAsAliceAsync(Chromium chromium, ConsoleProcess console, string runUrl)
     {
         var alice = await chromium.NewWindowAsync();
         await alice.SignInAsync(console, "alice");
@@ -176,7 +175,7 @@ public sealed partial class RotationScenarioTests
         await Assertions.Expect(alice.GetByTestId("action-message")).ToContainTextAsync("Approved.");
     }
 
-    private static async Task WaitForRunToSucceedLiveAsync(IPage page, string screenshot)
+    internal static async Task WaitForRunToSucceedLiveAsync(IPage page, string screenshot)
     {
         await Assertions.Expect(page.GetByTestId("run-state")).ToHaveAttributeAsync("data-run-state", "Succeeded",
             new() { Timeout = (float)RunTimeout.TotalMilliseconds });
@@ -185,7 +184,7 @@ public sealed partial class RotationScenarioTests
         await page.ScreenshotAsync(screenshot);
     }
 
-    private static async Task<string> KeyBehindAliasAsync(IPage page, ConsoleProcess console, string alias)
+    internal static async Task<string> KeyBehindAliasAsync(IPage page, ConsoleProcess console, string alias)
     {
         await page.GotoAsync(new Uri(console.BaseAddress, "keys").ToString());
         await page.WaitForInteractiveAsync();

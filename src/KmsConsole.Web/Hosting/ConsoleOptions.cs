@@ -21,4 +21,11 @@ public sealed class ConsoleOptions
 
     /// <summary>The name of the Rotation target that points at the hosted local KMS.</summary>
     public string LocalTargetName { get; set; } = "local";
+
+    /// <summary>
+    /// Who the local target signs its calls as. The local endpoint treats an access key id named after one of its
+    /// roles as that role: <c>KMSWorkshop-InstanceInitRole</c> (with <c>LocalKms:Iam:EnforceKmsPermissions</c>)
+    /// rehearses the workshop's IAM step. Any other name is a user holding every KMS permission.
+    /// </summary>
+    public string LocalTargetAccessKeyId { get; set; } = "kmsconsole";
 }

@@ -65,7 +65,7 @@ public static class WebConsoleHosting
             [$"{target}:ServiceUrl"] = console.LocalKmsUrl,
             [$"{target}:Region"] = builder.Configuration["LocalKms:Region"] ?? "us-east-1",
             // The local endpoint takes the access key id as the caller's name; there is no real secret to keep.
-            [$"{target}:AccessKeyId"] = "kmsconsole",
+            [$"{target}:AccessKeyId"] = console.LocalTargetAccessKeyId,
             [$"{target}:SecretAccessKey"] = "local-endpoint",
         });
         builder.Services.AddSingleton<HostedLocalKms>();
