@@ -1,8 +1,9 @@
 # Builds and runs the KmsConsole web console.
 # Inside a container the console listens on a non-loopback address, where local sign-in is refused:
-# the image needs a corporate identity provider (Entra ID / OpenID Connect) and a Rotation target
-# (Rotation__Targets__0__Name, __Region, __RoleArn ...). Sign-in through an identity provider is not
-# wired yet, so until it is the console refuses to start here and says why.
+# configure an identity provider (AzureAd__TenantId, AzureAd__ClientId, AzureAd__ClientSecret, or
+# OpenIdConnect__Authority, OpenIdConnect__ClientId, ...) and a Rotation target
+# (Rotation__Targets__0__Name, __Region, __RoleArn ...). Behind a TLS proxy also set
+# ASPNETCORE_FORWARDEDHEADERS_ENABLED=true. See the README's "Sign-in" section.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
