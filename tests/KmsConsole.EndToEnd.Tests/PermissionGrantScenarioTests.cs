@@ -1,3 +1,4 @@
+using KmsConsole.Testing;
 using Microsoft.Playwright;
 
 namespace KmsConsole.EndToEnd.Tests;

@@ -1,3 +1,4 @@
+using KmsConsole.Testing;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 

@@ -1,3 +1,4 @@
+using KmsConsole.Testing;
 using System.Diagnostics;
 using Microsoft.Playwright;
 

@@ -47,7 +47,7 @@ public sealed class ConsoleServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["urls"] = "https://127.0.0.1:0",
-            ["Console:LocalKmsUrl"] = $"http://127.0.0.1:{Loopback.FreePort()}",
+            ["Console:LocalKmsUrl"] = $"http://127.0.0.1:{KmsConsole.Testing.LoopbackPorts.Free()[0]}",
             ["LocalKms:DataDirectory"] = Path.Combine(folder, "localkms"),
             ["Rotation:Database:ConnectionString"] = $"Data Source={Path.Combine(folder, "kmsconsole.db")}",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -7,13 +6,6 @@ namespace KmsConsole.SignIn.Tests;
 
 internal static class Loopback
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>
     /// A self-signed certificate for 127.0.0.1: the console is served over https in these tests, as it must be in
     /// production, because the OpenID Connect handler's correlation and nonce cookies are Secure.

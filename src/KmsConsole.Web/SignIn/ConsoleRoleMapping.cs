@@ -44,7 +44,8 @@ public sealed class ConsoleRoleMapping
 
     /// <summary>The claim values that grant <paramref name="role"/>, for telling people what to ask for.</summary>
     public IReadOnlyList<string> ClaimValuesFor(string role) =>
-        _roleByClaimValue.Where(p => p.Value == role).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        _roleByClaimValue.Where(p => p.Value == role).Select(p => p.Key)
+            .OrderByDescending(v => v.Length).ThenBy(v => v, StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// The console roles the claim values grant. Every role implies Viewer, as with local sign-in;

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
+using Xunit;
 
-namespace KmsConsole.EndToEnd.Tests;
+namespace KmsConsole.Testing;
 
 /// <summary>
 /// Debian's Chromium driven by Playwright: the executable comes from KMSCONSOLE_CHROMIUM or
@@ -41,7 +42,8 @@ public sealed class Chromium : IAsyncDisposable
     }
 
     /// <summary>A browser window with a fresh profile of its own, as a separate person would have.</summary>
-    public async Task<IPage> NewWindowAsync()
+    /// <param name="acceptSelfSignedCertificates">For a console served over https with a certificate made by the test.</param>
+    public async Task<IPage> NewWindowAsync(bool acceptSelfSignedCertificates = false)
     {
         var profile = Directory.CreateTempSubdirectory("kmsconsole-chromium-").FullName;
         var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
@@ -50,6 +52,7 @@ public sealed class Chromium : IAsyncDisposable
             Headless = true,
             Args = Arguments,
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+            IgnoreHTTPSErrors = acceptSelfSignedCertificates,
         });
         context.SetDefaultTimeout(30_000);
         contexts.Add((context, profile));

@@ -1,7 +1,7 @@
-namespace KmsConsole.EndToEnd.Tests;
+namespace KmsConsole.Testing;
 
 /// <summary>Paths in the repository checkout these tests run from.</summary>
-internal static class Repository
+public static class Repository
 {
     public static string Root()
     {
