@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
@@ -88,43 +87,17 @@ public sealed class BenchmarkTarget : IAsyncDisposable
             }));
         }
 
-        var port = LoopbackPorts.Free()[0];
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "KmsConsole.LocalKms.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", data.FullName, "--no-seed" },
-        };
         // Request logging at Information would measure the console, not the endpoint.
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var process = ChildServer.Start("the local endpoint", start);
-        var endpoint = new Uri($"http://127.0.0.1:{port}/");
-        var target = new BenchmarkTarget("local (own process)", endpoint, async () =>
+        var process = await LocalKmsProcess.StartAsync(data.FullName, seed: false, new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        });
+        return await PrepareAsync(new BenchmarkTarget("local (own process)", process.Endpoint, async () =>
         {
             await process.DisposeAsync();
             await DeleteData();
-        });
-        try
-        {
-            using var client = CreateClient(endpoint);
-            await process.WaitUntilAnsweringAsync(async ct =>
-            {
-                try
-                {
-                    await client.ListKeysAsync(new ListKeysRequest { Limit = 1 }, ct);
-                    return true;
-                }
-                catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60));
-            return await PrepareAsync(target);
-        }
-        catch
-        {
-            await target.DisposeAsync();
-            throw;
-        }
+        }));
     }
 
     private static async Task<BenchmarkTarget> PrepareAsync(BenchmarkTarget target)

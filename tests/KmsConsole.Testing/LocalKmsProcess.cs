@@ -1,13 +1,13 @@
 using System.Diagnostics;
+using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
-using KmsConsole.Testing;
 
-namespace KmsConsole.LocalKms.Tests.External.Endpoints;
+namespace KmsConsole.Testing;
 
 /// <summary>
 /// The local KMS endpoint run standalone, as the README documents it
-/// (`KmsConsole.LocalKms --urls http://127.0.0.1:PORT --data DIR [--no-seed]`), from the build output.
+/// (`KmsConsole.LocalKms --urls http://127.0.0.1:PORT --data DIR [--no-seed]`), from the caller's build output.
 /// </summary>
 public sealed class LocalKmsProcess : IAsyncDisposable
 {
@@ -23,7 +23,8 @@ public sealed class LocalKmsProcess : IAsyncDisposable
 
     public string Log => _server.Log;
 
-    public static async Task<LocalKmsProcess> StartAsync(string dataDirectory, bool seed)
+    /// <param name="environment">Extra environment variables, e.g. a quieter log level for a benchmark.</param>
+    public static async Task<LocalKmsProcess> StartAsync(string dataDirectory, bool seed, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = LoopbackPorts.Free()[0];
         var start = new ProcessStartInfo("dotnet")
@@ -40,10 +41,17 @@ public sealed class LocalKmsProcess : IAsyncDisposable
             start.ArgumentList.Add("--no-seed");
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var endpoint = new LocalKmsProcess(ChildServer.Start("the local endpoint", start), new Uri($"http://127.0.0.1:{port}/"));
         try
         {
-            using var kms = KmsTarget.CreateClient(endpoint.Endpoint);
+            using var kms = new AmazonKeyManagementServiceClient(
+                new BasicAWSCredentials("AKIDLOCAL", "local-secret"),
+                new AmazonKeyManagementServiceConfig { ServiceURL = endpoint.Endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
             await endpoint._server.WaitUntilAnsweringAsync(async ct =>
             {
                 try
