@@ -43,6 +43,22 @@ public sealed class Run
     public Guid Version { get; set; }
 
     public bool IsFinished => State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.RolledBack;
+
+    /// <summary>
+    /// The gate whose approvals a run waiting for approval needs: the gate it is at, or, for a failed run resumed after
+    /// the approval it had passed expired, the last gate before the step it resumes at. Null when it waits for nothing.
+    /// </summary>
+    public RunStep? GateAwaitingDecision()
+    {
+        if (State != RunState.AwaitingApproval || Steps.FirstOrDefault(s => s.Index == CurrentStepIndex) is not { } current)
+        {
+            return null;
+        }
+
+        return current.Kind == StepKind.Gate
+            ? current
+            : Steps.Where(s => s.Kind == StepKind.Gate && s.Index < current.Index).MaxBy(s => s.Index);
+    }
 }
 
 public sealed class RunStep

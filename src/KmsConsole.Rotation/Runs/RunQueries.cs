@@ -69,13 +69,14 @@ public sealed class RunQueries
     public async Task<IReadOnlyList<RunSummary>> AwaitingApprovalByAsync(Actor approver, CancellationToken cancellationToken = default)
     {
         await using var db = await _store.ReadAsync(cancellationToken);
-        var waiting = await db.Runs.AsNoTracking().Include(r => r.Approvals).Where(r => r.State == RunState.AwaitingApproval)
-            .OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
+        var waiting = await db.Runs.AsNoTracking().Include(r => r.Approvals).Include(r => r.Steps).AsSplitQuery()
+            .Where(r => r.State == RunState.AwaitingApproval).OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
         var now = _store.Time.GetUtcNow();
         return waiting
             .Where(r => approver.IsIn(_options.PolicyFor(r.Workflow).ApproverRole)
                         && !string.Equals(r.RequestedBy, approver.UserId, StringComparison.OrdinalIgnoreCase)
-                        && !ApprovalGate.ValidApprovals(r, r.CurrentStepIndex, now).Any(a => string.Equals(a.ApproverId, approver.UserId, StringComparison.OrdinalIgnoreCase)))
+                        && r.GateAwaitingDecision() is { } gate
+                        && !ApprovalGate.ValidApprovals(r, gate.Index, now).Any(a => string.Equals(a.ApproverId, approver.UserId, StringComparison.OrdinalIgnoreCase)))
             .Select(ToSummary).ToList();
     }
 

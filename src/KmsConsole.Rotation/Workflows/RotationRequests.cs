@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Rotation;
 
-/// <summary>Requests, approvals, rejections, cancellations and roll backs; every check is made here, whatever calls it.</summary>
+/// <summary>Requests, approvals, rejections, cancellations, resumptions and roll backs; every check is made here, whatever calls it.</summary>
 public sealed class RotationRequests
 {
     private readonly Preflight _preflight;
@@ -18,6 +18,7 @@ public sealed class RotationRequests
     private readonly RunChangeFeed _feed;
     private readonly RotationOptions _options;
     private readonly Iam.RunPermissionCheck _permissions;
+    private readonly ResumePreflight _resume;
 
     internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, RotationStore store, IKmsClientFactory clients, RunChangeFeed feed,
         IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
@@ -29,6 +30,7 @@ public sealed class RotationRequests
         _clients = clients;
         _feed = feed;
         _options = options.Value;
+        _resume = new ResumePreflight(preflight, catalog, clients, store, permissions);
     }
 
     private DateTimeOffset Now => _store.Time.GetUtcNow();
@@ -73,7 +75,7 @@ public sealed class RotationRequests
 
     private async Task DecideAsync(Actor approver, Guid runId, ApprovalDecision decision, string? comment, CancellationToken cancellationToken)
     {
-        await ChangeRunAsync(runId, async (run, audit) =>
+        await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             var policy = _options.PolicyFor(run.Workflow);
             Require(approver, policy.ApproverRole, "approve or reject this run");
@@ -82,11 +84,9 @@ public sealed class RotationRequests
                 throw new RotationRefusedException($"Run {run.Id} is {run.State}; only a run waiting for approval can be approved or rejected.");
             }
 
-            var gate = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
-            if (gate.Kind != StepKind.Gate)
-            {
-                throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
-            }
+            // The gate itself, or the gate a resumed run must pass again before its current step (see ResumeAsync).
+            var gate = run.GateAwaitingDecision() ?? throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
+            var waiting = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
 
             if (string.Equals(approver.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase))
             {
@@ -114,11 +114,11 @@ public sealed class RotationRequests
 
             if (decision == ApprovalDecision.Rejected)
             {
-                gate.State = StepState.Failed;
-                gate.FinishedAt = now;
-                gate.ErrorCode = "Rejected";
-                gate.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
-                End(run, RunState.Rejected, gate.ErrorMessage, now);
+                waiting.State = StepState.Failed;
+                waiting.FinishedAt = now;
+                waiting.ErrorCode = "Rejected";
+                waiting.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
+                End(run, RunState.Rejected, waiting.ErrorMessage, now);
                 await audit.AppendAsync(approver.UserId, "run.rejected", RunEngine.Subject(run), $"{gate.Name}: {comment.Trim()}", null, run.Id);
                 return;
             }
@@ -126,7 +126,7 @@ public sealed class RotationRequests
             var valid = ApprovalGate.ValidApprovals(run, gate.Index, now);
             if (valid.Count >= policy.RequiredApprovals)
             {
-                gate.State = StepState.Pending;
+                waiting.State = StepState.Pending;
                 run.State = RunState.Queued;
             }
 
@@ -142,7 +142,7 @@ public sealed class RotationRequests
             throw new RotationRefusedException("Give the reason for cancelling the run.");
         }
 
-        await ChangeRunAsync(runId, async (run, audit) =>
+        await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
             if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
@@ -172,6 +172,131 @@ public sealed class RotationRequests
             End(run, RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
             await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues a failed run at the step that failed, once the preflight passes again against the key as it is now.
+    /// The run takes its key and alias locks back and is queued; the orchestrator repeats the step, whose check for
+    /// its own effect (FindDoneAsync) keeps that safe. When the approval the run last passed has expired since, the run
+    /// waits at that step for a fresh approval of that gate instead (no step already done runs again).
+    /// </summary>
+    /// <returns>Queued, or AwaitingApproval when a fresh approval is needed.</returns>
+    public async Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new RotationRefusedException("Give the reason for resuming the run: say what changed since it failed.");
+        }
+
+        Run seen;
+        await using (var db = await _store.ReadAsync(cancellationToken))
+        {
+            seen = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
+                .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+        }
+
+        seen.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var failed = ResumableStep(actor, seen);
+        var check = await _resume.RunAsync(seen, failed, cancellationToken);
+        if (check.Refusals.Count > 0)
+        {
+            throw new RotationRefusedException($"Run {seen.Id} cannot resume: {string.Join(" ", check.Refusals)}", check.Refusals);
+        }
+
+        var resumedAs = RunState.Queued;
+        try
+        {
+            await ChangeRunAsync(runId, async (db, run, audit) =>
+            {
+                if (run.Version != seen.Version)
+                {
+                    throw new RotationRefusedException($"Run {run.Id} changed while it was checked; look again and retry.");
+                }
+
+                var step = ResumableStep(actor, run);
+                var keyLock = Preflight.KeyLock(run.Target, run.KeyId);
+                var aliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
+                var other = await db.Runs.AsNoTracking()
+                    .Where(r => r.Id != run.Id && (r.ActiveKeyLock == keyLock || (aliasLock != null && r.ActiveAliasLock == aliasLock)))
+                    .Select(r => new { r.Id, r.Workflow, r.State }).FirstOrDefaultAsync(cancellationToken);
+                if (other is not null)
+                {
+                    throw new RotationRefusedException($"Run {run.Id} cannot resume: run {other.Id} ({other.Workflow}, {other.State}) is active on " +
+                        $"{run.AliasName ?? run.KeyId}; one run at a time per key and alias. Let it finish or cancel it first.");
+                }
+
+                var now = Now;
+                var policy = _options.PolicyFor(run.Workflow);
+                var gate = run.Steps.Where(s => s.Kind == StepKind.Gate && s.Index < step.Index).MaxBy(s => s.Index);
+                var fresh = gate is null ? 0 : ApprovalGate.ValidApprovals(run, gate.Index, now).Count(a => a.DecidedAt + policy.Lifetime > now);
+                var reapprove = gate is not null && fresh < policy.RequiredApprovals;
+
+                var previousError = run.Error ?? $"{step.ErrorCode}: {step.ErrorMessage}";
+                step.State = reapprove ? StepState.AwaitingApproval : StepState.Pending;
+                step.FinishedAt = null;
+                if (reapprove)
+                {
+                    step.Output = $"Resumed after the approval of \"{gate!.Name}\" expired: {policy.RequiredApprovals} fresh approval(s) by the " +
+                        $"{policy.ApproverRole} role are needed before this step runs again.";
+                }
+
+                resumedAs = reapprove ? RunState.AwaitingApproval : RunState.Queued;
+                run.State = resumedAs;
+                run.Error = null;
+                run.FinishedAt = null;
+                run.LeaseOwner = null;
+                run.LeaseUntil = null;
+                run.ActiveKeyLock = keyLock;
+                run.ActiveAliasLock = aliasLock;
+                var permissionNote = check.Permissions is { } report ? $" ({Iam.RecordedPermissionCheck.From(report, now).Describe()} now)" : string.Empty;
+                await audit.AppendAsync(actor.UserId, "run.resumed", RunEngine.Subject(run),
+                    $"{step.Name} again, after {previousError}: {reason.Trim()}{permissionNote}" +
+                    (reapprove ? $"; the approval of {gate!.Name} expired, so it waits for a fresh one" : string.Empty), null, run.Id);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException)
+        {
+            // The unique lock indexes: another run was requested on the key or alias between the check and the save.
+            throw new RotationRefusedException($"Run {seen.Id} cannot resume: another run became active on {seen.AliasName ?? seen.KeyId}; " +
+                "one run at a time per key and alias.");
+        }
+
+        return resumedAs;
+    }
+
+    /// <summary>Who may resume which run: its requester or an approver, a Failed run, failed at an action (a gate's refusal is a rejection).</summary>
+    private RunStep ResumableStep(Actor actor, Run run)
+    {
+        var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
+        if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
+        {
+            throw new RotationAuthorizationException($"{actor.DisplayName} may not resume run {run.Id}: only its requester or an approver can.");
+        }
+
+        if (run.State != RunState.Failed)
+        {
+            throw new RotationRefusedException(run.State switch
+            {
+                RunState.Rejected => $"Run {run.Id} was rejected; a rejected run never resumes. Request a new run.",
+                RunState.Cancelled => $"Run {run.Id} was cancelled; a cancelled run never resumes. Request a new run.",
+                RunState.Succeeded or RunState.RolledBack => $"Run {run.Id} already ended ({run.State}); there is nothing to resume.",
+                _ => $"Run {run.Id} is {run.State}; only a failed run can be resumed.",
+            });
+        }
+
+        var step = run.Steps.SingleOrDefault(s => s.Index == run.CurrentStepIndex);
+        if (step is null || step.State != StepState.Failed)
+        {
+            throw new RotationRefusedException($"Run {run.Id} has no failed step to continue from.");
+        }
+
+        if (step.Kind == StepKind.Gate)
+        {
+            throw new RotationRefusedException($"Run {run.Id} failed at its approval gate \"{step.Name}\"; request a new run.");
+        }
+
+        return step;
     }
 
     public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
@@ -338,7 +463,7 @@ public sealed class RotationRequests
         _feed.Publish(run.Id);
     }
 
-    private async Task ChangeRunAsync(Guid runId, Func<Run, AuditWriter, Task> change, CancellationToken cancellationToken)
+    private async Task ChangeRunAsync(Guid runId, Func<RotationDbContext, Run, AuditWriter, Task> change, CancellationToken cancellationToken)
     {
         try
         {
@@ -347,7 +472,7 @@ public sealed class RotationRequests
                 var run = await db.Runs.Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
                     .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
                     ?? throw new RotationRefusedException($"Run {runId} does not exist.");
-                await change(run, audit);
+                await change(db, run, audit);
                 run.Version = Guid.NewGuid();
             }, cancellationToken);
         }
