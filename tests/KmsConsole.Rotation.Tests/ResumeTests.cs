@@ -1,3 +1,4 @@
+using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.LocalKms.Iam;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,6 +107,37 @@ public sealed class ResumeTests
         Assert.Contains("freeze lifted for FirstCMK", resumed.Details, StringComparison.Ordinal);
         Assert.Contains("AccessDeniedException", resumed.Details, StringComparison.Ordinal);
         Assert.True((await world.Audit.VerifyAsync(RotationWorld.Erin)).Intact);
+    }
+
+    [Fact]
+    public async Task A_swap_that_failed_after_moving_the_alias_resumes_at_the_old_keys_fate_checked_against_the_old_key()
+    {
+        await using var world = await RotationWorld.StartAsync(configure: o => o.Targets[0].AccessKeyId = Role);
+        world.Server.Services.GetRequiredService<LocalIamOptions>().EnforceKmsPermissions = true;
+        var iam = world.Server.Services.GetRequiredService<IamStore>();
+        await iam.PutRolePolicyAsync(Role, "RotateAliases",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:UpdateAlias","kms:DisableKey"],"Resource":"*"}]}""");
+        var oldKey = (await world.DescribeAsync("alias/FirstCMK")).KeyId;
+        var run = await world.SubmitAsync("alias/FirstCMK", WorkflowKind.AliasSwapNewKey, new RotationParameters { OldKeyFate = OldKeyFate.Disable });
+        await iam.PutRolePolicyAsync(Role, "KeepKeysOn", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:DisableKey","Resource":"*"}]}""");
+
+        var failed = await world.DriveAsync(run.Id);
+
+        Assert.Equal(RunState.Failed, failed.State);
+        Assert.Equal("Disable the old key", Assert.Single(failed.Steps, s => s.State == StepState.Failed).Name);
+        Assert.Equal(failed.NewKeyId, (await world.DescribeAsync("alias/FirstCMK")).KeyId);
+        var refused = await Assert.ThrowsAsync<RotationRefusedException>(() => world.Requests.ResumeAsync(RotationWorld.Bob, run.Id, "retry the fate"));
+        Assert.Contains("kms:DisableKey", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("no alias", refused.Message, StringComparison.Ordinal);
+
+        await iam.PutRolePolicyAsync(Role, "KeepKeysOn", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:DisableKey","Resource":"arn:aws:kms:us-east-1:111122223333:key/00000000-*"}]}""");
+        Assert.Equal(RunState.Queued, await world.Requests.ResumeAsync(RotationWorld.Bob, run.Id, "exception approved for FirstCMK's old key"));
+        var finished = await world.DriveAsync(run.Id, approveGates: false);
+
+        Assert.Equal(RunState.Succeeded, finished.State);
+        Assert.Equal(KeyState.Disabled, (await world.DescribeAsync(oldKey)).KeyState);
+        Assert.Equal(finished.NewKeyId, Assert.Single(await world.KeysTaggedWithAsync(run.Id)));
+        Assert.Equal(finished.NewKeyId, (await world.DescribeAsync("alias/FirstCMK")).KeyId);
     }
 
     [Fact]
