@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KmsConsole.LocalKms.Crypto;
 using KmsConsole.LocalKms.Keys;
 using KmsConsole.LocalKms.Protocol;
 
@@ -10,12 +11,16 @@ namespace KmsConsole.LocalKms.Iam;
 /// "Required permissions" of the KMS API reference: UpdateAlias needs kms:UpdateAlias on the alias, the current
 /// key and the new key; CreateAlias on the alias and the key; DeleteAlias on the alias and its key; ReEncrypt
 /// needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination; operations that act on no
-/// key (CreateKey, ListKeys, ListAliases, GenerateRandom, ...) are checked on "*". A KeyId that names no key is
-/// left for the operation to answer (NotFoundException). Limitation: Decrypt and ReEncrypt without a KeyId are
-/// checked on every key of the account (key/*), since the key is read from the ciphertext only later.
+/// key (CreateKey, ListKeys, ListAliases, GenerateRandom, ...) are checked on "*"; CreateKey with Tags also needs
+/// kms:TagResource on every key of the account ("an IAM policy that isn't restricted to particular KMS keys").
+/// Decrypt and ReEncrypt without a KeyId are checked on the key the ciphertext names, as AWS reads it from the
+/// ciphertext's metadata (key/* when the blob is not one of this endpoint's). A KeyId that names no key is left
+/// for the operation to answer (NotFoundException). Every check is also handed to <see cref="KmsCallRecorder"/>.
 /// </summary>
-public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) : IKmsOperationAuthorizer
+public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring, KmsCallRecorder? recorder = null) : IKmsOperationAuthorizer
 {
+    private readonly KmsCallRecorder _recorder = recorder ?? new KmsCallRecorder();
+
     private static readonly HashSet<string> NotResourceScoped = new(StringComparer.Ordinal)
     {
         "CreateKey", "ListKeys", "ListAliases", "GenerateRandom", "ListRetirableGrants", "CreateCustomKeyStore",
@@ -24,7 +29,7 @@ public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) :
 
     public void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody)
     {
-        if (!enforcer.Enabled)
+        if (!enforcer.Enabled && !_recorder.Recording)
         {
             return;
         }
@@ -32,6 +37,7 @@ public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) :
         foreach (var (action, resource) in RequiredPermissions(operation, requestBody))
         {
             var decision = enforcer.Authorize(callerAccessKeyId, action, resource);
+            _recorder.Record(callerAccessKeyId, action, resource, decision.IsAllowed);
             if (!decision.IsAllowed)
             {
                 throw new KmsException(decision.ErrorCode!, decision.Message!);
@@ -70,11 +76,20 @@ public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) :
 
                     break;
                 case "ReEncrypt":
-                    AddKeyOrAny(list, "kms:ReEncryptFrom", Text(body, "SourceKeyId"));
+                    AddKeyOrAny(list, "kms:ReEncryptFrom", Text(body, "SourceKeyId") ?? CiphertextKeyId(body));
                     AddKey(list, "kms:ReEncryptTo", Text(body, "DestinationKeyId"));
                     break;
                 case "Decrypt":
-                    AddKeyOrAny(list, action, Text(body, "KeyId"));
+                    AddKeyOrAny(list, action, Text(body, "KeyId") ?? CiphertextKeyId(body));
+                    break;
+                case "CreateKey":
+                    list.Add((action, "*"));
+                    if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("Tags", out var tags)
+                        && tags.ValueKind == JsonValueKind.Array && tags.GetArrayLength() > 0)
+                    {
+                        list.Add(("kms:TagResource", $"arn:aws:kms:{ring.Region}:{ring.AccountId}:key/*"));
+                    }
+
                     break;
                 default:
                     if (NotResourceScoped.Contains(operation) || Text(body, "KeyId") is not { } keyId)
@@ -156,6 +171,18 @@ public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring) :
         }
 
         return ring.KeyArn(identifier);
+    }
+
+    // The key id in this endpoint's ciphertext header; null for a blob it did not produce (the operation refuses it later).
+    private static string? CiphertextKeyId(JsonElement body)
+    {
+        if (Text(body, "CiphertextBlob") is not { } encoded)
+        {
+            return null;
+        }
+
+        var bytes = new byte[encoded.Length];
+        return Convert.TryFromBase64String(encoded, bytes, out var length) ? CiphertextBlob.ReadHeader(bytes.AsSpan(0, length))?.KeyId : null;
     }
 
     private static string? Text(JsonElement body, string name) =>

@@ -44,6 +44,7 @@ public static class LocalIamServiceCollectionExtensions
         });
         services.TryAddSingleton<IamQueryEndpoint>();
         services.TryAddSingleton<IamPolicyEnforcer>();
+        services.TryAddSingleton<KmsCallRecorder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer, IamKmsAuthorizer>());
         return services;
     }

@@ -5,15 +5,21 @@ public sealed record KmsPermission(string Action, string Resource, string Reason
 
 /// <summary>
 /// What a run acts on. <see cref="KeyArn"/> is the key the run starts from; <see cref="AliasName"/> the alias it
-/// moves (alias swap, roll back); <see cref="EscrowKeyArn"/> the key that envelopes escrowed imported material.
+/// moves (alias swap, roll back); <see cref="EscrowKeyArn"/> the key that envelopes escrowed imported material,
+/// null when it does not exist yet (the first import creates it, under <see cref="EscrowAliasName"/>);
+/// <see cref="AliasKeyArn"/> the key the alias points at when that is not <see cref="KeyArn"/> (a roll back
+/// starts with the alias on the swap's new key), null to name it as any key of the account.
 /// </summary>
-public sealed record KmsRunResources(string Region, string AccountId, string KeyArn, string? AliasName = null, string? EscrowKeyArn = null)
+public sealed record KmsRunResources(string Region, string AccountId, string KeyArn, string? AliasName = null, string? EscrowKeyArn = null,
+    string? AliasKeyArn = null, string EscrowAliasName = "alias/kmsconsole-escrow")
 {
     public string AliasArn => AliasName is null ? throw new InvalidOperationException("This workflow needs the alias it moves.")
         : KmsArns.Alias(Region, AccountId, AliasName);
 
     /// <summary>A key the run creates has no id yet; IAM can only be asked about "any key of the account".</summary>
     public string AnyKeyArn => KmsArns.AnyKey(Region, AccountId);
+
+    public string EscrowAliasArn => KmsArns.Alias(Region, AccountId, EscrowAliasName);
 }
 
 public static class KmsArns
@@ -29,10 +35,14 @@ public static class KmsArns
 }
 
 /// <summary>
-/// The KMS actions each workflow calls, per resource, following the "Required permissions" of each operation
-/// in the KMS API reference. Notably kms:UpdateAlias is checked on the alias (IAM policy) and on both the
-/// current and the new key (key policy), and kms:CreateAlias on the alias and on its key; with the default key
-/// policy both key checks are delegated to IAM, so the principal's IAM policies must allow all three.
+/// The KMS actions each workflow calls, per resource — the request's own reads (the preflight) and every step's
+/// calls, including the ones only a resumed or retried step makes — following the "Required permissions" of each
+/// operation in the KMS API reference. Notably kms:UpdateAlias is checked on the alias (IAM policy) and on both the
+/// current and the new key (key policy), kms:CreateAlias on the alias and on its key, and CreateKey with Tags
+/// needs kms:TagResource in an IAM policy covering every key of the account; with the default key policy the
+/// key checks are delegated to IAM, so the principal's IAM policies must allow them all. ListKeys and ListAliases
+/// act on no resource ("*"). The reads that refresh a run's keys in the key list when it ends are included; the
+/// key list's own sync and detail reads, made with the same credentials, are <see cref="ForInventory"/>.
 /// Workflows are named as <c>WorkflowKind</c>'s members (EnableAutomaticRotation, AliasSwapNewKey,
 /// AliasSwapImportedKey, NewMaterialInPlace, ReimportBeforeExpiry, RollBack); pass <c>kind.ToString()</c>.
 /// </summary>
@@ -49,6 +59,26 @@ public static class KmsPermissionRequirements
         where TWorkflow : struct, Enum =>
         For(workflow.ToString(), resources, rotateNow, oldKeyFate?.ToString());
 
+    /// <summary>
+    /// The read-only calls of the console's key list, made with each target's credentials: the sync (ListKeys,
+    /// ListAliases, then per key DescribeKey, GetKeyRotationStatus, ListKeyRotations), a key's detail page
+    /// (also ListResourceTags) and the refresh of a run's keys when it ends. They read every key of the account,
+    /// so they cannot be narrowed to a run's resources; none of them touches key material or plaintext.
+    /// </summary>
+    public static IReadOnlyList<KmsPermission> ForInventory(string region, string accountId)
+    {
+        var anyKey = KmsArns.AnyKey(region, accountId);
+        return
+        [
+            new("kms:ListKeys", "*", "list the account's keys for the key list"),
+            new("kms:ListAliases", "*", "list the aliases shown in the key list"),
+            new("kms:DescribeKey", anyKey, "read each key's state, origin, spec and expiry for the key list"),
+            new("kms:GetKeyRotationStatus", anyKey, "read each key's automatic rotation for the key list"),
+            new("kms:ListKeyRotations", anyKey, "read each key's last rotation and its key materials"),
+            new("kms:ListResourceTags", anyKey, "show a key's tags on its detail page"),
+        ];
+    }
+
     /// <param name="workflow">A <c>WorkflowKind</c> name.</param>
     /// <param name="resources">The run's key, alias and escrow key.</param>
     /// <param name="rotateNow">EnableAutomaticRotation also calls RotateKeyOnDemand.</param>
@@ -57,46 +87,107 @@ public static class KmsPermissionRequirements
     {
         ArgumentNullException.ThrowIfNull(resources);
         var key = resources.KeyArn;
+        var anyKey = resources.AnyKeyArn;
         var list = new List<KmsPermission>();
         void Add(string action, string resource, string reason) => list.Add(new KmsPermission("kms:" + action, resource, reason));
         bool Fate(string fate) => oldKeyFate is null || string.Equals(oldKeyFate, fate, StringComparison.OrdinalIgnoreCase);
 
+        // Every request reads the key and its aliases before the run exists.
+        void RequestReads(string describeWhy)
+        {
+            Add("DescribeKey", key, describeWhy);
+            Add("ListAliases", "*", "find the key's aliases (preflight)");
+        }
+
+        // When a run ends its keys are read again for the key list (KeyInventory.RefreshAsync): DescribeKey and
+        // ListAliases, then GetKeyRotationStatus unless the key is pending deletion, and ListKeyRotations unless it
+        // is also not pending import.
+        void Refresh(string resource, bool pendingDeletion = false, bool pendingImport = false)
+        {
+            const string why = "refresh the key list when the run ends";
+            Add("DescribeKey", resource, why);
+            Add("ListAliases", "*", why);
+            if (!pendingDeletion)
+            {
+                Add("GetKeyRotationStatus", resource, why);
+                if (!pendingImport)
+                {
+                    Add("ListKeyRotations", resource, why);
+                }
+            }
+        }
+
+        void RoundTrip(string resource, string what)
+        {
+            Add("Encrypt", resource, $"encrypt a probe under {what}");
+            Add("Decrypt", resource, $"decrypt the probe (and the sample) under {what}");
+        }
+
+        // MaterialEscrow: finds the escrow key by its alias, else by its tag (an earlier attempt may have created
+        // it and failed before the alias), else creates it with the tag, turns on its rotation and names it.
+        void Escrow(bool seal)
+        {
+            var escrowKey = resources.EscrowKeyArn ?? anyKey;
+            Add("DescribeKey", escrowKey, "find the escrow key by its alias");
+            if (seal && resources.EscrowKeyArn is null)
+            {
+                Add("ListKeys", "*", "find an escrow key an interrupted run created, by its tag");
+                Add("ListResourceTags", anyKey, "read the keys' tags to find an escrow key an interrupted run created");
+                Add("CreateKey", "*", "create the escrow key (the first import does)");
+                Add("TagResource", anyKey, "tag the escrow key so it is found again (CreateKey with Tags)");
+                Add("EnableKeyRotation", anyKey, "turn on yearly rotation of the escrow key");
+                Add("CreateAlias", resources.EscrowAliasArn, $"name the escrow key {resources.EscrowAliasName} (checked on the alias)");
+                Add("CreateAlias", anyKey, "name the escrow key (checked on the escrow key)");
+            }
+
+            if (seal)
+            {
+                Add("GenerateDataKey", escrowKey, "seal the new material for escrow (a data key of the escrow key)");
+            }
+
+            Add("Decrypt", escrowKey, "open the escrowed material to wrap it for import");
+        }
+
         switch (workflow)
         {
             case "EnableAutomaticRotation":
-                Add("DescribeKey", key, "read the key's origin, spec and state");
+                RequestReads("read the key's origin, spec and state (preflight)");
+                Add("GetKeyRotationStatus", key, "read the rotation status (preflight, before and after enabling it)");
                 Add("EnableKeyRotation", key, "turn on automatic rotation with the chosen period");
-                Add("GetKeyRotationStatus", key, "verify rotation is on");
                 if (rotateNow)
                 {
+                    Add("ListKeyRotations", key, "count the on-demand rotations before rotating (preflight, and to rotate only once)");
                     Add("RotateKeyOnDemand", key, "rotate the key material now");
                 }
 
+                RoundTrip(key, "the key");
+                Refresh(key);
                 break;
 
             case "AliasSwapNewKey":
             case "AliasSwapImportedKey":
                 var imported = workflow == "AliasSwapImportedKey";
-                Add("DescribeKey", key, "read the old key to copy description, spec and usage");
+                RequestReads("read the old key (preflight), copy its description, spec and usage, check its fate");
+                Add("Encrypt", key, "encrypt a sample under the current key");
+                Add("Decrypt", key, "show the sample encrypted under the old key still decrypts after the swap");
                 Add("GetKeyPolicy", key, "copy the old key's policy to the new key");
                 Add("ListResourceTags", key, "copy the old key's tags to the new key");
+                Add("ListKeys", "*", "find a new key an interrupted run already created, by its run-id tag");
+                Add("ListResourceTags", anyKey, "read the keys' tags to find a new key an interrupted run already created");
                 Add("CreateKey", "*", imported ? "create the new key with origin EXTERNAL" : "create the new key");
-                Add("TagResource", resources.AnyKeyArn, "tag the new key with the run id (CreateKey with Tags)");
-                Add("DescribeKey", resources.AnyKeyArn, "verify the new key");
+                Add("TagResource", anyKey, "tag the new key with the run id (CreateKey with Tags)");
+                Add("DescribeKey", anyKey, "verify the new key and that the alias resolves to it");
                 if (imported)
                 {
-                    Add("GetParametersForImport", resources.AnyKeyArn, "get the wrapping public key and import token");
-                    Add("ImportKeyMaterial", resources.AnyKeyArn, "import the wrapped material");
-                    if (resources.EscrowKeyArn is { } escrow)
-                    {
-                        Add("GenerateDataKey", escrow, "escrow the new material (a data key of the escrow key seals it)");
-                    }
+                    Add("GetParametersForImport", anyKey, "get the wrapping public key and import token for the new key");
+                    Add("ImportKeyMaterial", anyKey, "import the wrapped material into the new key");
+                    Escrow(seal: true);
                 }
 
-                Add("ListAliases", "*", "find the alias's current key");
+                RoundTrip(anyKey, "the new key, directly and through the alias");
                 Add("UpdateAlias", resources.AliasArn, "move the alias (checked on the alias)");
                 Add("UpdateAlias", key, "move the alias away from the current key (checked on the current key)");
-                Add("UpdateAlias", resources.AnyKeyArn, "move the alias to the new key (checked on the new key)");
+                Add("UpdateAlias", anyKey, "move the alias to the new key (checked on the new key)");
                 if (Fate("Disable"))
                 {
                     Add("DisableKey", key, "disable the old key");
@@ -112,50 +203,58 @@ public static class KmsPermissionRequirements
                     Add("DeleteImportedKeyMaterial", key, "delete the old key's imported material");
                 }
 
+                // Every fate but ScheduleDeletion leaves the old key's rotation readable (null asks for them all).
+                Refresh(key, pendingDeletion: oldKeyFate is not null && Fate("ScheduleDeletion"),
+                    pendingImport: oldKeyFate is not null && Fate("DeleteImportedMaterial"));
+                Refresh(anyKey);
                 break;
 
             case "NewMaterialInPlace":
-                Add("DescribeKey", key, "read the key's origin and material state");
+                RequestReads("read the key's origin and material state (preflight, and to verify the import)");
+                Add("ListKeyRotations", key, "count the key's materials and on-demand rotations, to import and rotate only once");
+                Add("Encrypt", key, "encrypt a sample under the current material");
                 Add("GetParametersForImport", key, "get the wrapping public key and import token");
+                Escrow(seal: true);
                 Add("ImportKeyMaterial", key, "import NEW_KEY_MATERIAL into the key");
                 Add("RotateKeyOnDemand", key, "make the new material current");
-                Add("ListKeyRotations", key, "verify the rotation");
-                if (resources.EscrowKeyArn is { } escrowNew)
-                {
-                    Add("GenerateDataKey", escrowNew, "escrow the new material (a data key of the escrow key seals it)");
-                }
-
+                RoundTrip(key, "the key's new material");
+                Refresh(key);
                 break;
 
             case "ReimportBeforeExpiry":
-                Add("DescribeKey", key, "read the material's ValidTo");
+                RequestReads("read the material's ValidTo (preflight, and to verify the import)");
+                Add("ListKeyRotations", key, "find the id of the key's current material");
                 Add("GetParametersForImport", key, "get the wrapping public key and import token");
+                Escrow(seal: false);
                 Add("ImportKeyMaterial", key, "re-import the same material with a later ValidTo");
-                if (resources.EscrowKeyArn is { } escrowOld)
-                {
-                    Add("Decrypt", escrowOld, "unwrap the escrowed material");
-                }
-
+                RoundTrip(key, "the key");
+                Refresh(key);
                 break;
 
             case "RollBack":
-                Add("DescribeKey", key, "read the previous key's state");
-                Add("CancelKeyDeletion", key, "cancel a scheduled deletion of the previous key");
-                Add("EnableKey", key, "re-enable the previous key");
-                Add("DisableKeyRotation", key, "undo an enabled automatic rotation");
-                if (resources.AliasName is not null)
+                if (resources.AliasName is null)
                 {
-                    Add("UpdateAlias", resources.AliasArn, "move the alias back (checked on the alias)");
-                    Add("UpdateAlias", resources.AnyKeyArn, "move the alias away from the run's new key (checked on that key)");
-                    Add("UpdateAlias", key, "move the alias back to the previous key (checked on that key)");
+                    throw new ArgumentException("A roll back moves an alias; name it in the resources.", nameof(resources));
                 }
 
+                var swapped = resources.AliasKeyArn ?? anyKey;
+                Add("DescribeKey", key, "check the previous key is Enabled");
+                Add("DescribeKey", swapped, "check the alias still points at the key the swap created");
+                Add("UpdateAlias", resources.AliasArn, "move the alias back (checked on the alias)");
+                Add("UpdateAlias", swapped, "move the alias away from the swap's new key (checked on that key)");
+                Add("UpdateAlias", key, "move the alias back to the previous key (checked on that key)");
+                RoundTrip(key, "the previous key, through the alias");
+                Refresh(key);
                 break;
 
             default:
                 throw new ArgumentException($"Unknown workflow '{workflow}'. Known: {string.Join(", ", Workflows)}.", nameof(workflow));
         }
 
-        return list;
+        // One line per action and resource, with every reason it is needed.
+        return list
+            .GroupBy(p => (p.Action, p.Resource))
+            .Select(g => g.Count() == 1 ? g.First() : new KmsPermission(g.Key.Action, g.Key.Resource, string.Join("; ", g.Select(p => p.Reason).Distinct())))
+            .ToList();
     }
 }

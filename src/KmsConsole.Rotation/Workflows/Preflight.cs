@@ -25,6 +25,23 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
 
     public async Task<Outcome> RunAsync(RotationRequest request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PlanAsync(request, cancellationToken);
+        }
+        catch (Amazon.Runtime.AmazonServiceException e) when (e.ErrorCode == "AccessDeniedException")
+        {
+            // The target's credentials may not even read what the request needs (DescribeKey, ListAliases, the
+            // rotation status): KMS's message names the action and resource, which is what the user must fix.
+            var unreadable = new KeySummary(request.Target, request.KeyIdOrAlias, "", [], "", "", "", "Unknown", "", null, null);
+            return new Outcome(new PreflightPlan(false,
+                [$"KMS refused a read the request needs on target '{request.Target}': {e.Message}. An Admin can grant the generated least-privilege policy for this workflow."],
+                [], unreadable), null, null);
+        }
+    }
+
+    private async Task<Outcome> PlanAsync(RotationRequest request, CancellationToken cancellationToken)
+    {
         var refusals = new List<string>();
         var kms = clients.Create(request.Target);
         KeyMetadata metadata;
@@ -189,27 +206,36 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
         return new Outcome(new PreflightPlan(refusals.Count == 0, refusals, steps, summary, permissionOutcome), alias, metadata.Arn);
     }
 
-    /// <summary>What a run on this key acts on, for the permission check: its key, alias and (for imports) the escrow key.</summary>
+    /// <summary>
+    /// What a run on this key acts on, for the permission check: its key, alias, (for imports) the escrow key — null
+    /// until the first import creates it — and, for a roll back, the key the alias points at now.
+    /// </summary>
     internal async Task<Iam.KmsRunResources> ResourcesAsync(IAmazonKeyManagementService kms, string keyArn, string? alias, WorkflowKind workflow,
         CancellationToken cancellationToken)
     {
         var arn = keyArn.Split(':', 6);
         var (region, account) = (arn[3], arn[4]);
+        var escrowAlias = options.Value.EscrowKeyAlias;
         string? escrowKeyArn = null;
         if (workflow is WorkflowKind.AliasSwapImportedKey or WorkflowKind.NewMaterialInPlace or WorkflowKind.ReimportBeforeExpiry)
         {
-            try
-            {
-                escrowKeyArn = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = options.Value.EscrowKeyAlias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
-            }
-            catch (NotFoundException)
-            {
-                // The first import creates the escrow key; until then it can only be named as any key of the account.
-                escrowKeyArn = Iam.KmsArns.AnyKey(region, account);
-            }
+            escrowKeyArn = await ArnOfAsync(kms, escrowAlias, cancellationToken);
         }
 
-        return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn);
+        var aliasKeyArn = workflow == WorkflowKind.RollBack && alias is not null ? await ArnOfAsync(kms, alias, cancellationToken) : null;
+        return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn, aliasKeyArn, escrowAlias);
+    }
+
+    private static async Task<string?> ArnOfAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>What the key looks like now, per step name, so the plan reads against the key's current state.</summary>
