@@ -95,6 +95,11 @@ public sealed class PermissionPagesTests : PageTest
         Assert.Equal(RoleArn, admin.Find("[data-testid='preview-role']").TextContent);
         Assert.Equal("KmsConsole-AliasSwapNewKey", admin.Find("[data-testid='preview-policy-name']").TextContent);
         Assert.Contains("\"kms:UpdateAlias\"", admin.Find("[data-testid='preview-document']").TextContent, StringComparison.Ordinal);
+        // The test target names no grant credentials, so the executing role itself would change IAM; the page says so.
+        var appliedBy = admin.Find("[data-testid='preview-applied-by']").TextContent;
+        Assert.Contains("arn:aws:sts::111122223333:assumed-role/KMSWorkshop-InstanceInitRole/", appliedBy, StringComparison.Ordinal);
+        Assert.Contains("the target's own credentials", appliedBy, StringComparison.Ordinal);
+        Assert.Contains("GrantRoleArn", admin.Find("[data-testid='grant-principal-note']").TextContent, StringComparison.Ordinal);
         admin.Field("grant-justification").Input("The workshop's IAM step");
         admin.ClickButton("Request grant");
         admin.WaitForAssertion(() => Assert.Contains("requested", admin.Find("[data-testid='grant-message']").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));

@@ -12,16 +12,24 @@ namespace KmsConsole.Rotation.Iam;
 /// <summary>What an Admin asks to grant: the workflows the executing role of a target must be able to run, and how widely.</summary>
 /// <param name="NamedResources">For <see cref="PolicyScope.NamedResources"/>: key ids, key ARNs or alias names.</param>
 /// <param name="PolicyName">The managed policy's name; null generates one (e.g. KmsConsole-AliasSwapNewKey).</param>
+/// <param name="IncludeInventoryReads">
+/// Also grant the key list's reads (<see cref="KmsPermissionRequirements.ForInventory"/>) on every key of the account:
+/// the console syncs its key list and refreshes a run's keys with the same credentials that run rotations.
+/// </param>
 public sealed record PolicyGrantRequest(string Target, IReadOnlyList<WorkflowKind> Workflows, PolicyScope Scope,
-    IReadOnlyList<string>? NamedResources = null, string? PolicyName = null);
+    IReadOnlyList<string>? NamedResources = null, string? PolicyName = null, bool IncludeInventoryReads = true);
 
 /// <summary>The policy a grant would create and the role it would be attached to, before anything is requested.</summary>
-public sealed record PolicyGrantPreview(string Target, string RoleArn, string PolicyName, string PolicyDocument, IReadOnlyList<KmsPermission> Permissions);
+/// <param name="AppliedBy">The principal whose credentials would create and attach the policy (STS GetCallerIdentity of the grant credentials).</param>
+/// <param name="AppliedWithGrantCredentials">True when the target names grant credentials of its own; false when the executing credentials apply it.</param>
+public sealed record PolicyGrantPreview(string Target, string RoleArn, string PolicyName, string PolicyDocument, IReadOnlyList<KmsPermission> Permissions,
+    string AppliedBy, bool AppliedWithGrantCredentials);
 
 /// <summary>
 /// Least-privilege grants behind an approval gate: an Admin requests the generated policy for a target's executing
 /// role, another Approver or Admin approves (never the requester) or rejects it, and on approval it is created and
-/// attached in IAM. Applying is resumable: a grant that failed midway is applied again, each IAM step checking
+/// attached in IAM with the target's grant credentials (<see cref="KmsTarget.GrantRoleArn"/> and the like), or the
+/// target's own when it names none. Applying is resumable: a grant that failed midway is applied again, each IAM step checking
 /// before it acts. Every step is in the audit trail; every role check is made here.
 /// </summary>
 public sealed partial class PolicyGrants
@@ -187,9 +195,12 @@ public sealed partial class PolicyGrants
         var target = _options.FindTarget(grant.Target)
             ?? throw new RotationRefusedException($"No KMS target named '{grant.Target}' is configured any more (Rotation:Targets).");
         PolicyGrantResult result;
+        string appliedBy;
         try
         {
-            result = await new RolePolicyGrant(_iam.Create(target.Name)).ApplyAsync(grant.RoleArn, grant.PolicyName, grant.PolicyDocument,
+            var iam = _iam.CreateForGrants(target.Name);
+            appliedBy = (await iam.GetCallerIdentityAsync(cancellationToken)).Arn;
+            result = await new RolePolicyGrant(iam).ApplyAsync(grant.RoleArn, grant.PolicyName, grant.PolicyDocument,
                 $"KmsConsole least-privilege policy for {grant.Workflows} (grant {grant.Id})", cancellationToken);
         }
         catch (Exception e) when (RunPermissionCheck.Unanswered(e, cancellationToken))
@@ -215,7 +226,7 @@ public sealed partial class PolicyGrants
             var policy = result.CreatedPolicy ? "created" : result.CreatedVersion ? "new default version" : "already current";
             var attached = result.Attached ? "attached to" : "already attached to";
             await audit.AppendAsync(actor.UserId, "grant.applied", Subject(g.Id),
-                $"{result.PolicyArn} version {result.DefaultVersionId} ({policy}), {attached} {g.RoleArn}");
+                $"{result.PolicyArn} version {result.DefaultVersionId} ({policy}), {attached} {g.RoleArn}, applied by {appliedBy}");
         }, cancellationToken);
     }
 
@@ -263,7 +274,8 @@ public sealed partial class PolicyGrants
         var arn = role.Split(':', 6);
         var (region, account) = (target.Region, arn[4]);
         var permissions = new List<KmsPermission>();
-        var scopeResources = new KmsRunResources(region, account, KmsArns.AnyKey(region, account), "alias/*", KmsArns.AnyKey(region, account));
+        // No escrow key named: the policy must also let the first import create it.
+        var scopeResources = new KmsRunResources(region, account, KmsArns.AnyKey(region, account), "alias/*", EscrowAliasName: _options.EscrowKeyAlias);
         if (request.Scope == PolicyScope.Account)
         {
             foreach (var workflow in request.Workflows.Distinct())
@@ -307,15 +319,27 @@ public sealed partial class PolicyGrants
                     foreach (var alias in movedAliases)
                     {
                         var resources = await _preflight.ResourcesAsync(kms, key.Arn, alias, workflow, cancellationToken);
+                        if (workflow == WorkflowKind.RollBack)
+                        {
+                            // A roll back starts from the key a future swap creates, which only "any key" can name.
+                            resources = resources with { AliasKeyArn = null };
+                        }
+
                         permissions.AddRange(KmsPermissionRequirements.For(workflow, resources, rotateNow: true));
                     }
                 }
             }
         }
 
+        if (request.IncludeInventoryReads)
+        {
+            permissions.AddRange(KmsPermissionRequirements.ForInventory(region, account));
+        }
+
         var document = LeastPrivilegePolicy.ForPermissions(permissions, scopeResources, request.Scope);
         policyName ??= GeneratedName(request);
-        return new PolicyGrantPreview(target.Name, role, policyName, document, permissions.Distinct().ToList());
+        var appliedBy = await GrantPrincipalAsync(target, cancellationToken);
+        return new PolicyGrantPreview(target.Name, role, policyName, document, permissions.Distinct().ToList(), appliedBy, target.HasGrantCredentials);
     }
 
     /// <summary>The role runs on this target execute as: its RoleArn, else the role its credentials stand for.</summary>
@@ -342,6 +366,19 @@ public sealed partial class PolicyGrants
             }
 
             return (await iam.GetRoleAsync(roleName, cancellationToken)).Arn;
+        }
+        catch (Exception e) when (RunPermissionCheck.Unanswered(e, cancellationToken))
+        {
+            throw new RotationRefusedException(RunPermissionCheck.Explain(target, e));
+        }
+    }
+
+    /// <summary>Who the grant credentials are, so the Admin sees which principal will change IAM before asking.</summary>
+    private async Task<string> GrantPrincipalAsync(KmsTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _iam.CreateForGrants(target.Name).GetCallerIdentityAsync(cancellationToken)).Arn;
         }
         catch (Exception e) when (RunPermissionCheck.Unanswered(e, cancellationToken))
         {

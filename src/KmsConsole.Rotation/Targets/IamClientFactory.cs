@@ -5,19 +5,34 @@ using Microsoft.Extensions.Options;
 namespace KmsConsole.Rotation.Targets;
 
 /// <summary>
-/// One IAM client per target, signing with the credentials its KMS client uses. A local endpoint serves IAM and
+/// One IAM client per target, signing with the credentials its KMS client uses, and one for applying policy grants
+/// when the target names grant credentials of its own. A local endpoint serves IAM and
 /// STS on its KMS address; an AWS target talks to IAM's global endpoint of its partition (IAM has no regional
 /// endpoints) and to STS in the target's region.
 /// </summary>
 internal sealed class IamClientFactory(IOptions<RotationOptions> options) : IIamClientFactory, IDisposable
 {
     private readonly ConcurrentDictionary<string, IamQueryClient> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, IamQueryClient> _grantClients = new(StringComparer.OrdinalIgnoreCase);
 
     public IIamClient Create(string targetName)
     {
         var target = options.Value.FindTarget(targetName)
             ?? throw new RotationRefusedException($"No KMS target named '{targetName}' is configured (Rotation:Targets).");
         return _clients.GetOrAdd(target.Name, _ => new IamQueryClient(KmsClientFactory.CredentialsFor(target), OptionsFor(target, options.Value.Orchestrator)));
+    }
+
+    public IIamClient CreateForGrants(string targetName)
+    {
+        var target = options.Value.FindTarget(targetName)
+            ?? throw new RotationRefusedException($"No KMS target named '{targetName}' is configured (Rotation:Targets).");
+        if (!target.HasGrantCredentials)
+        {
+            return Create(target.Name);
+        }
+
+        return _grantClients.GetOrAdd(target.Name,
+            _ => new IamQueryClient(KmsClientFactory.GrantCredentialsFor(target), OptionsFor(target, options.Value.Orchestrator)));
     }
 
     internal static IamClientOptions OptionsFor(KmsTarget target, OrchestratorOptions orchestrator)
@@ -43,7 +58,7 @@ internal sealed class IamClientFactory(IOptions<RotationOptions> options) : IIam
 
     public void Dispose()
     {
-        foreach (var client in _clients.Values)
+        foreach (var client in _clients.Values.Concat(_grantClients.Values))
         {
             client.Dispose();
         }

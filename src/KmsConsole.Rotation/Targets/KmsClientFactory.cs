@@ -48,28 +48,47 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options) : IKms
 
     internal static AWSCredentials CredentialsFor(KmsTarget target)
     {
-        AWSCredentials? baseCredentials = null;
-        if (!string.IsNullOrWhiteSpace(target.AccessKeyId) && !string.IsNullOrWhiteSpace(target.SecretAccessKey))
+        var baseCredentials = BaseCredentials(target, target.AccessKeyId, target.SecretAccessKey, target.Profile);
+        return string.IsNullOrWhiteSpace(target.RoleArn)
+            ? baseCredentials
+            : new AssumeRoleAWSCredentials(baseCredentials, target.RoleArn, $"kmsconsole-{target.Name}", new AssumeRoleAWSCredentialsOptions());
+    }
+
+    /// <summary>
+    /// The credentials that apply policy grants: the grant keys or profile (else the target's base credentials),
+    /// assuming <see cref="KmsTarget.GrantRoleArn"/> when set; the target's own credentials when no grant setting is made.
+    /// </summary>
+    internal static AWSCredentials GrantCredentialsFor(KmsTarget target)
+    {
+        if (!target.HasGrantCredentials)
         {
-            baseCredentials = new BasicAWSCredentials(target.AccessKeyId, target.SecretAccessKey);
+            return CredentialsFor(target);
         }
-        else if (!string.IsNullOrWhiteSpace(target.Profile))
+
+        var baseCredentials = !string.IsNullOrWhiteSpace(target.GrantAccessKeyId) || !string.IsNullOrWhiteSpace(target.GrantProfile)
+            ? BaseCredentials(target, target.GrantAccessKeyId, target.GrantSecretAccessKey, target.GrantProfile)
+            : BaseCredentials(target, target.AccessKeyId, target.SecretAccessKey, target.Profile);
+        return string.IsNullOrWhiteSpace(target.GrantRoleArn)
+            ? baseCredentials
+            : new AssumeRoleAWSCredentials(baseCredentials, target.GrantRoleArn, $"kmsconsole-grants-{target.Name}", new AssumeRoleAWSCredentialsOptions());
+    }
+
+    private static AWSCredentials BaseCredentials(KmsTarget target, string? accessKeyId, string? secretAccessKey, string? profile)
+    {
+        if (!string.IsNullOrWhiteSpace(accessKeyId) && !string.IsNullOrWhiteSpace(secretAccessKey))
+        {
+            return new BasicAWSCredentials(accessKeyId, secretAccessKey);
+        }
+
+        if (!string.IsNullOrWhiteSpace(profile))
         {
             var chain = new CredentialProfileStoreChain();
-            if (!chain.TryGetAWSCredentials(target.Profile, out baseCredentials))
-            {
-                throw new RotationRefusedException($"The AWS profile '{target.Profile}' of target '{target.Name}' was not found.");
-            }
+            return chain.TryGetAWSCredentials(profile, out var fromProfile)
+                ? fromProfile
+                : throw new RotationRefusedException($"The AWS profile '{profile}' of target '{target.Name}' was not found.");
         }
 
-        baseCredentials ??= new DefaultChainCredentials();
-        if (!string.IsNullOrWhiteSpace(target.RoleArn))
-        {
-            return new AssumeRoleAWSCredentials(baseCredentials, target.RoleArn, $"kmsconsole-{target.Name}",
-                new AssumeRoleAWSCredentialsOptions());
-        }
-
-        return baseCredentials;
+        return new DefaultChainCredentials();
     }
 
     /// <summary>
