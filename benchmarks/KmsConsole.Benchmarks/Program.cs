@@ -7,11 +7,13 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using KmsConsole.Benchmarks.Latency;
 using KmsConsole.Benchmarks.Load;
+using KmsConsole.Benchmarks.Queries;
 using KmsConsole.Benchmarks.Targets;
 
 // KMS throughput of the local endpoint against moto_server, through the AWS SDK for .NET.
 //   load    (default) N concurrent clients for a fixed time per operation → requests/second
 //   latency BenchmarkDotNet per-call latency (one client)
+//   queries BenchmarkDotNet: the console's key inventory and audit trail queries over a seeded SQLite file
 // Both targets listen on 127.0.0.1 only; every run is bounded in time and request count.
 if (args is ["--help"] or ["-h"])
 {
@@ -49,6 +51,25 @@ if (options.Mode == "latency")
         .WithOptions(ConfigOptions.DisableOptimizationsValidator);
     var summary = BenchmarkRunner.Run<KmsCallBenchmarks>(config);
     return summary.HasCriticalValidationErrors ? 1 : 0;
+}
+
+if (options.Mode == "queries")
+{
+    QueryDatabase.KeyCount = options.KeyCount;
+    QueryDatabase.EventCount = options.EventCount;
+    // ShortRun's counts; in-process so the seeded database is built once and shared by every benchmark.
+    var config = ManualConfig.Create(DefaultConfig.Instance)
+        .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
+        .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    try
+    {
+        var summaries = BenchmarkRunner.Run([typeof(KeyInventoryBenchmarks), typeof(AuditTrailBenchmarks)], config);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+    finally
+    {
+        QueryDatabase.DeleteShared();
+    }
 }
 
 var results = new List<LoadResult>();
@@ -136,12 +157,15 @@ internal sealed record BenchOptions(
     LoadSettings Settings,
     IReadOnlyList<int> ClientCounts,
     LocalHosting LocalHosting,
-    string? MarkdownPath)
+    string? MarkdownPath,
+    int KeyCount,
+    int EventCount)
 {
     public const string Usage = """
-        usage: KmsConsole.Benchmarks [load|latency] [options]
+        usage: KmsConsole.Benchmarks [load|latency|queries] [options]
           load (default)          N concurrent clients per operation for a fixed time → requests/second
           latency                 BenchmarkDotNet per-call latency, one client
+          queries                 BenchmarkDotNet: Keys and Audit page queries and the CSV export over SQLite
           --target local|moto|both        (default both)
           --clients N[,N...]              concurrent SDK clients, each 1..64 (default 1,8)
           --duration SECONDS              measured time per operation, 1..120 (default 10)
@@ -150,6 +174,8 @@ internal sealed record BenchOptions(
           --operations DescribeKey,Encrypt,Decrypt
           --local-hosting process|inprocess   the local endpoint in its own process (default) or in this one
           --markdown PATH                 also write the report as markdown
+          --keys N                        queries: key snapshots to seed, 1..1000000 (default 10000)
+          --events N                      queries: audit events to seed, 1..10000000 (default 1000000)
         """;
 
     public static BenchOptions? Parse(string[] args)
@@ -162,13 +188,14 @@ internal sealed record BenchOptions(
         long maxRequests = 1_000_000;
         var hosting = LocalHosting.Process;
         string? markdown = null;
+        int keys = 10_000, events = 1_000_000;
         var inv = CultureInfo.InvariantCulture;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "load" or "latency" when i == 0:
+                case "load" or "latency" or "queries" when i == 0:
                     mode = args[i];
                     break;
                 case "--target":
@@ -201,12 +228,19 @@ internal sealed record BenchOptions(
                 case "--markdown":
                     markdown = Next();
                     break;
+                case "--keys":
+                    keys = int.Parse(Next(), inv);
+                    break;
+                case "--events":
+                    events = int.Parse(Next(), inv);
+                    break;
                 default:
                     return null;
             }
         }
 
-        if (clients.Count == 0 || clients.Any(c => c is < 1 or > 64) || duration is < 1 or > 120 || warmup is < 0 or > 30 || maxRequests < 1)
+        if (clients.Count == 0 || clients.Any(c => c is < 1 or > 64) || duration is < 1 or > 120 || warmup is < 0 or > 30 || maxRequests < 1
+            || keys is < 1 or > 1_000_000 || events is < 1 or > 10_000_000)
         {
             return null;
         }
@@ -218,6 +252,8 @@ internal sealed record BenchOptions(
             new LoadSettings(clients[0], TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(duration), maxRequests),
             clients,
             hosting,
-            markdown);
+            markdown,
+            keys,
+            events);
     }
 }

@@ -123,20 +123,17 @@ public sealed class InventoryTests
 
             await Task.CompletedTask;
         }, CancellationToken.None);
-        await world.Inventory.QueryAsync(new KeyQuery { PageSize = 1 });
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // Correctness only; their speed is measured by the benchmark's queries mode (benchmarks/KmsConsole.Benchmarks).
         var service = await world.Inventory.QueryAsync(new KeyQuery { Search = "service-042", SortBy = KeySortField.KeyId, Descending = true, Page = 1, PageSize = 5 /* second page */ });
         var expiring = await world.Inventory.QueryAsync(new KeyQuery { Origin = "EXTERNAL", ExpiringWithinDays = 30, SortBy = KeySortField.ValidTo, PageSize = 100 });
         var rotating = await world.Inventory.QueryAsync(new KeyQuery { RotationEnabled = true, SortBy = KeySortField.NextRotationDate, PageSize = 50 });
-        watch.Stop();
 
         Assert.Equal(20, service.TotalCount);
         Assert.Equal(["key-07042", "key-06542", "key-06042", "key-05542", "key-05042"], service.Items.Select(k => k.KeyId));
         Assert.Equal(501, expiring.TotalCount); // i % 10 == 0 and i % 60 in {10, 20, 30}
         Assert.True(expiring.Items.Zip(expiring.Items.Skip(1)).All(p => p.First.ValidTo <= p.Second.ValidTo));
         Assert.Equal(3334, rotating.TotalCount);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"three queries took {watch.Elapsed}");
     }
 
     private sealed class SyncProgress(List<InventorySyncProgress> reports) : IProgress<InventorySyncProgress>
