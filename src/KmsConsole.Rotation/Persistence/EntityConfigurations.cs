@@ -81,6 +81,11 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.HasIndex(e => e.RunId);
         builder.HasIndex(e => e.Actor);
         builder.HasIndex(e => e.Action);
+        // The Audit page filters by actor or action within a time range; with the single-column indexes alone SQLite
+        // walked every event of a common action (400,000 step.succeeded of a million) to find one week's. The
+        // single-column ones stay: they list an actor's or action's events already in sequence order.
+        builder.HasIndex(e => new { e.Actor, e.Time });
+        builder.HasIndex(e => new { e.Action, e.Time });
     }
 }
 

@@ -108,6 +108,10 @@ namespace KmsConsole.Rotation.Persistence.Migrations
 
                     b.HasIndex("Time");
 
+                    b.HasIndex("Action", "Time");
+
+                    b.HasIndex("Actor", "Time");
+
                     b.ToTable("AuditEvents", (string)null);
                 });
 

@@ -115,6 +115,10 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
 
                     b.HasIndex("Time");
 
+                    b.HasIndex("Action", "Time");
+
+                    b.HasIndex("Actor", "Time");
+
                     b.ToTable("AuditEvents", (string)null);
                 });
 
