@@ -23,6 +23,10 @@ public sealed class RotationOptions
 
     public KmsTarget? FindTarget(string name) =>
         Targets.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The target by name; refuses, naming it, when none is configured.</summary>
+    public KmsTarget RequireTarget(string name) =>
+        FindTarget(name) ?? throw new RotationRefusedException($"No KMS target named '{name}' is configured (Rotation:Targets).");
 }
 
 public sealed class DatabaseOptions

@@ -48,6 +48,7 @@ public static class RotationServiceCollectionExtensions
             new RotationDatabase.ContextFactory(database, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddSingleton<RotationDatabase>();
         services.AddSingleton<RotationStore>();
+        services.AddSingleton<Targets.TargetCredentials>();
         services.AddSingleton<IKmsClientFactory, Targets.KmsClientFactory>();
         services.TryAddSingleton<IIamClientFactory, Targets.IamClientFactory>();
         services.AddSingleton<Iam.RunPermissionCheck>();

@@ -104,7 +104,7 @@ public sealed class OrchestratorTests
         Assert.Equal(2, bound.PolicyFor(WorkflowKind.AliasSwapNewKey).RequiredApprovals);
         Assert.Equal(TimeSpan.FromHours(8), bound.PolicyFor(WorkflowKind.AliasSwapNewKey).Lifetime);
         Assert.Equal(1, bound.PolicyFor(WorkflowKind.EnableAutomaticRotation).RequiredApprovals);
-        Assert.IsType<Amazon.Runtime.AssumeRoleAWSCredentials>(Targets.KmsClientFactory.CredentialsFor(bound.Targets[0]));
+        Assert.IsType<Amazon.Runtime.AssumeRoleAWSCredentials>(Targets.TargetCredentials.Build(bound.Targets[0]));
     }
 
     private static async Task<IHost> StartHostAsync(string directory, LocalKmsServer server, string instance)

@@ -182,17 +182,30 @@ public sealed class PermissionCoverageTests
     public void Grant_credentials_assume_the_grant_role_from_the_grant_keys_else_fall_back_to_the_targets_credentials()
     {
         var plain = new KmsTarget { Name = "aws", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = "arn:aws:iam::111122223333:role/Runner" };
-        var runner = Assert.IsType<AssumeRoleAWSCredentials>(Targets.KmsClientFactory.GrantCredentialsFor(plain));
+        var runner = Assert.IsType<AssumeRoleAWSCredentials>(Targets.TargetCredentials.BuildForGrants(plain));
         Assert.Equal(plain.RoleArn, runner.RoleArn);
 
         var withRole = new KmsTarget { Name = "aws", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = plain.RoleArn, GrantRoleArn = "arn:aws:iam::111122223333:role/GrantAdmin" };
-        var admin = Assert.IsType<AssumeRoleAWSCredentials>(Targets.KmsClientFactory.GrantCredentialsFor(withRole));
+        var admin = Assert.IsType<AssumeRoleAWSCredentials>(Targets.TargetCredentials.BuildForGrants(withRole));
         Assert.Equal(withRole.GrantRoleArn, admin.RoleArn);
         Assert.Equal("AKIDRUNNER", Assert.IsType<BasicAWSCredentials>(admin.SourceCredentials).GetCredentials().AccessKey);
 
         var withKeys = new KmsTarget { Name = "local", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", GrantAccessKeyId = "AKIDADMIN", GrantSecretAccessKey = "t" };
-        Assert.Equal("AKIDADMIN", Targets.KmsClientFactory.GrantCredentialsFor(withKeys).GetCredentials().AccessKey);
-        Assert.Equal("AKIDRUNNER", Targets.KmsClientFactory.CredentialsFor(withKeys).GetCredentials().AccessKey);
+        Assert.Equal("AKIDADMIN", Targets.TargetCredentials.BuildForGrants(withKeys).GetCredentials().AccessKey);
+        Assert.Equal("AKIDRUNNER", Targets.TargetCredentials.Build(withKeys).GetCredentials().AccessKey);
+    }
+
+    [Fact]
+    public void A_targets_KMS_and_IAM_clients_share_one_credentials_object_so_its_role_is_assumed_once()
+    {
+        var credentials = new Targets.TargetCredentials();
+        var plain = new KmsTarget { Name = "aws", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = "arn:aws:iam::111122223333:role/Runner" };
+        var withGrantRole = new KmsTarget { Name = "other", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = plain.RoleArn, GrantRoleArn = "arn:aws:iam::111122223333:role/GrantAdmin" };
+
+        Assert.Same(credentials.For(plain), credentials.For(plain));
+        Assert.Same(credentials.For(plain), credentials.ForGrants(plain));
+        Assert.Same(credentials.ForGrants(withGrantRole), credentials.ForGrants(withGrantRole));
+        Assert.NotSame(credentials.For(withGrantRole), credentials.ForGrants(withGrantRole));
     }
 
     private sealed record Situation(string KeyArn, string Subject, string? Alias, Run? SwapRun);

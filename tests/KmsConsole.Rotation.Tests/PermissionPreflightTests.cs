@@ -174,7 +174,7 @@ public sealed class PermissionPreflightTests
     {
         var faulty = (FailingAttach?)null;
         await using var world = await StartEnforcedAsync(services: (c, _) => c.AddSingleton<IIamClientFactory>(sp =>
-            faulty = new FailingAttach(new IamClientFactory(sp.GetRequiredService<IOptions<RotationOptions>>()))));
+            faulty = new FailingAttach(new IamClientFactory(sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<TargetCredentials>()))));
         var grants = world.Get<PolicyGrants>();
         var request = new PolicyGrantRequest(RotationWorld.Target, [WorkflowKind.AliasSwapNewKey], PolicyScope.NamedResources, ["alias/FirstCMK"]);
         var grant = await grants.RequestAsync(Adam, request, "only FirstCMK");

@@ -257,8 +257,7 @@ public sealed partial class PolicyGrants
     private async Task<PolicyGrantPreview> BuildAsync(PolicyGrantRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var target = _options.FindTarget(request.Target)
-            ?? throw new RotationRefusedException($"No KMS target named '{request.Target}' is configured (Rotation:Targets).");
+        var target = _options.RequireTarget(request.Target);
         if (request.Workflows.Count == 0)
         {
             throw new RotationRefusedException("Choose at least one workflow the role must be able to run.");

@@ -10,29 +10,27 @@ namespace KmsConsole.Rotation.Targets;
 /// STS on its KMS address; an AWS target talks to IAM's global endpoint of its partition (IAM has no regional
 /// endpoints) and to STS in the target's region.
 /// </summary>
-internal sealed class IamClientFactory(IOptions<RotationOptions> options) : IIamClientFactory, IDisposable
+internal sealed class IamClientFactory(IOptions<RotationOptions> options, TargetCredentials credentials) : IIamClientFactory, IDisposable
 {
     private readonly ConcurrentDictionary<string, IamQueryClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, IamQueryClient> _grantClients = new(StringComparer.OrdinalIgnoreCase);
 
     public IIamClient Create(string targetName)
     {
-        var target = options.Value.FindTarget(targetName)
-            ?? throw new RotationRefusedException($"No KMS target named '{targetName}' is configured (Rotation:Targets).");
-        return _clients.GetOrAdd(target.Name, _ => new IamQueryClient(KmsClientFactory.CredentialsFor(target), OptionsFor(target, options.Value.Orchestrator)));
+        var target = options.Value.RequireTarget(targetName);
+        return _clients.GetOrAdd(target.Name, _ => new IamQueryClient(credentials.For(target), OptionsFor(target, options.Value.Orchestrator)));
     }
 
     public IIamClient CreateForGrants(string targetName)
     {
-        var target = options.Value.FindTarget(targetName)
-            ?? throw new RotationRefusedException($"No KMS target named '{targetName}' is configured (Rotation:Targets).");
+        var target = options.Value.RequireTarget(targetName);
         if (!target.HasGrantCredentials)
         {
             return Create(target.Name);
         }
 
         return _grantClients.GetOrAdd(target.Name,
-            _ => new IamQueryClient(KmsClientFactory.GrantCredentialsFor(target), OptionsFor(target, options.Value.Orchestrator)));
+            _ => new IamQueryClient(credentials.ForGrants(target), OptionsFor(target, options.Value.Orchestrator)));
     }
 
     internal static IamClientOptions OptionsFor(KmsTarget target, OrchestratorOptions orchestrator)
