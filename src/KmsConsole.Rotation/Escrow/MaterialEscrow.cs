@@ -24,12 +24,9 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
     public async Task<string> EnsureEscrowKeyAsync(IAmazonKeyManagementService kms, CancellationToken cancellationToken)
     {
         var alias = options.Value.EscrowKeyAlias;
-        try
+        if (await KmsKeys.FindAsync(kms, alias, cancellationToken) is { } existing)
         {
-            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
-        }
-        catch (NotFoundException)
-        {
+            return existing.Arn;
         }
 
         // Check before creating: an earlier attempt may have created the key and failed before its alias.
@@ -49,7 +46,7 @@ internal sealed class MaterialEscrow(RotationStore store, IOptions<RotationOptio
         catch (AlreadyExistsException)
         {
             // Another instance (or a lost answer to our own call) set the alias first; use the key it names.
-            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
+            return (await KmsKeys.DescribeAsync(kms, alias, cancellationToken)).KeyMetadata.Arn;
         }
     }
 

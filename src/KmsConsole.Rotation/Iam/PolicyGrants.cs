@@ -296,7 +296,7 @@ public sealed partial class PolicyGrants
                 KeyMetadata key;
                 try
                 {
-                    key = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = identifier }, cancellationToken), cancellationToken)).KeyMetadata;
+                    key = (await KmsKeys.DescribeAsync(kms, identifier, cancellationToken)).KeyMetadata;
                 }
                 catch (NotFoundException)
                 {

@@ -83,7 +83,7 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
         var keyId = StepKeys.KeyOf(context, keyValueName);
-        var metadata = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, context.CancellationToken), context.CancellationToken)).KeyMetadata;
+        var metadata = (await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken)).KeyMetadata;
         if (context.Get(StepKeys.MaterialsBefore) is { } before)
         {
             // Adding material to a key that already has some: done when the key has one more material than before.
@@ -214,7 +214,7 @@ internal sealed class VerifyImportedKeyStep(IAmazonKeyManagementService kms, str
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var keyId = StepKeys.KeyOf(context, keyValueName);
-        var metadata = await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, context.CancellationToken), context.CancellationToken);
+        var metadata = await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken);
         if (metadata.KeyMetadata.KeyState != KeyState.Enabled)
         {
             throw new StepCheckFailedException($"{keyId} is {metadata.KeyMetadata.KeyState}, not Enabled.", metadata.RequestId());

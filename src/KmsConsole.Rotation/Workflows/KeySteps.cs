@@ -159,7 +159,7 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var old = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken), context.CancellationToken)).KeyMetadata;
+        var old = (await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata;
         var policy = await KmsKeys.ReadAsync(() => kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = old.KeyId, PolicyName = "default" }, context.CancellationToken), context.CancellationToken);
         var tags = (await KmsKeys.ListTagsAsync(kms, old.KeyId, context.CancellationToken))
             .Where(t => !t.TagKey.StartsWith("kmsconsole:", StringComparison.Ordinal))
@@ -198,7 +198,7 @@ internal sealed class VerifyNewKeyStep(IAmazonKeyManagementService kms) : Workfl
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var keyId = context.Require(CreateKeyStep.NewKeyValue);
-        var metadata = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, context.CancellationToken), context.CancellationToken)).KeyMetadata;
+        var metadata = (await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken)).KeyMetadata;
         if (metadata.KeyState != KeyState.Enabled)
         {
             throw new StepCheckFailedException($"The new key {keyId} is {metadata.KeyState}, not Enabled.");
@@ -220,7 +220,7 @@ internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string tar
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
         var target = Target(context, targetValueName);
-        var resolved = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.AliasName }, context.CancellationToken), context.CancellationToken)).KeyMetadata;
+        var resolved = (await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken)).KeyMetadata;
         return resolved.KeyId == target ? new StepResult($"{context.Run.AliasName} points at {target}") : null;
     }
 
@@ -242,7 +242,7 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var target = targetValueName == "KeyId" ? context.Run.KeyId : context.Require(targetValueName);
-        var resolved = await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.AliasName }, context.CancellationToken), context.CancellationToken);
+        var resolved = await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken);
         if (resolved.KeyMetadata.KeyId != target)
         {
             throw new StepCheckFailedException($"{context.Run.AliasName} resolves to {resolved.KeyMetadata.KeyId}, not {target}.", resolved.RequestId());
@@ -277,7 +277,7 @@ internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var state = (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken), context.CancellationToken)).KeyMetadata.KeyState;
+        var state = (await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata.KeyState;
         var done = fate switch
         {
             OldKeyFate.Disable => state == KeyState.Disabled,
@@ -317,7 +317,7 @@ internal sealed class PreviousKeyUsableStep(IAmazonKeyManagementService kms) : W
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var metadata = await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = context.Run.KeyId }, context.CancellationToken), context.CancellationToken);
+        var metadata = await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken);
         if (metadata.KeyMetadata.KeyState != KeyState.Enabled)
         {
             throw new StepCheckFailedException($"The previous key {context.Run.KeyId} is {metadata.KeyMetadata.KeyState}; the alias can only go back to an Enabled key.",

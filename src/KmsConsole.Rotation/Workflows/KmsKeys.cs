@@ -28,7 +28,7 @@ internal static class KmsKeys
                 var tags = await ListTagsAsync(kms, key.KeyId, cancellationToken);
                 if (tags.Any(t => t.TagKey == tagKey && t.TagValue == wanted))
                 {
-                    var metadata = (await ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, cancellationToken), cancellationToken)).KeyMetadata;
+                    var metadata = (await DescribeAsync(kms, key.KeyId, cancellationToken)).KeyMetadata;
                     if (metadata.KeyState != KeyState.PendingDeletion)
                     {
                         return metadata;
@@ -41,6 +41,23 @@ internal static class KmsKeys
         while (marker is not null);
 
         return null;
+    }
+
+    /// <summary>DescribeKey of a key id, ARN or alias, retried as a read.</summary>
+    public static Task<DescribeKeyResponse> DescribeAsync(IAmazonKeyManagementService kms, string keyIdOrAlias, CancellationToken cancellationToken) =>
+        ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyIdOrAlias }, cancellationToken), cancellationToken);
+
+    /// <summary>The key's metadata, or null when KMS does not know the key or alias (NotFoundException).</summary>
+    public static async Task<KeyMetadata?> FindAsync(IAmazonKeyManagementService kms, string keyIdOrAlias, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await DescribeAsync(kms, keyIdOrAlias, cancellationToken)).KeyMetadata;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     public static async Task<List<Tag>> ListTagsAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)

@@ -226,17 +226,8 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
         return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn, aliasKeyArn, escrowAlias);
     }
 
-    private static async Task<string?> ArnOfAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }, cancellationToken), cancellationToken)).KeyMetadata.Arn;
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
-    }
+    private static async Task<string?> ArnOfAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken) =>
+        (await KmsKeys.FindAsync(kms, alias, cancellationToken))?.Arn;
 
     /// <summary>What the key looks like now, per step name, so the plan reads against the key's current state.</summary>
     private static async Task<Dictionary<string, string>> CurrentStateAsync(IAmazonKeyManagementService kms, KeyMetadata m, string? alias,

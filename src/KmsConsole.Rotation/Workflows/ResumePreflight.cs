@@ -70,7 +70,7 @@ internal sealed class ResumePreflight(Preflight preflight, IWorkflowCatalog cata
     private async Task<Outcome> AfterEffectAsync(IAmazonKeyManagementService kms, Run run, RunStep failed, CancellationToken cancellationToken)
     {
         var refusals = new List<string>();
-        var old = await DescribeAsync(kms, run.KeyId, cancellationToken);
+        var old = await KmsKeys.FindAsync(kms, run.KeyId, cancellationToken);
         if (old is null)
         {
             return Refused($"The key {run.KeyId} that run {run.Id} works on no longer exists on target '{run.Target}'.");
@@ -115,7 +115,7 @@ internal sealed class ResumePreflight(Preflight preflight, IWorkflowCatalog cata
             refusals.Add($"{alias} now points at {pointsAt}, not at the key run {run.Parameters.RollBackOf} created; it changed since.");
         }
 
-        var previous = await DescribeAsync(kms, run.KeyId, cancellationToken);
+        var previous = await KmsKeys.FindAsync(kms, run.KeyId, cancellationToken);
         if (previous is null)
         {
             return Refused($"The previous key {run.KeyId} no longer exists on target '{run.Target}'.");
@@ -137,19 +137,7 @@ internal sealed class ResumePreflight(Preflight preflight, IWorkflowCatalog cata
     }
 
     private static async Task<string?> ResolveAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken) =>
-        (await DescribeAsync(kms, alias, cancellationToken))?.KeyId;
-
-    private static async Task<KeyMetadata?> DescribeAsync(IAmazonKeyManagementService kms, string keyIdOrAlias, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await KmsKeys.ReadAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyIdOrAlias }, cancellationToken), cancellationToken)).KeyMetadata;
-        }
-        catch (NotFoundException)
-        {
-            return null;
-        }
-    }
+        (await KmsKeys.FindAsync(kms, alias, cancellationToken))?.KeyId;
 
     private static Outcome Refused(string reason) => new([reason], null);
 }
