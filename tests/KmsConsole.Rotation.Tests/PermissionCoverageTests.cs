@@ -182,7 +182,7 @@ public sealed class PermissionCoverageTests
     public void Grant_credentials_assume_the_grant_role_from_the_grant_keys_else_fall_back_to_the_targets_credentials()
     {
         var plain = new KmsTarget { Name = "aws", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = "arn:aws:iam::111122223333:role/Runner" };
-        var runner = Assert.IsType<AssumeRoleAWSCredentials>(Targets.TargetCredentials.BuildForGrants(plain));
+        var runner = Assert.IsType<AssumeRoleAWSCredentials>(new Targets.TargetCredentials().ForGrants(plain));
         Assert.Equal(plain.RoleArn, runner.RoleArn);
 
         var withRole = new KmsTarget { Name = "aws", AccessKeyId = "AKIDRUNNER", SecretAccessKey = "s", RoleArn = plain.RoleArn, GrantRoleArn = "arn:aws:iam::111122223333:role/GrantAdmin" };

@@ -44,6 +44,18 @@ public sealed class Run
 
     public bool IsFinished => State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.RolledBack;
 
+    /// <summary>Ends the run: its state and error, and it lets go of its lease and of its key and alias locks.</summary>
+    internal void End(RunState state, string? error, DateTimeOffset now)
+    {
+        State = state;
+        Error = error;
+        FinishedAt = now;
+        LeaseOwner = null;
+        LeaseUntil = null;
+        ActiveKeyLock = null;
+        ActiveAliasLock = null;
+    }
+
     /// <summary>
     /// The gate whose approvals a run waiting for approval needs: the gate it is at, or, for a failed run resumed after
     /// the approval it had passed expired, the last gate before the step it resumes at. Null when it waits for nothing.

@@ -149,13 +149,7 @@ internal sealed class RunEngine(
 
     private async Task FinishAsync(Run run, RunState state, string? error, CancellationToken cancellationToken, string? requestId = null)
     {
-        run.State = state;
-        run.Error = error;
-        run.FinishedAt = Time.GetUtcNow();
-        run.LeaseOwner = null;
-        run.LeaseUntil = null;
-        run.ActiveKeyLock = null;
-        run.ActiveAliasLock = null;
+        run.End(state, error, Time.GetUtcNow());
         await SaveRunAsync(run, async audit =>
         {
             await audit.AppendAsync("orchestrator", state == RunState.Succeeded ? "run.succeeded" : "run.failed", Subject(run),

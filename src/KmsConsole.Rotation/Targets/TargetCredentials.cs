@@ -30,17 +30,9 @@ internal sealed class TargetCredentials
             : new AssumeRoleAWSCredentials(baseCredentials, target.RoleArn, $"kmsconsole-{target.Name}", new AssumeRoleAWSCredentialsOptions());
     }
 
-    /// <summary>
-    /// The grant keys or profile (else the target's base credentials), assuming <see cref="KmsTarget.GrantRoleArn"/>
-    /// when set; the target's own credentials when no grant setting is made.
-    /// </summary>
+    /// <summary>The grant keys or profile (else the target's base credentials), assuming <see cref="KmsTarget.GrantRoleArn"/> when set.</summary>
     internal static AWSCredentials BuildForGrants(KmsTarget target)
     {
-        if (!target.HasGrantCredentials)
-        {
-            return Build(target);
-        }
-
         var baseCredentials = !string.IsNullOrWhiteSpace(target.GrantAccessKeyId) || !string.IsNullOrWhiteSpace(target.GrantProfile)
             ? BaseCredentials(target, target.GrantAccessKeyId, target.GrantSecretAccessKey, target.GrantProfile)
             : BaseCredentials(target, target.AccessKeyId, target.SecretAccessKey, target.Profile);

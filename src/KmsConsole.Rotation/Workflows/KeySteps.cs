@@ -89,7 +89,7 @@ internal sealed class RoundTripStep(IAmazonKeyManagementService kms, string keyV
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var keyId = keyValueName == "KeyId" ? context.Run.KeyId : context.Require(keyValueName);
+        var keyId = StepKeys.KeyOf(context, keyValueName);
         var requestId = await KmsKeys.RoundTripAsync(kms, keyId, context.CancellationToken);
         return new StepResult($"Encrypt/decrypt round trip under {keyId} succeeded", requestId);
     }
@@ -215,18 +215,16 @@ internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string tar
     public override string Name => name;
     public override string Description => "UpdateAlias so the alias resolves to the " + (targetValueName == CreateKeyStep.NewKeyValue ? "new key." : "previous key.");
 
-    private static string Target(StepContext context, string valueName) => valueName == "KeyId" ? context.Run.KeyId : context.Require(valueName);
-
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var target = Target(context, targetValueName);
+        var target = StepKeys.KeyOf(context, targetValueName);
         var resolved = (await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken)).KeyMetadata;
         return resolved.KeyId == target ? new StepResult($"{context.Run.AliasName} points at {target}") : null;
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var target = Target(context, targetValueName);
+        var target = StepKeys.KeyOf(context, targetValueName);
         var response = await kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = context.Run.AliasName, TargetKeyId = target }, context.CancellationToken);
         return new StepResult($"{context.Run.AliasName} now points at {target}", response.RequestId());
     }
@@ -241,7 +239,7 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var target = targetValueName == "KeyId" ? context.Run.KeyId : context.Require(targetValueName);
+        var target = StepKeys.KeyOf(context, targetValueName);
         var resolved = await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken);
         if (resolved.KeyMetadata.KeyId != target)
         {

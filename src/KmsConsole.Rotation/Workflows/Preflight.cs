@@ -171,14 +171,9 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
                 break;
         }
 
-        var lockKey = KeyLock(request.Target, metadata.KeyId);
-        var aliasLock = alias is null ? null : KeyLock(request.Target, alias);
         await using (var db = await store.ReadAsync(cancellationToken))
         {
-            var active = await db.Runs.AsNoTracking()
-                .Where(r => r.ActiveKeyLock == lockKey || (aliasLock != null && r.ActiveAliasLock == aliasLock))
-                .Select(r => new { r.Id, r.Workflow, r.State }).FirstOrDefaultAsync(cancellationToken);
-            if (active is not null)
+            if (await ActiveRunOnAsync(db, request.Target, metadata.KeyId, alias, Guid.Empty, cancellationToken) is { } active)
             {
                 refusals.Add($"Run {active.Id} ({active.Workflow}, {active.State}) is already active on {alias ?? name}; one run at a time per key and alias.");
             }
@@ -283,6 +278,19 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
     }
 
     public static string KeyLock(string target, string keyOrAlias) => $"{target}|{keyOrAlias}";
+
+    /// <summary>The run, other than <paramref name="exceptRunId"/>, holding the one-active-run lock of the key or of the alias.</summary>
+    internal static Task<ActiveRun?> ActiveRunOnAsync(RotationDbContext db, string target, string keyId, string? alias, Guid exceptRunId,
+        CancellationToken cancellationToken)
+    {
+        var keyLock = KeyLock(target, keyId);
+        var aliasLock = alias is null ? null : KeyLock(target, alias);
+        return db.Runs.AsNoTracking()
+            .Where(r => r.Id != exceptRunId && (r.ActiveKeyLock == keyLock || (aliasLock != null && r.ActiveAliasLock == aliasLock)))
+            .Select(r => new ActiveRun(r.Id, r.Workflow, r.State)).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    internal sealed record ActiveRun(Guid Id, WorkflowKind Workflow, RunState State);
 
     public static KeySummary Summarize(string target, KeyMetadata m, IReadOnlyList<string> aliases) =>
         new(target, m.KeyId, m.Arn, aliases, m.Origin?.Value ?? "", m.KeySpec?.Value ?? "", m.KeyUsage?.Value ?? "", m.KeyState?.Value ?? "",

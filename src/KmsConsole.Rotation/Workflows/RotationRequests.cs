@@ -118,7 +118,7 @@ public sealed class RotationRequests
                 waiting.FinishedAt = now;
                 waiting.ErrorCode = "Rejected";
                 waiting.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
-                End(run, RunState.Rejected, waiting.ErrorMessage, now);
+                run.End(RunState.Rejected, waiting.ErrorMessage, now);
                 await audit.AppendAsync(approver.UserId, "run.rejected", RunEngine.Subject(run), $"{gate.Name}: {comment.Trim()}", null, run.Id);
                 return;
             }
@@ -144,11 +144,7 @@ public sealed class RotationRequests
 
         await ChangeRunAsync(runId, async (_, run, audit) =>
         {
-            var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
-            if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
-            {
-                throw new RotationAuthorizationException($"{actor.DisplayName} may not cancel run {run.Id}: only its requester or an approver can.");
-            }
+            RequireRequesterOrApprover(actor, run, "cancel");
 
             if (run.State is not (RunState.AwaitingApproval or RunState.Queued))
             {
@@ -169,7 +165,7 @@ public sealed class RotationRequests
                 step.State = StepState.Skipped;
             }
 
-            End(run, RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
+            run.End(RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
             await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
         }, cancellationToken);
     }
@@ -215,12 +211,7 @@ public sealed class RotationRequests
                 }
 
                 var step = ResumableStep(actor, run);
-                var keyLock = Preflight.KeyLock(run.Target, run.KeyId);
-                var aliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
-                var other = await db.Runs.AsNoTracking()
-                    .Where(r => r.Id != run.Id && (r.ActiveKeyLock == keyLock || (aliasLock != null && r.ActiveAliasLock == aliasLock)))
-                    .Select(r => new { r.Id, r.Workflow, r.State }).FirstOrDefaultAsync(cancellationToken);
-                if (other is not null)
+                if (await Preflight.ActiveRunOnAsync(db, run.Target, run.KeyId, run.AliasName, run.Id, cancellationToken) is { } other)
                 {
                     throw new RotationRefusedException($"Run {run.Id} cannot resume: run {other.Id} ({other.Workflow}, {other.State}) is active on " +
                         $"{run.AliasName ?? run.KeyId}; one run at a time per key and alias. Let it finish or cancel it first.");
@@ -247,8 +238,8 @@ public sealed class RotationRequests
                 run.FinishedAt = null;
                 run.LeaseOwner = null;
                 run.LeaseUntil = null;
-                run.ActiveKeyLock = keyLock;
-                run.ActiveAliasLock = aliasLock;
+                run.ActiveKeyLock = Preflight.KeyLock(run.Target, run.KeyId);
+                run.ActiveAliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
                 var permissionNote = check.Permissions is { } report ? $" ({Iam.RecordedPermissionCheck.From(report, now).Describe()} now)" : string.Empty;
                 await audit.AppendAsync(actor.UserId, "run.resumed", RunEngine.Subject(run),
                     $"{step.Name} again, after {previousError}: {reason.Trim()}{permissionNote}" +
@@ -268,11 +259,7 @@ public sealed class RotationRequests
     /// <summary>Who may resume which run: its requester or an approver, a Failed run, failed at an action (a gate's refusal is a rejection).</summary>
     private RunStep ResumableStep(Actor actor, Run run)
     {
-        var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
-        if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
-        {
-            throw new RotationAuthorizationException($"{actor.DisplayName} may not resume run {run.Id}: only its requester or an approver can.");
-        }
+        RequireRequesterOrApprover(actor, run, "resume");
 
         if (run.State != RunState.Failed)
         {
@@ -336,13 +323,15 @@ public sealed class RotationRequests
         }
 
         var kms = _clients.Create(original.Target);
-        var previous = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = original.KeyId }, cancellationToken)).KeyMetadata;
+        var previous = await KmsKeys.FindAsync(kms, original.KeyId, cancellationToken)
+            ?? throw new RotationRefusedException($"The previous key {original.KeyId} no longer exists on target '{original.Target}'.");
         if (previous.KeyState != Amazon.KeyManagementService.KeyState.Enabled)
         {
             throw new RotationRefusedException($"The previous key {original.KeyId} is {previous.KeyState}; {original.AliasName} can only go back to a usable (Enabled) key.");
         }
 
-        var current = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = original.AliasName }, cancellationToken)).KeyMetadata;
+        var current = await KmsKeys.FindAsync(kms, original.AliasName, cancellationToken)
+            ?? throw new RotationRefusedException($"{original.AliasName} no longer exists on target '{original.Target}'; there is nothing to roll back.");
         if (current.KeyId != original.NewKeyId)
         {
             throw new RotationRefusedException($"{original.AliasName} now points at {current.KeyId}, not at the key run {original.Id} created; it changed since.");
@@ -450,9 +439,7 @@ public sealed class RotationRequests
         catch (DbUpdateException)
         {
             await using var db = await _store.ReadAsync(cancellationToken);
-            var active = await db.Runs.AsNoTracking()
-                .AnyAsync(r => r.ActiveKeyLock == run.ActiveKeyLock || (run.ActiveAliasLock != null && r.ActiveAliasLock == run.ActiveAliasLock), cancellationToken);
-            if (active)
+            if (await Preflight.ActiveRunOnAsync(db, run.Target, run.KeyId, run.AliasName, run.Id, cancellationToken) is not null)
             {
                 throw new RotationRefusedException($"Another run is already active on {run.AliasName ?? run.KeyId}; one run at a time per key and alias.");
             }
@@ -489,15 +476,14 @@ public sealed class RotationRequests
 
     private static string PermissionNote(Run run) => run.PermissionCheck is { } check ? $" ({check.Describe()})" : string.Empty;
 
-    private static void End(Run run, RunState state, string error, DateTimeOffset now)
+    /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
+    private void RequireRequesterOrApprover(Actor actor, Run run, string verb)
     {
-        run.State = state;
-        run.Error = error;
-        run.FinishedAt = now;
-        run.LeaseOwner = null;
-        run.LeaseUntil = null;
-        run.ActiveKeyLock = null;
-        run.ActiveAliasLock = null;
+        var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
+        if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
+        {
+            throw new RotationAuthorizationException($"{actor.DisplayName} may not {verb} run {run.Id}: only its requester or an approver can.");
+        }
     }
 
     private static void Require(Actor actor, string role, string what)
