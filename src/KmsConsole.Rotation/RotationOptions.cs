@@ -61,6 +61,13 @@ public sealed class OrchestratorOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Full-jitter exponential backoff before retry <paramref name="attempt"/>: a random delay up to base × 2^(attempt-1), capped.</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var ceiling = Math.Min(RetryMaxDelay.TotalMilliseconds, RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling + 1);
+    }
+
     /// <summary>Timeout of one KMS call.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -103,7 +103,7 @@ public sealed class KeyInventory
         var snapshots = new List<KeySnapshot>();
         foreach (var keyId in keyIds.Distinct())
         {
-            var aliases = (await RetryAsync(() => KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken), cancellationToken)).Select(a => a.AliasName).ToList();
+            var aliases = (await KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken)).Select(a => a.AliasName).ToList();
             snapshots.Add(await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken));
         }
 
@@ -194,12 +194,12 @@ public sealed class KeyInventory
     {
         var kms = _clients.Create(target);
         var metadata = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
-        var aliases = (await RetryAsync(() => KmsKeys.AliasesOfAsync(kms, metadata.KeyId, cancellationToken), cancellationToken)).Select(a => a.AliasName).ToList();
+        var aliases = (await KmsKeys.AliasesOfAsync(kms, metadata.KeyId, cancellationToken)).Select(a => a.AliasName).ToList();
         var (enabled, period, next) = await RotationStatusAsync(kms, metadata, cancellationToken);
         var rotations = metadata.KeySpec == KeySpec.SYMMETRIC_DEFAULT && metadata.KeyState != KeyState.PendingDeletion
-            ? await RetryAsync(() => KmsKeys.RotationsAsync(kms, metadata.KeyId, includeMaterial: metadata.Origin == OriginType.EXTERNAL, cancellationToken), cancellationToken)
+            ? await KmsKeys.RotationsAsync(kms, metadata.KeyId, includeMaterial: metadata.Origin == OriginType.EXTERNAL, cancellationToken)
             : [];
-        var tags = await RetryAsync(() => KmsKeys.ListTagsAsync(kms, metadata.KeyId, cancellationToken), cancellationToken);
+        var tags = await KmsKeys.ListTagsAsync(kms, metadata.KeyId, cancellationToken);
         return new KeyDetail(
             Preflight.Summarize(target, metadata, aliases),
             Utc(metadata.CreationDate) ?? default,
@@ -247,7 +247,7 @@ public sealed class KeyInventory
         DateTimeOffset? last = null;
         if (m.KeySpec == KeySpec.SYMMETRIC_DEFAULT && m.KeyState is { } s && s != KeyState.PendingDeletion && s != KeyState.PendingImport)
         {
-            var rotations = await RetryAsync(() => KmsKeys.RotationsAsync(kms, keyId, includeMaterial: false, cancellationToken), cancellationToken);
+            var rotations = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: false, cancellationToken);
             last = rotations.Select(r => Utc(r.RotationDate)).Where(d => d is not null).Max();
         }
 
@@ -305,8 +305,7 @@ public sealed class KeyInventory
             }
             catch (Exception e) when (attempt < Math.Max(o.MaxAttempts, 3) && !cancellationToken.IsCancellationRequested && _errors.IsTransient(e))
             {
-                var ceiling = Math.Min(o.RetryMaxDelay.TotalMilliseconds, o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling + 1), _store.Time, cancellationToken);
+                await Task.Delay(o.Backoff(attempt), _store.Time, cancellationToken);
             }
         }
     }

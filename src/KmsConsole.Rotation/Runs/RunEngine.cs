@@ -119,7 +119,7 @@ internal sealed class RunEngine(
             catch (Exception e) when (attempt < options.MaxAttempts && !cancellationToken.IsCancellationRequested && errors.IsTransient(e))
             {
                 var (code, message, requestId) = errors.Describe(e);
-                var delay = Backoff(attempt);
+                var delay = options.Backoff(attempt);
                 logger.LogInformation("Run {RunId} step {Step} attempt {Attempt} hit {Code}; retrying in {Delay}", run.Id, record.Name, attempt, code, delay);
                 record.ErrorCode = code;
                 record.ErrorMessage = message;
@@ -129,13 +129,6 @@ internal sealed class RunEngine(
                 await Task.Delay(delay, Time, cancellationToken);
             }
         }
-    }
-
-    /// <summary>Full-jitter exponential backoff: a random delay up to base × 2^(attempt-1), capped.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(options.RetryMaxDelay.TotalMilliseconds, options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling + 1);
     }
 
     private async Task SaveValuesAsync(Run run, CancellationToken cancellationToken)
