@@ -56,6 +56,23 @@ public sealed class OpenIdConnectSignInTests(OpenIdConnectConsole world)
         Assert.False(actor.IsIn(Roles.Auditor));
     }
 
+    [Theory]
+    [InlineData("https%3A%2F%2Fevil.example%2F")]
+    [InlineData("%2F%2Fevil.example%2F")]
+    [InlineData("%2F%5Cevil.example%2F")]
+    [InlineData("%2F%09%2Fevil.example%2F")]
+    public async Task A_return_address_off_the_console_lands_on_the_home_page(string returnUrl)
+    {
+        using var browser = new TestBrowser();
+        using (await browser.GetAsync(world.Provider.LoginAddress(OpenIdConnectConsole.Bob.Subject)))
+        {
+        }
+
+        using var landed = await browser.NavigateAsync(world.At($"signin?returnUrl={returnUrl}"));
+        Assert.Equal(HttpStatusCode.OK, landed.StatusCode);
+        Assert.Equal(world.Console.Address, browser.Visited[^1]);
+    }
+
     [Fact]
     public async Task Sign_in_returns_to_the_page_asked_for_and_never_to_another_site()
     {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,8 @@ public static class ExternalSignIn
     {
         // Takes /signin from the local sign-in page, which has nothing to offer when a provider signs people in.
         endpoints.MapGet(LocalSignIn.SignInPath, (string? returnUrl) => Results.Challenge(
-                new AuthenticationProperties { RedirectUri = LocalSignIn.IsLocalUrl(returnUrl) ? returnUrl : "/" },
+                new AuthenticationProperties { // The framework's check, which also refuses control characters a browser would drop ("/\t/evil.example").
+                RedirectUri = RedirectHttpResult.IsLocalUrl(returnUrl) ? returnUrl : "/" },
                 [OpenIdConnectDefaults.AuthenticationScheme]))
             .AllowAnonymous()
             .WithOrder(-1);

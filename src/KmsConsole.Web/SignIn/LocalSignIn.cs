@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KmsConsole.Web.SignIn;
@@ -103,7 +104,7 @@ public static class LocalSignIn
             }
 
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PrincipalFor(demoUser));
-            return Results.LocalRedirect(IsLocalUrl(returnUrl) ? returnUrl! : "/");
+            return Results.LocalRedirect(RedirectHttpResult.IsLocalUrl(returnUrl) ? returnUrl! : "/");
         }).AllowAnonymous();
 
         endpoints.MapPost(SignOutEndpoint, async (HttpContext context) =>
@@ -114,8 +115,4 @@ public static class LocalSignIn
 
         return endpoints;
     }
-
-    /// <summary>A path on this console, so a sign-in never sends the browser to another site.</summary>
-    public static bool IsLocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 }
