@@ -15,7 +15,7 @@ public sealed class AuditTrail
 
     public async Task<PagedResult<AuditEvent>> QueryAsync(Actor actor, AuditFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
     {
-        RequireAuditor(actor);
+        actor.Require(Roles.Auditor, "read the audit trail");
         pageSize = Math.Clamp(pageSize, 1, 500);
         page = Math.Max(page, 0);
         await using var db = await _store.ReadAsync(cancellationToken);
@@ -28,7 +28,7 @@ public sealed class AuditTrail
     /// <summary>Writes the filtered events as CSV in sequence order, row by row from the database.</summary>
     public async Task ExportCsvAsync(Actor actor, Stream output, AuditFilter filter, CancellationToken cancellationToken = default)
     {
-        RequireAuditor(actor);
+        actor.Require(Roles.Auditor, "read the audit trail");
         var writer = new StreamWriter(output, new UTF8Encoding(false), 16 * 1024, leaveOpen: true);
         await using (writer)
         {
@@ -58,7 +58,7 @@ public sealed class AuditTrail
 
     public async Task<AuditChainVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken = default)
     {
-        RequireAuditor(actor);
+        actor.Require(Roles.Auditor, "read the audit trail");
         await using var db = await _store.ReadAsync(cancellationToken);
         return await AuditChain.VerifyAsync(db, cancellationToken);
     }
@@ -113,12 +113,4 @@ public sealed class AuditTrail
 
     private static string Describe(AuditFilter f) =>
         $"CSV export (actor={f.Actor}, action={f.Action}, subject={f.Subject}, run={f.RunId}, from={f.From:u}, to={f.To:u})";
-
-    private static void RequireAuditor(Actor actor)
-    {
-        if (!actor.IsIn(Roles.Auditor))
-        {
-            throw new RotationAuthorizationException($"{actor.DisplayName} needs the Auditor role to read the audit trail.");
-        }
-    }
 }

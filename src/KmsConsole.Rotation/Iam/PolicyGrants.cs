@@ -58,13 +58,13 @@ public sealed partial class PolicyGrants
 
     public async Task<PolicyGrantPreview> PreviewAsync(Actor admin, PolicyGrantRequest request, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(admin, "prepare a policy grant");
+        admin.Require(Roles.Admin, "prepare a policy grant");
         return await BuildAsync(request, cancellationToken);
     }
 
     public async Task<PolicyGrant> RequestAsync(Actor admin, PolicyGrantRequest request, string justification, CancellationToken cancellationToken = default)
     {
-        RequireAdmin(admin, "request a policy grant");
+        admin.Require(Roles.Admin, "request a policy grant");
         if (string.IsNullOrWhiteSpace(justification))
         {
             throw new RotationRefusedException("Give a justification: the approver and the auditors read it.");
@@ -404,14 +404,6 @@ public sealed partial class PolicyGrants
 
     private static string Describe(PolicyGrant grant) =>
         grant.Scope == PolicyScope.Account ? "the account's keys and aliases" : $"named: {grant.NamedResources}";
-
-    private static void RequireAdmin(Actor actor, string what)
-    {
-        if (!actor.Roles.Contains(Roles.Admin))
-        {
-            throw new RotationAuthorizationException($"{actor.DisplayName} needs the Admin role to {what}.");
-        }
-    }
 
     [GeneratedRegex(@"^[\w+=,.@-]{1,128}$")]
     private static partial Regex PolicyNamePattern();

@@ -4,6 +4,15 @@ namespace KmsConsole.Rotation;
 public sealed record Actor(string UserId, string DisplayName, IReadOnlySet<string> Roles)
 {
     public bool IsIn(string role) => Roles.Contains(role) || Roles.Contains(Rotation.Roles.Admin);
+
+    /// <summary>Refuses, naming the role, when the actor does not hold it.</summary>
+    public void Require(string role, string what)
+    {
+        if (!IsIn(role))
+        {
+            throw new RotationAuthorizationException($"{DisplayName} needs the {role} role to {what}.");
+        }
+    }
 }
 
 /// <summary>Role names; the strings are the names.</summary>

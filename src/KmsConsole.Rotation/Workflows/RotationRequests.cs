@@ -40,7 +40,7 @@ public sealed class RotationRequests
 
     public async Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default)
     {
-        Require(requester, Roles.Requester, "request a rotation");
+        requester.Require(Roles.Requester, "request a rotation");
         if (string.IsNullOrWhiteSpace(request.Justification))
         {
             throw new RotationRefusedException("Give a justification: approvers and auditors read it.");
@@ -78,7 +78,7 @@ public sealed class RotationRequests
         await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             var policy = _options.PolicyFor(run.Workflow);
-            Require(approver, policy.ApproverRole, "approve or reject this run");
+            approver.Require(policy.ApproverRole, "approve or reject this run");
             if (run.State != RunState.AwaitingApproval)
             {
                 throw new RotationRefusedException($"Run {run.Id} is {run.State}; only a run waiting for approval can be approved or rejected.");
@@ -288,7 +288,7 @@ public sealed class RotationRequests
 
     public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
     {
-        Require(actor, Roles.Requester, "request a roll back");
+        actor.Require(Roles.Requester, "request a roll back");
         if (string.IsNullOrWhiteSpace(justification))
         {
             throw new RotationRefusedException("Give a justification for the roll back.");
@@ -483,14 +483,6 @@ public sealed class RotationRequests
         if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
         {
             throw new RotationAuthorizationException($"{actor.DisplayName} may not {verb} run {run.Id}: only its requester or an approver can.");
-        }
-    }
-
-    private static void Require(Actor actor, string role, string what)
-    {
-        if (!actor.IsIn(role))
-        {
-            throw new RotationAuthorizationException($"{actor.DisplayName} needs the {role} role to {what}.");
         }
     }
 }
