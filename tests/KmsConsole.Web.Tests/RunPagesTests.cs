@@ -2,6 +2,7 @@ using Bunit;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Approvals;
 using KmsConsole.Web.Components.Runs;
+using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Web.Tests;
 
@@ -40,6 +41,19 @@ public sealed class RunPagesTests : PageTest
 
         Assert.Equal(offered, page.HasButton("Approve"));
         Assert.Equal(offered, page.HasButton("Reject"));
+    }
+
+    [Theory]
+    [InlineData("alice", false)]
+    [InlineData("adam", true)]
+    public async Task Approve_is_offered_by_the_approver_role_configured_for_the_workflow(string userId, bool offered)
+    {
+        World.Get<IOptions<RotationOptions>>().Value.Approvals[WorkflowKind.EnableAutomaticRotation] = new ApprovalPolicy { ApproverRole = Roles.Admin };
+        var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var page = RenderRun(run, userId);
+
+        Assert.Equal(offered, page.HasButton("Approve"));
+        Assert.Equal(offered, page.HasButton("Cancel run"));
     }
 
     [Fact]

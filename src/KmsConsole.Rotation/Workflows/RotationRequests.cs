@@ -476,11 +476,20 @@ public sealed class RotationRequests
 
     private static string PermissionNote(Run run) => run.PermissionCheck is { } check ? $" ({check.Describe()})" : string.Empty;
 
+    /// <summary>The actor requested the run (user ids compare without case, everywhere the services compare them).</summary>
+    public static bool IsRequesterOf(Actor actor, Run run) => string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The actor holds the approver role of the run's workflow and did not request it; what a page offers, checked again on use.</summary>
+    public bool MayDecide(Actor actor, Run run) => actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole) && !IsRequesterOf(actor, run);
+
+    /// <summary>The run's own requester (as a Requester) or an approver of its workflow.</summary>
+    public bool MayCancelOrResume(Actor actor, Run run) =>
+        (IsRequesterOf(actor, run) && actor.IsIn(Roles.Requester)) || actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole);
+
     /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
     private void RequireRequesterOrApprover(Actor actor, Run run, string verb)
     {
-        var own = string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
-        if (!(own && actor.IsIn(Roles.Requester)) && !actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole))
+        if (!MayCancelOrResume(actor, run))
         {
             throw new RotationAuthorizationException($"{actor.DisplayName} may not {verb} run {run.Id}: only its requester or an approver can.");
         }
