@@ -271,6 +271,7 @@ public sealed class KeyInventory
             ExpirationModel = m.ExpirationModel?.Value,
             CreationDate = Utc(m.CreationDate) ?? default,
             SyncedAt = _store.Time.GetUtcNow(),
+            DetailsReadAt = _store.Time.GetUtcNow(),
         };
     }
 

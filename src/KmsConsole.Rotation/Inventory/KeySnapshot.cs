@@ -20,7 +20,25 @@ public sealed class KeySnapshot
     public DateTimeOffset? ValidTo { get; set; }
     public string? ExpirationModel { get; set; }
     public DateTimeOffset CreationDate { get; set; }
+
+    /// <summary>The last sync that listed the key (read or not).</summary>
     public DateTimeOffset SyncedAt { get; set; }
+
+    /// <summary>When the details above (origin, state, rotation, ...) were last read; null when they never could be.</summary>
+    public DateTimeOffset? DetailsReadAt { get; set; }
+
+    /// <summary>The AWS error code of the last sync's failed read of this key (e.g. AccessDeniedException); null when it was read.</summary>
+    public string? ReadErrorCode { get; set; }
+
+    /// <summary>The AWS error message of that failed read, as AWS wrote it.</summary>
+    public string? ReadErrorMessage { get; set; }
+
+    public DateTimeOffset? ReadErrorAt { get; set; }
+
+    public bool CouldNotRead => ReadErrorCode is not null;
+
+    /// <summary>The details shown come from an earlier sync than the last one, which could not read the key.</summary>
+    public bool DetailsAreStale => CouldNotRead && DetailsReadAt is not null;
 }
 
 /// <summary>What a workflow needs to know about a key to decide whether it fits.</summary>

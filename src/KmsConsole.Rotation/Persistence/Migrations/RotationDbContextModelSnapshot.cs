@@ -287,6 +287,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DetailsReadAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ExpirationModel")
                         .HasColumnType("TEXT");
 
@@ -310,6 +313,15 @@ namespace KmsConsole.Rotation.Persistence.Migrations
 
                     b.Property<string>("Origin")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadErrorAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReadErrorCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReadErrorMessage")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("RotationEnabled")

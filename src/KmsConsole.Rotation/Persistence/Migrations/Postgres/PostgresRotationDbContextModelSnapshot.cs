@@ -294,6 +294,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long?>("DetailsReadAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ExpirationModel")
                         .HasColumnType("text");
 
@@ -317,6 +320,15 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
 
                     b.Property<string>("Origin")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("ReadErrorAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ReadErrorCode")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ReadErrorMessage")
                         .HasColumnType("text");
 
                     b.Property<bool>("RotationEnabled")
