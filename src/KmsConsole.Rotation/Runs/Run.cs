@@ -40,6 +40,12 @@ public sealed class Run
     public string? ActiveKeyLock { get; set; }
     public string? ActiveAliasLock { get; set; }
 
+    // A cancel asked for while a step runs: recorded at once, carried out by the orchestrator before the next step.
+    public string? CancelRequestedBy { get; set; }
+    public string? CancelRequestedByName { get; set; }
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+    public string? CancelReason { get; set; }
+
     public Guid Version { get; set; }
 
     public bool IsFinished => State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.RolledBack;

@@ -370,6 +370,18 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<string>("AliasName")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CancelReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CancelRequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CancelRequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CancelRequestedByName")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 

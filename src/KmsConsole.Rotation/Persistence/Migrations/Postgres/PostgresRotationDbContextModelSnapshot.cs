@@ -377,6 +377,18 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<string>("AliasName")
                         .HasColumnType("text");
 
+                    b.Property<string>("CancelReason")
+                        .HasColumnType("text");
+
+                    b.Property<long?>("CancelRequestedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CancelRequestedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("CancelRequestedByName")
+                        .HasColumnType("text");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
