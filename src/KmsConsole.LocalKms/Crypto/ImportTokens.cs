@@ -81,8 +81,11 @@ public sealed class ImportTokens(MasterKey masterKey)
 /// <summary>Undoes the wrapping the caller applied to key material with the public key from GetParametersForImport.</summary>
 public static class ImportUnwrapping
 {
+    public const string RetiredPkcs1 = "RSAES_PKCS1_V1_5";
+
+    /// <summary>The API's enum; <see cref="RetiredPkcs1"/> is in it but refused by GetParametersForImport.</summary>
     public static readonly string[] Algorithms =
-        ["RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"];
+        [RetiredPkcs1, "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"];
 
     /// <summary>The material, or null when it was not wrapped with this private key and algorithm.</summary>
     public static byte[]? Unwrap(string algorithm, byte[] privateKeyPkcs8, ReadOnlySpan<byte> wrapped)
@@ -98,8 +101,6 @@ public static class ImportUnwrapping
                     return rsa.Decrypt(wrapped.ToArray(), RSAEncryptionPadding.OaepSHA1);
                 case "RSAES_OAEP_SHA_256":
                     return rsa.Decrypt(wrapped.ToArray(), RSAEncryptionPadding.OaepSHA256);
-                case "RSAES_PKCS1_V1_5":
-                    return rsa.Decrypt(wrapped.ToArray(), RSAEncryptionPadding.Pkcs1);
                 case "RSA_AES_KEY_WRAP_SHA_1":
                 case "RSA_AES_KEY_WRAP_SHA_256":
                 {

@@ -30,6 +30,13 @@ public static partial class ImportOperations
             throw KmsErrors.Unsupported("SM2 wrapping is available only in China Regions.");
         }
 
+        if (algorithm == ImportUnwrapping.RetiredPkcs1)
+        {
+            // Still in the API's enum, but "As of October 10, 2023, KMS does not support the RSAES_PKCS1_V1_5 wrapping algorithm."
+            throw KmsErrors.Unsupported("KMS does not support the RSAES_PKCS1_V1_5 wrapping algorithm since October 10, 2023. " +
+                "Use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1.");
+        }
+
         // Generating a 4096-bit wrapping key takes a while: do it without holding up other requests.
         var (privateKey, publicKey) = context.Ring.OutsideGate(() =>
         {

@@ -43,7 +43,8 @@ public static class KeyStateRules
         ["ScheduleKeyDeletion"] = NotPendingDeletion,
         ["GetParametersForImport"] = NotPendingDeletion,
         ["ImportKeyMaterial"] = NotPendingDeletion,
-        ["DeleteImportedKeyMaterial"] = NotPendingDeletion,
+        // The API reference: "When the specified KMS key is in the PendingDeletion state, this operation does not change the KMS key's state."
+        ["DeleteImportedKeyMaterial"] = Anywhere,
         ["EnableKey"] = new(Effect.Allowed, Effect.InvalidState, Effect.InvalidState),
         ["DisableKey"] = new(Effect.Allowed, Effect.InvalidState, Effect.InvalidState),
         ["EnableKeyRotation"] = new(Effect.DisabledException, Effect.InvalidState, Effect.InvalidState),

@@ -236,6 +236,41 @@ public class ImportTests
     }
 
     [Fact]
+    public async Task DeleteImportedKeyMaterial_on_a_key_pending_deletion_keeps_it_pending_deletion_and_cancel_leaves_it_pending_import()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL);
+        var material = RandomNumberGenerator.GetBytes(32);
+        await endpoint.Kms.ImportAsync(key.KeyId, material);
+        await endpoint.Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 });
+
+        await endpoint.Kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = key.KeyId });
+
+        Assert.Equal(KeyState.PendingDeletion, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+        await endpoint.Kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId });
+        Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+        await endpoint.Kms.ImportAsync(key.KeyId, material);
+        Assert.Equal(KeyState.Enabled, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+    }
+
+    [Fact]
+    public async Task The_retired_RSAES_PKCS1_V1_5_wrapping_is_refused_and_no_token_is_issued()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL);
+
+        var error = await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.GetParametersForImportAsync(new GetParametersForImportRequest
+        {
+            KeyId = key.KeyId,
+            WrappingAlgorithm = AlgorithmSpec.RSAES_PKCS1_V1_5,
+            WrappingKeySpec = WrappingKeySpec.RSA_2048,
+        }));
+
+        Assert.Contains("RSAES_PKCS1_V1_5", error.Message);
+        Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+    }
+
+    [Fact]
     public async Task New_material_imported_into_the_same_key_becomes_current_on_RotateKeyOnDemand()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync();
