@@ -6,14 +6,15 @@ namespace KmsConsole.Rotation.Workflows;
 
 /// <summary>
 /// The one place that decides which KMS failures are retried (throttling, 5xx, timeouts) and how an error
-/// is shown: AWS's own error code and message, as AWS wrote them.
+/// is shown: AWS's own error code and message, as AWS wrote them. KMS answers a request rate above its quota with
+/// ThrottlingException; LimitExceededException is a resource quota (keys, aliases, on-demand rotations) that waiting does not lift.
 /// </summary>
 internal sealed class KmsErrorPolicy : IStepErrorPolicy
 {
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "ThrottlingException", "KMSInternalException", "DependencyTimeoutException", "ServiceUnavailable",
-        "InternalFailure", "RequestTimeout", "RequestTimeoutException", "LimitExceededException",
+        "InternalFailure", "RequestTimeout", "RequestTimeoutException",
     };
 
     public bool IsTransient(Exception exception) => exception switch
