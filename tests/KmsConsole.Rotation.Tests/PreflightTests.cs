@@ -51,6 +51,25 @@ public sealed class PreflightTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleting_old_material_that_KmsConsole_holds_no_copy_of_is_flagged_in_the_plan_and_not_when_it_is_escrowed()
+    {
+        var deleteFate = new RotationParameters { OldKeyFate = OldKeyFate.DeleteImportedMaterial };
+        const string step = "Delete the old key's imported material";
+
+        var seeded = await PlanAsync("alias/ImportedCMK", WorkflowKind.AliasSwapImportedKey, deleteFate);
+
+        Assert.True(seeded.Allowed);
+        Assert.Contains("no escrowed copy", Assert.Single(seeded.Steps, s => s.Name == step).Description, StringComparison.Ordinal);
+
+        // After a swap made by KmsConsole the alias points at a key whose material is escrowed.
+        var swap = await _world.SubmitAsync("alias/ImportedCMK", WorkflowKind.AliasSwapImportedKey, new RotationParameters { OldKeyFate = OldKeyFate.Keep });
+        Assert.Equal(RunState.Succeeded, (await _world.DriveAsync(swap.Id)).State);
+        var escrowed = await PlanAsync("alias/ImportedCMK", WorkflowKind.AliasSwapImportedKey, deleteFate);
+
+        Assert.DoesNotContain("no escrowed copy", Assert.Single(escrowed.Steps, s => s.Name == step).Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Disabled_keys_unknown_keys_and_keys_without_escrow_are_refused()
     {
         var (keyId, alias) = await _world.NewAwsKeyAsync();

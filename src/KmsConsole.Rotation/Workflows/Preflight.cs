@@ -180,6 +180,13 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
         }
 
         var stateNotes = await CurrentStateAsync(kms, metadata, alias, workflow, p, refusals, cancellationToken);
+        if (workflow == WorkflowKind.AliasSwapImportedKey && p.OldKeyFate == OldKeyFate.DeleteImportedMaterial
+            && await escrow.FindForKeyAsync(request.Target, metadata.KeyId, metadata.CurrentKeyMaterialId, cancellationToken) is null)
+        {
+            stateNotes[DeleteMaterialStepName] = (stateNotes.TryGetValue(DeleteMaterialStepName, out var known) ? known + " " : "") +
+                "WARNING: KmsConsole holds no escrowed copy of this key's current material. Once it is deleted, data encrypted under the old key " +
+                "decrypts again only if someone re-imports the same material from their own copy. Choose 'Disable' to keep the old key recoverable.";
+        }
 
         // The executing principal's permissions, unless the request is already unworkable for lack of an alias.
         var permissionOutcome = Iam.PermissionOutcome.Off;
@@ -261,7 +268,7 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
             notes["Point the alias at the new key"] = $"{alias} points at {m.KeyId}.";
             notes[workflow == WorkflowKind.AliasSwapNewKey ? "Create the new key" : "Create the new EXTERNAL key"] =
                 $"the old key is {m.KeySpec}, {m.KeyUsage}, \"{m.Description}\".";
-            foreach (var fate in new[] { "Disable the old key", "Schedule deletion of the old key", "Delete the old key's imported material" })
+            foreach (var fate in new[] { "Disable the old key", "Schedule deletion of the old key", DeleteMaterialStepName })
             {
                 notes[fate] = $"the old key {m.KeyId} is {state}.";
             }
@@ -276,6 +283,8 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
 
         return notes;
     }
+
+    private const string DeleteMaterialStepName = "Delete the old key's imported material";
 
     public static string KeyLock(string target, string keyOrAlias) => $"{target}|{keyOrAlias}";
 
