@@ -1,5 +1,7 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.LocalKms.Iam;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsConsole.Rotation.Tests;
 
@@ -136,13 +138,160 @@ public sealed class InventoryTests
         Assert.Equal(3334, rotating.TotalCount);
     }
 
-    private sealed class SyncProgress(List<InventorySyncProgress> reports) : IProgress<InventorySyncProgress>
+    [Fact]
+    public async Task A_key_KMS_refuses_to_describe_stays_listed_with_the_AWS_error_and_its_earlier_details_and_a_key_deleted_meanwhile_is_dropped()
     {
+        const string Role = "KmsConsole-InventoryReader";
+        await using var world = await RotationWorld.StartAsync(configure: o => o.Targets[0].AccessKeyId = Role);
+        var iam = world.Server.Services.GetRequiredService<IamStore>();
+        await iam.CreateRoleAsync(Role, "/", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", "reads the key list in this test", 3600);
+        await iam.PutRolePolicyAsync(Role, "KeyList", AllowEveryKmsAction);
+        var (guardedId, guardedAlias) = await world.NewAwsKeyAsync("guarded");
+        var (doomedId, _) = await world.NewAwsKeyAsync("doomed");
+        await world.Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = doomedId, PendingWindowInDays = 7 });
+        world.Server.Services.GetRequiredService<LocalIamOptions>().EnforceKmsPermissions = true;
+        var first = await world.Inventory.SyncAsync(null);
+        Assert.Equal(4, first.KeysRead);
+        Assert.Empty(first.Unreadable);
+
+        var (hiddenId, hiddenAlias) = await world.NewAwsKeyAsync("hidden");
+        var guardedArn = (await world.DescribeAsync(guardedId)).Arn;
+        var hiddenArn = (await world.DescribeAsync(hiddenId)).Arn;
+        await iam.PutRolePolicyAsync(Role, "KeyList", $$"""
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"kms:*","Resource":"*"},
+              {"Effect":"Deny","Action":"kms:DescribeKey","Resource":["{{guardedArn}}","{{hiddenArn}}"]}]}
+            """);
+        ((ShiftableClock)world.Time).Advance(TimeSpan.FromMinutes(5));
+        // The doomed key's deletion window ends after ListKeys listed it and before the sync reads it.
+        var second = await world.Inventory.SyncAsync(new SyncProgress([], onFirstReport: () => world.Server.Clock.Advance(TimeSpan.FromDays(8))));
+
+        Assert.Equal(2, second.KeysRead);
+        Assert.Equal(1, Assert.Single(second.Targets).KeysGone);
+        Assert.Equal("2 keys read, 2 could not be read", second.Summary);
+        Assert.Equal(new[] { guardedId, hiddenId }.Order(), second.Unreadable.Select(u => u.KeyId).Order());
+        Assert.All(second.Unreadable, u => Assert.Equal("AccessDeniedException", u.ErrorCode));
+        var guardedError = Assert.Single(second.Unreadable, u => u.KeyId == guardedId).ErrorMessage;
+        Assert.Equal($"User: arn:aws:sts::111122223333:assumed-role/{Role}/{Role} is not authorized to perform: kms:DescribeKey on resource: {guardedArn} with an explicit deny in an identity-based policy", guardedError);
+
+        var rows = (await world.Inventory.QueryAsync(new KeyQuery { PageSize = 50 })).Items.ToDictionary(k => k.KeyId);
+        Assert.Equal(4, rows.Count);
+        Assert.DoesNotContain(doomedId, rows.Keys);
+        var guarded = rows[guardedId];
+        Assert.True(guarded.CouldNotRead);
+        Assert.True(guarded.DetailsAreStale);
+        Assert.Equal(("AccessDeniedException", guardedError), (guarded.ReadErrorCode, guarded.ReadErrorMessage));
+        Assert.Equal((guardedArn, guardedAlias, "AWS_KMS", "Enabled", "guarded data key"), (guarded.Arn, guarded.Aliases, guarded.Origin, guarded.KeyState, guarded.Description));
+        Assert.True(guarded.DetailsReadAt < guarded.ReadErrorAt);
+        var hidden = rows[hiddenId];
+        Assert.True(hidden.CouldNotRead);
+        Assert.False(hidden.DetailsAreStale);
+        Assert.Null(hidden.DetailsReadAt);
+        Assert.Equal((hiddenArn, hiddenAlias, ""), (hidden.Arn, hidden.Aliases, hidden.Origin));
+        Assert.All(rows.Values.Where(k => k.KeyId != guardedId && k.KeyId != hiddenId), k => Assert.False(k.CouldNotRead));
+
+        await iam.PutRolePolicyAsync(Role, "KeyList", AllowEveryKmsAction);
+        var third = await world.Inventory.SyncAsync(null);
+
+        Assert.Equal("4 keys read, 0 could not be read", third.Summary);
+        var again = (await world.Inventory.QueryAsync(new KeyQuery { Search = "hidden" })).Items.Single();
+        Assert.Equal((false, null, null, "hidden data key"), (again.CouldNotRead, again.ReadErrorCode, again.ReadErrorAt, again.Description));
+        Assert.NotNull(again.DetailsReadAt);
+    }
+
+    [Fact]
+    public async Task A_refresh_asked_for_while_one_runs_joins_it_with_its_progress_and_result_and_KMS_sees_one_pass()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var recorder = world.Server.Services.GetRequiredService<KmsCallRecorder>();
+        recorder.Recording = true;
+        world.Server.Faults.Delay = TimeSpan.FromMilliseconds(100);
+        world.Server.Faults.DelayShare = 1;
+        var firstReports = new List<InventorySyncProgress>();
+        var secondReports = new List<InventorySyncProgress>();
+        Task<InventorySyncResult>? second = null;
+
+        // The second user presses Refresh once the first sync has listed the keys and is reading them.
+        var first = world.Inventory.SyncAsync(new SyncProgress(firstReports, onFirstReport: () => second = world.Inventory.SyncAsync(new SyncProgress(secondReports))));
+        var results = new[] { await first, await (second ?? throw new InvalidOperationException("The first sync never reported its progress.")) };
+
+        var calls = recorder.CallsBy("kmsconsole-tests");
+        Assert.Single(calls, c => c.Action == "kms:ListKeys");
+        Assert.Equal(2, calls.Count(c => c.Action == "kms:DescribeKey"));
+        Assert.Same(results[0].Targets[0], results[1].Targets[0]);
+        Assert.Equal("2 keys read, 0 could not be read", results[1].Summary);
+        Assert.Equal(new InventorySyncProgress(RotationWorld.Target, 0, 2), secondReports[0]);
+        Assert.Equal(new InventorySyncProgress(RotationWorld.Target, 2, 2), secondReports[^1]);
+        Assert.Equal(firstReports[^1], secondReports[^1]);
+
+        // Once it has ended, the next refresh reads KMS again.
+        await world.Inventory.SyncAsync(null);
+        Assert.Equal(2, recorder.CallsBy("kmsconsole-tests").Count(c => c.Action == "kms:ListKeys"));
+    }
+
+    [Fact]
+    public async Task A_caller_who_gives_up_on_a_joined_refresh_does_not_cancel_it_for_the_one_who_started_it()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var recorder = world.Server.Services.GetRequiredService<KmsCallRecorder>();
+        recorder.Recording = true;
+        world.Server.Faults.Delay = TimeSpan.FromMilliseconds(100);
+        world.Server.Faults.DelayShare = 1;
+        using var leaving = new CancellationTokenSource();
+        Task<InventorySyncResult>? second = null;
+
+        var first = world.Inventory.SyncAsync(new SyncProgress([], onFirstReport: () =>
+        {
+            second = world.Inventory.SyncAsync(null, leaving.Token);
+            leaving.Cancel();
+        }));
+
+        var result = await first;
+        Assert.NotNull(second);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        Assert.Equal("2 keys read, 0 could not be read", result.Summary);
+        Assert.Single(recorder.CallsBy("kmsconsole-tests"), c => c.Action == "kms:ListKeys");
+        Assert.Equal(2, (await world.Inventory.QueryAsync(new KeyQuery())).TotalCount);
+    }
+
+    [Fact]
+    public async Task A_refresh_every_caller_gave_up_on_is_cancelled_and_the_next_refresh_starts_afresh()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var recorder = world.Server.Services.GetRequiredService<KmsCallRecorder>();
+        recorder.Recording = true;
+        using var leaving = new CancellationTokenSource();
+        Task<InventorySyncResult>? next = null;
+
+        // Inside the first sync's progress report, so that sync is certainly still running when the next one is asked for.
+        var abandoned = world.Inventory.SyncAsync(new SyncProgress([], onFirstReport: () =>
+        {
+            leaving.Cancel();
+            next = world.Inventory.SyncAsync(null);
+        }), leaving.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        Assert.NotNull(next);
+        Assert.Equal("2 keys read, 0 could not be read", (await next).Summary);
+        Assert.Equal(2, recorder.CallsBy("kmsconsole-tests").Count(c => c.Action == "kms:ListKeys"));
+    }
+
+    private const string AllowEveryKmsAction = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""";
+
+    private sealed class SyncProgress(List<InventorySyncProgress> reports, Action? onFirstReport = null) : IProgress<InventorySyncProgress>
+    {
+        private int _reported;
+
         public void Report(InventorySyncProgress value)
         {
             lock (reports)
             {
                 reports.Add(value);
+            }
+
+            if (Interlocked.Increment(ref _reported) == 1)
+            {
+                onFirstReport?.Invoke();
             }
         }
     }

@@ -15,6 +15,7 @@ public sealed class KeyInventory
     private readonly IKmsClientFactory _clients;
     private readonly IStepErrorPolicy _errors;
     private readonly RotationOptions _options;
+    private readonly SingleFlight<InventorySyncProgress, TargetSyncResult> _syncs = new();
 
     internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options)
     {
@@ -25,101 +26,113 @@ public sealed class KeyInventory
     }
 
     /// <summary>
-    /// Pages through ListKeys and ListAliases per target and reads each key with a bounded number of calls in
-    /// flight, backing off on throttling, so a sync stays within the KMS request quotas.
+    /// Re-reads every target's keys into the snapshot table. One sync per target runs at a time in this process:
+    /// a caller who asks while a target is being read joins that sync (its progress and its result) instead of
+    /// starting a second pass over the same keys. A key KMS deleted meanwhile is dropped; a key KMS refuses to
+    /// describe stays listed with its AWS error and whatever an earlier sync knew of it.
     /// </summary>
-    public async Task SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default)
+    public async Task<InventorySyncResult> SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default)
     {
+        var targets = new List<TargetSyncResult>();
         foreach (var target in _options.Targets)
         {
-            var kms = _clients.Create(target.Name);
-            var keyIds = new List<string>();
-            string? marker = null;
-            do
-            {
-                var page = await RetryAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
-                keyIds.AddRange((page.Keys ?? []).Select(k => k.KeyId));
-                marker = page.Truncated == true ? page.NextMarker : null;
-            }
-            while (marker is not null);
-
-            var aliases = new Dictionary<string, List<string>>();
-            marker = null;
-            do
-            {
-                var page = await RetryAsync(() => kms.ListAliasesAsync(new ListAliasesRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
-                foreach (var alias in (page.Aliases ?? []).Where(a => a.TargetKeyId is not null))
-                {
-                    (aliases.TryGetValue(alias.TargetKeyId, out var list) ? list : aliases[alias.TargetKeyId] = []).Add(alias.AliasName);
-                }
-
-                marker = page.Truncated == true ? page.NextMarker : null;
-            }
-            while (marker is not null);
-
-            progress?.Report(new InventorySyncProgress(target.Name, 0, keyIds.Count));
-            var done = 0;
-            var snapshots = new KeySnapshot[keyIds.Count];
-            using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
-            await Task.WhenAll(keyIds.Select(async (keyId, i) =>
-            {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    snapshots[i] = await ReadSnapshotAsync(kms, target.Name, keyId, aliases.GetValueOrDefault(keyId) ?? [], cancellationToken);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-
-                progress?.Report(new InventorySyncProgress(target.Name, Interlocked.Increment(ref done), keyIds.Count));
-            }));
-
-            await _store.WriteAsync(async (db, _) =>
-            {
-                var existing = await db.KeySnapshots.Where(k => k.Target == target.Name).ToDictionaryAsync(k => k.KeyId, cancellationToken);
-                foreach (var snapshot in snapshots)
-                {
-                    if (existing.Remove(snapshot.KeyId, out var row))
-                    {
-                        db.Entry(row).CurrentValues.SetValues(snapshot);
-                    }
-                    else
-                    {
-                        db.KeySnapshots.Add(snapshot);
-                    }
-                }
-
-                db.KeySnapshots.RemoveRange(existing.Values);
-            }, cancellationToken);
+            targets.Add(await _syncs.RunAsync(target.Name, (shared, token) => SyncTargetAsync(target.Name, shared, token), progress, cancellationToken));
         }
+
+        return new InventorySyncResult(targets);
+    }
+
+    /// <summary>
+    /// Pages through ListKeys and ListAliases and reads each key with a bounded number of calls in flight,
+    /// backing off on throttling, so a sync stays within the KMS request quotas.
+    /// </summary>
+    private async Task<TargetSyncResult> SyncTargetAsync(string target, IProgress<InventorySyncProgress> progress, CancellationToken cancellationToken)
+    {
+        var kms = _clients.Create(target);
+        var listed = new List<KeyListEntry>();
+        string? marker = null;
+        do
+        {
+            var page = await RetryAsync(() => kms.ListKeysAsync(new ListKeysRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
+            listed.AddRange(page.Keys ?? []);
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        var aliases = new Dictionary<string, List<string>>();
+        marker = null;
+        do
+        {
+            var page = await RetryAsync(() => kms.ListAliasesAsync(new ListAliasesRequest { Marker = marker, Limit = 100 }, cancellationToken), cancellationToken);
+            foreach (var alias in (page.Aliases ?? []).Where(a => a.TargetKeyId is not null))
+            {
+                (aliases.TryGetValue(alias.TargetKeyId, out var list) ? list : aliases[alias.TargetKeyId] = []).Add(alias.AliasName);
+            }
+
+            marker = page.Truncated == true ? page.NextMarker : null;
+        }
+        while (marker is not null);
+
+        progress.Report(new InventorySyncProgress(target, 0, listed.Count));
+        var done = 0;
+        var reads = new KeyRead[listed.Count];
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
+        await Task.WhenAll(listed.Select(async (key, i) =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
+                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases, () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, cancellationToken));
+            }
+            finally
+            {
+                gate.Release();
+            }
+
+            progress.Report(new InventorySyncProgress(target, Interlocked.Increment(ref done), listed.Count));
+        }));
+
+        var now = _store.Time.GetUtcNow();
+        await _store.WriteAsync(async (db, _) =>
+        {
+            var existing = await db.KeySnapshots.Where(k => k.Target == target).ToDictionaryAsync(k => k.KeyId, cancellationToken);
+            foreach (var read in reads)
+            {
+                existing.Remove(read.KeyId, out var row);
+                Save(db, target, row, read, now);
+            }
+
+            db.KeySnapshots.RemoveRange(existing.Values);
+        }, cancellationToken);
+
+        return new TargetSyncResult(
+            target,
+            reads.Count(r => r is KeyRead.Read),
+            reads.OfType<KeyRead.Unreadable>().Select(u => new UnreadableKey(target, u.KeyId, u.ErrorCode, u.ErrorMessage)).ToList(),
+            reads.Count(r => r is KeyRead.Gone));
     }
 
     /// <summary>Re-reads a few keys into the snapshot table (after a run changed them), without a full sync.</summary>
     internal async Task RefreshAsync(string target, IEnumerable<string> keyIds, CancellationToken cancellationToken)
     {
         var kms = _clients.Create(target);
-        var snapshots = new List<KeySnapshot>();
+        var reads = new List<KeyRead>();
         foreach (var keyId in keyIds.Distinct())
         {
-            var aliases = (await KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken)).Select(a => a.AliasName).ToList();
-            snapshots.Add(await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken));
+            reads.Add(await TryReadAsync(keyId, arn: null, aliases: null, async () =>
+            {
+                var aliases = (await KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken)).Select(a => a.AliasName).ToList();
+                return await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken);
+            }));
         }
 
+        var now = _store.Time.GetUtcNow();
         await _store.WriteAsync(async (db, _) =>
         {
-            foreach (var snapshot in snapshots)
+            foreach (var read in reads)
             {
-                var row = await db.KeySnapshots.FindAsync([snapshot.Target, snapshot.KeyId], cancellationToken);
-                if (row is null)
-                {
-                    db.KeySnapshots.Add(snapshot);
-                }
-                else
-                {
-                    db.Entry(row).CurrentValues.SetValues(snapshot);
-                }
+                Save(db, target, await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken), read, now);
             }
         }, cancellationToken);
     }
@@ -240,6 +253,64 @@ public sealed class KeyInventory
         return new DashboardCounts(withoutRotation, rotationDue, expiring, expired, awaiting, failed, upcoming);
     }
 
+    /// <summary>
+    /// Reads one key; a key KMS no longer knows is gone, and a key KMS refuses to read (AccessDeniedException from
+    /// its key policy, a state that forbids the call, ...) is unreadable with AWS's error. Transient errors were
+    /// already retried by the read itself: when they persist, the sync fails rather than mark keys it may well read.
+    /// </summary>
+    private async Task<KeyRead> TryReadAsync(string keyId, string? arn, List<string>? aliases, Func<Task<KeySnapshot>> read)
+    {
+        try
+        {
+            return new KeyRead.Read(await read());
+        }
+        catch (NotFoundException)
+        {
+            return new KeyRead.Gone(keyId);
+        }
+        catch (Amazon.Runtime.AmazonServiceException e) when (!_errors.IsTransient(e))
+        {
+            var (code, message, _) = _errors.Describe(e);
+            return new KeyRead.Unreadable(keyId, arn, aliases is null ? null : JoinAliases(aliases), code, message);
+        }
+    }
+
+    /// <summary>
+    /// Writes what a sync learnt of one key onto its row: a read replaces the row; an unreadable key keeps the
+    /// details an earlier sync read (now stale) and records the error; a gone key loses its row.
+    /// </summary>
+    private static void Save(RotationDbContext db, string target, KeySnapshot? row, KeyRead read, DateTimeOffset now)
+    {
+        switch (read)
+        {
+            case KeyRead.Read { Snapshot: var snapshot } when row is null:
+                db.KeySnapshots.Add(snapshot);
+                break;
+            case KeyRead.Read { Snapshot: var snapshot }:
+                db.Entry(row).CurrentValues.SetValues(snapshot);
+                break;
+            case KeyRead.Gone when row is not null:
+                db.KeySnapshots.Remove(row);
+                break;
+            case KeyRead.Unreadable unreadable:
+                if (row is null)
+                {
+                    row = new KeySnapshot { Target = target, KeyId = unreadable.KeyId };
+                    db.KeySnapshots.Add(row);
+                }
+
+                row.Arn = unreadable.Arn ?? row.Arn;
+                row.Aliases = unreadable.Aliases ?? row.Aliases;
+                row.SyncedAt = now;
+                row.ReadErrorCode = unreadable.ErrorCode;
+                row.ReadErrorMessage = unreadable.ErrorMessage;
+                row.ReadErrorAt = now;
+                break;
+        }
+    }
+
+    private static string JoinAliases(List<string> aliases) => string.Join(", ", aliases.Order(StringComparer.Ordinal));
+
     private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, CancellationToken cancellationToken)
     {
         var m = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
@@ -251,13 +322,12 @@ public sealed class KeyInventory
             last = rotations.Select(r => Utc(r.RotationDate)).Where(d => d is not null).Max();
         }
 
-        aliases.Sort(StringComparer.Ordinal);
         return new KeySnapshot
         {
             Target = target,
             KeyId = m.KeyId,
             Arn = m.Arn,
-            Aliases = string.Join(", ", aliases),
+            Aliases = JoinAliases(aliases),
             Origin = m.Origin?.Value ?? "",
             KeySpec = m.KeySpec?.Value ?? "",
             KeyUsage = m.KeyUsage?.Value ?? "",
@@ -309,6 +379,17 @@ public sealed class KeyInventory
                 await Task.Delay(o.Backoff(attempt), _store.Time, cancellationToken);
             }
         }
+    }
+
+    /// <summary>What one sync learnt about one listed key.</summary>
+    private abstract record KeyRead(string KeyId)
+    {
+        public sealed record Read(KeySnapshot Snapshot) : KeyRead(Snapshot.KeyId);
+
+        public sealed record Gone(string KeyId) : KeyRead(KeyId);
+
+        /// <summary>Arn and Aliases are null when this read did not learn them (keep what the row has).</summary>
+        public sealed record Unreadable(string KeyId, string? Arn, string? Aliases, string ErrorCode, string ErrorMessage) : KeyRead(KeyId);
     }
 
     private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;

@@ -117,6 +117,22 @@ public sealed record KeyDetail(
 
 public sealed record InventorySyncProgress(string Target, int Done, int Total);
 
+/// <summary>A key a sync listed but could not read, with AWS's error code and message.</summary>
+public sealed record UnreadableKey(string Target, string KeyId, string ErrorCode, string ErrorMessage);
+
+/// <summary>One target's sync: keys read, keys that could not be read, keys deleted between listing and reading.</summary>
+public sealed record TargetSyncResult(string Target, int KeysRead, IReadOnlyList<UnreadableKey> Unreadable, int KeysGone);
+
+public sealed record InventorySyncResult(IReadOnlyList<TargetSyncResult> Targets)
+{
+    public int KeysRead => Targets.Sum(t => t.KeysRead);
+
+    public IReadOnlyList<UnreadableKey> Unreadable => Targets.SelectMany(t => t.Unreadable).ToList();
+
+    /// <summary>"12 keys read, 1 could not be read".</summary>
+    public string Summary => $"{KeysRead} {(KeysRead == 1 ? "key" : "keys")} read, {Unreadable.Count} could not be read";
+}
+
 public sealed record WeekCount(DateTimeOffset WeekStart, int Rotations, int Expiries);
 
 public sealed record DashboardCounts(
