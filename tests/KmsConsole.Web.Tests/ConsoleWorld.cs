@@ -3,6 +3,7 @@ using KmsConsole.Rotation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace KmsConsole.Web.Tests;
 
@@ -18,13 +19,21 @@ public sealed class ConsoleWorld : IAsyncDisposable
     private readonly IHost host;
     private readonly AsyncServiceScope scope;
 
-    private ConsoleWorld(string directory, LocalKmsServer kms, IHost host)
+    private ConsoleWorld(string directory, LocalKmsServer kms, IHost host, SqlCommandLog sql, KmsCallLog kmsCalls)
     {
         this.directory = directory;
         this.kms = kms;
         this.host = host;
+        Sql = sql;
+        KmsCalls = kmsCalls;
         scope = host.Services.CreateAsyncScope();
     }
+
+    /// <summary>The SQL commands run on the world's database.</summary>
+    public SqlCommandLog Sql { get; }
+
+    /// <summary>The KMS operations the world's local endpoint answered.</summary>
+    public KmsCallLog KmsCalls { get; }
 
     public const string Target = "local";
 
@@ -39,7 +48,9 @@ public sealed class ConsoleWorld : IAsyncDisposable
     public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false)
     {
         var directory = Directory.CreateTempSubdirectory("kmsconsole-web-tests-").FullName;
-        var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms") });
+        var kmsCalls = new KmsCallLog();
+        var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms") }, "http://127.0.0.1:0", null,
+            services => services.AddSingleton<KmsConsole.LocalKms.Protocol.IKmsOperationAuthorizer>(kmsCalls), mapEndpoints: null);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = directory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -55,11 +66,13 @@ public sealed class ConsoleWorld : IAsyncDisposable
             ["Rotation:Orchestrator:PollInterval"] = "00:00:00.200",
         });
         kms.Services.GetRequiredService<KmsConsole.LocalKms.Iam.LocalIamOptions>().EnforceKmsPermissions = actAsWorkshopRole;
+        var sql = new SqlCommandLog();
+        builder.Logging.AddProvider(sql);
         builder.AddRotation();
         var host = builder.Build();
         await host.StartAsync();
 
-        var world = new ConsoleWorld(directory, kms, host);
+        var world = new ConsoleWorld(directory, kms, host, sql, kmsCalls);
         await world.Get<KeyInventory>().SyncAsync(null);
         return world;
     }
