@@ -220,6 +220,58 @@ public sealed class RotationWorld : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// Holds the orchestrator inside one step (recorded as Running, lease held) until the test releases it, so a test can act
+/// while a step runs; optionally runs an action as the step starts (e.g. slowing the local KMS down) and after it ends.
+/// </summary>
+internal sealed class StepPause(int stepIndex, bool hold = true, Action? onEnter = null, Action? onExit = null) : RunEngineHooks
+{
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<bool> _stepCancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the orchestrator is in the step.</summary>
+    public Task Entered => _entered.Task;
+
+    /// <summary>Completes true when the step's own cancellation token fired while it was held.</summary>
+    public Task<bool> StepCancelled => _stepCancelled.Task;
+
+    public void Release() => _release.TrySetResult();
+
+    public override async Task WhileStepRunsAsync(Run run, int index, CancellationToken stepToken)
+    {
+        if (index != stepIndex || _entered.Task.IsCompleted)
+        {
+            return;
+        }
+
+        onEnter?.Invoke();
+        _entered.TrySetResult();
+        if (!hold)
+        {
+            return;
+        }
+
+        try
+        {
+            await _release.Task.WaitAsync(stepToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _stepCancelled.TrySetResult(true);
+            throw;
+        }
+    }
+
+    public override void AfterStepEffect(Run run, int index)
+    {
+        if (index == stepIndex)
+        {
+            onExit?.Invoke();
+        }
+    }
+}
+
 /// <summary>The system clock moved forward on demand (a fresh orchestrator "later", past an abandoned lease).</summary>
 public sealed class ShiftableClock : TimeProvider
 {

@@ -39,6 +39,12 @@ internal sealed class RunEngine(
                 return;
             }
 
+            if (run.CancelRequestedAt is not null)
+            {
+                await CancelBeforeStepAsync(run, cancellationToken);
+                return;
+            }
+
             var steps = catalog.StepsFor(run);
             var index = run.CurrentStepIndex;
             var step = steps[index];
@@ -47,24 +53,31 @@ internal sealed class RunEngine(
             var now = Time.GetUtcNow();
             run.State = RunState.Running;
             run.StartedAt ??= now;
-            run.LeaseUntil = now + options.LeaseDuration;
             record.State = StepState.Running;
             record.StartedAt ??= now;
             record.FinishedAt = null;
             record.ErrorCode = null;
             record.ErrorMessage = null;
-            if (!await SaveRunAsync(run, null, cancellationToken))
+            if (await SaveRunAsync(run, null, cancellationToken) != Saved.Yes)
             {
                 return;
             }
 
             StepResult result;
+            var heartbeat = LeaseHeartbeat.Start(store, run.Id, owner, run.LeaseUntil!.Value, options.LeaseDuration, logger, cancellationToken);
             try
             {
-                result = await ExecuteWithRetriesAsync(run, step, record, cancellationToken);
+                await hooks.WhileStepRunsAsync(run, index, heartbeat.Token);
+                result = await ExecuteWithRetriesAsync(run, step, record, heartbeat.Token);
+            }
+            catch (Exception) when (heartbeat.LeaseLost)
+            {
+                // Another instance may be in this step now: whatever this one did or failed is not its to record.
+                return;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException && e is not SimulatedCrashException)
             {
+                await heartbeat.DisposeAsync();
                 var (code, message, requestId) = errors.Describe(e);
                 logger.LogWarning("Run {RunId} step {Step} failed: {Code}: {Message}", run.Id, record.Name, code, message);
                 record.State = StepState.Failed;
@@ -73,6 +86,15 @@ internal sealed class RunEngine(
                 record.ErrorMessage = message;
                 record.AwsRequestId = requestId ?? record.AwsRequestId;
                 await FinishAsync(run, RunState.Failed, $"{record.Name} failed: {code}: {message}", cancellationToken, requestId);
+                return;
+            }
+            finally
+            {
+                await heartbeat.DisposeAsync();
+            }
+
+            if (heartbeat.LeaseLost)
+            {
                 return;
             }
 
@@ -85,8 +107,14 @@ internal sealed class RunEngine(
                 run.State = RunState.AwaitingApproval;
                 run.LeaseOwner = null;
                 run.LeaseUntil = null;
-                await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "run.awaiting-approval", Subject(run),
-                    $"{record.Name}: {result.WaitingReason}", null, run.Id), cancellationToken);
+                var waiting = await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "run.awaiting-approval", Subject(run),
+                    $"{record.Name}: {result.WaitingReason}", null, run.Id), cancellationToken, unlessCancelRequested: true);
+                if (waiting == Saved.CancelRequested)
+                {
+                    // Cancelled while it reached the gate: the next pass reads the request and ends the run before the gate.
+                    continue;
+                }
+
                 return;
             }
 
@@ -95,8 +123,8 @@ internal sealed class RunEngine(
             record.Output = result.Output;
             record.AwsRequestId = result.AwsRequestId ?? record.AwsRequestId;
             run.CurrentStepIndex = index + 1;
-            if (!await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "step.succeeded", Subject(run),
-                    $"{record.Name}: {result.Output}", result.AwsRequestId, run.Id), cancellationToken))
+            if (await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "step.succeeded", Subject(run),
+                    $"{record.Name}: {result.Output}", result.AwsRequestId, run.Id), cancellationToken) != Saved.Yes)
             {
                 return;
             }
@@ -124,8 +152,11 @@ internal sealed class RunEngine(
                 record.ErrorCode = code;
                 record.ErrorMessage = message;
                 record.AwsRequestId = requestId ?? record.AwsRequestId;
-                run.LeaseUntil = Time.GetUtcNow() + options.LeaseDuration + delay;
-                await SaveRunAsync(run, null, cancellationToken);
+                if (await SaveRunAsync(run, null, cancellationToken) != Saved.Yes)
+                {
+                    throw new OperationCanceledException("The run changed under the orchestrator (its lease was lost).");
+                }
+
                 await Task.Delay(delay, Time, cancellationToken);
             }
         }
@@ -133,21 +164,54 @@ internal sealed class RunEngine(
 
     private async Task SaveValuesAsync(Run run, CancellationToken cancellationToken)
     {
-        run.LeaseUntil = Time.GetUtcNow() + options.LeaseDuration;
-        if (!await SaveRunAsync(run, null, cancellationToken))
+        if (await SaveRunAsync(run, null, cancellationToken) != Saved.Yes)
         {
             throw new OperationCanceledException("The run changed under the orchestrator (cancelled, or its lease was lost).");
         }
     }
 
+    /// <summary>
+    /// Ends a run whose cancel was requested while a step ran, at the boundary before its next step: what is done stays
+    /// done (and is named), nothing further runs, and the key and alias locks are let go.
+    /// </summary>
+    private async Task CancelBeforeStepAsync(Run run, CancellationToken cancellationToken)
+    {
+        var next = run.Steps[run.CurrentStepIndex];
+        var interrupted = next.State == StepState.Running;
+        var done = run.Steps
+            .Where(s => s.Index < run.CurrentStepIndex && s.Kind == StepKind.Action && s.State == StepState.Succeeded)
+            .Select(s => s.Output is { Length: > 0 } output ? $"{s.Name} ({output})" : s.Name)
+            .ToList();
+        var message = $"Cancelled by {run.CancelRequestedByName} before step {next.Index + 1} \"{next.Name}\": {run.CancelReason}. "
+            + (done.Count == 0 ? "No step had changed anything yet." : $"Already done, and kept: {string.Join("; ", done)}.")
+            + (run.NewKeyId is { } newKey ? $" The new key {newKey} this run created stays; it is not deleted." : string.Empty)
+            + (interrupted ? $" \"{next.Name}\" had been started by an orchestrator that stopped before recording its outcome, and was not run again." : string.Empty);
+
+        foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
+        {
+            step.State = StepState.Skipped;
+            step.FinishedAt = null;
+        }
+
+        await FinishAsync(run, RunState.Cancelled, message, cancellationToken);
+    }
+
     private async Task FinishAsync(Run run, RunState state, string? error, CancellationToken cancellationToken, string? requestId = null)
     {
         run.End(state, error, Time.GetUtcNow());
-        await SaveRunAsync(run, async audit =>
+        var action = state switch
         {
-            await audit.AppendAsync("orchestrator", state == RunState.Succeeded ? "run.succeeded" : "run.failed", Subject(run),
-                error ?? $"{run.Workflow} finished", requestId, run.Id);
-        }, cancellationToken, afterSave: db => catalog.OnFinishedAsync(db, run, cancellationToken));
+            RunState.Succeeded => "run.succeeded",
+            RunState.Cancelled => "run.cancelled",
+            _ => "run.failed",
+        };
+        if (await SaveRunAsync(run, async audit =>
+            {
+                await audit.AppendAsync("orchestrator", action, Subject(run), error ?? $"{run.Workflow} finished", requestId, run.Id);
+            }, cancellationToken, afterSave: db => catalog.OnFinishedAsync(db, run, cancellationToken)) != Saved.Yes)
+        {
+            return;
+        }
 
         try
         {
@@ -160,22 +224,64 @@ internal sealed class RunEngine(
         }
     }
 
+    private enum Saved
+    {
+        Yes,
+
+        /// <summary>Someone else changed the run, or this instance no longer holds its lease; it stops working on it.</summary>
+        Lost,
+
+        /// <summary>Not saved because a cancel was requested meanwhile (only for saves that ask so).</summary>
+        CancelRequested,
+    }
+
+    private sealed class NotSavedException(Saved why) : Exception
+    {
+        public Saved Why { get; } = why;
+    }
+
     /// <summary>
-    /// Saves the run if nobody changed it meanwhile (concurrency token) and this instance still holds it;
-    /// false when a user cancelled it or another instance took it over.
+    /// Saves the run if nobody changed it meanwhile (concurrency token) and this instance still holds its lease; with
+    /// <paramref name="unlessCancelRequested"/>, also only while no cancel has been requested. A save of a run this
+    /// instance still holds renews its lease. The cancel request is never written here: a user records it while a step
+    /// runs, without changing the version, and this save must neither fail on it nor overwrite it.
     /// </summary>
-    private async Task<bool> SaveRunAsync(Run run, Func<AuditWriter, Task>? audit, CancellationToken cancellationToken,
-        Func<RotationDbContext, Task>? afterSave = null)
+    private async Task<Saved> SaveRunAsync(Run run, Func<AuditWriter, Task>? audit, CancellationToken cancellationToken,
+        Func<RotationDbContext, Task>? afterSave = null, bool unlessCancelRequested = false)
     {
         var expectedVersion = run.Version;
+        var previousLease = run.LeaseUntil;
+        if (run.LeaseOwner == owner)
+        {
+            var renewed = Time.GetUtcNow() + options.LeaseDuration;
+            run.LeaseUntil = run.LeaseUntil > renewed ? run.LeaseUntil : renewed;
+        }
+
         run.Version = Guid.NewGuid();
         try
         {
             await store.WriteAsync(async (db, writer) =>
             {
+                // Checks (and, on PostgreSQL, locks) the row before writing it: still ours, unchanged, and no cancel pending if asked.
+                var held = await db.Runs
+                    .Where(r => r.Id == run.Id && r.Version == expectedVersion && r.LeaseOwner == owner
+                                && (!unlessCancelRequested || r.CancelRequestedAt == null))
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, owner), cancellationToken);
+                if (held == 0)
+                {
+                    var cancelPending = unlessCancelRequested && await db.Runs.AnyAsync(
+                        r => r.Id == run.Id && r.Version == expectedVersion && r.LeaseOwner == owner && r.CancelRequestedAt != null, cancellationToken);
+                    throw new NotSavedException(cancelPending ? Saved.CancelRequested : Saved.Lost);
+                }
+
                 db.Attach(run);
-                db.Entry(run).Property(r => r.Version).OriginalValue = expectedVersion;
-                db.Entry(run).State = EntityState.Modified;
+                var entry = db.Entry(run);
+                entry.Property(r => r.Version).OriginalValue = expectedVersion;
+                entry.State = EntityState.Modified;
+                entry.Property(r => r.CancelRequestedBy).IsModified = false;
+                entry.Property(r => r.CancelRequestedByName).IsModified = false;
+                entry.Property(r => r.CancelRequestedAt).IsModified = false;
+                entry.Property(r => r.CancelReason).IsModified = false;
                 foreach (var step in run.Steps)
                 {
                     db.Entry(step).State = EntityState.Modified;
@@ -197,14 +303,21 @@ internal sealed class RunEngine(
                 }
             }, cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (Exception e) when (e is DbUpdateConcurrencyException or NotSavedException)
         {
-            logger.LogInformation("Run {RunId} changed under orchestrator {Owner}; it stops working on it.", run.Id, owner);
-            return false;
+            run.Version = expectedVersion;
+            run.LeaseUntil = previousLease;
+            var why = e is NotSavedException notSaved ? notSaved.Why : Saved.Lost;
+            if (why == Saved.Lost)
+            {
+                logger.LogInformation("Run {RunId} changed under orchestrator {Owner}, or its lease was lost; it stops working on it.", run.Id, owner);
+            }
+
+            return why;
         }
 
         feed.Publish(run.Id);
-        return true;
+        return Saved.Yes;
     }
 
     internal static string Subject(Run run) => run.AliasName is { Length: > 0 } alias ? $"{run.Target}:{alias}" : $"{run.Target}:{run.KeyId}";

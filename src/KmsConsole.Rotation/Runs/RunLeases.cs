@@ -26,4 +26,20 @@ internal static class RunLeases
                 .SetProperty(r => r.Version, version), cancellationToken);
         return changed == 1;
     }
+
+    /// <summary>
+    /// Extends the lease of a run this instance still holds; false when it no longer does (another instance claimed it,
+    /// or the run ended or was handed back). The version is left alone on purpose: renewing is no change to the run
+    /// itself, and a new version would make the engine's own next save look like someone else's change. Anything that
+    /// revokes the lease (a claim, an end, a resume) changes the owner or the state, which this update checks.
+    /// </summary>
+    public static async Task<bool> TryRenewAsync(RotationDbContext db, Guid runId, string owner, DateTimeOffset now, TimeSpan duration,
+        CancellationToken cancellationToken)
+    {
+        var until = now + duration;
+        var changed = await db.Runs
+            .Where(r => r.Id == runId && r.LeaseOwner == owner && (r.State == RunState.Queued || r.State == RunState.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseUntil, until), cancellationToken);
+        return changed == 1;
+    }
 }

@@ -60,4 +60,7 @@ internal class RunEngineHooks
 
     /// <summary>After a step's outcome is recorded.</summary>
     public virtual void AfterStepRecorded(Run run, int stepIndex) { }
+
+    /// <summary>While a step runs (recorded as Running, lease renewed), before it acts; <paramref name="stepToken"/> is the step's own token.</summary>
+    public virtual Task WhileStepRunsAsync(Run run, int stepIndex, CancellationToken stepToken) => Task.CompletedTask;
 }

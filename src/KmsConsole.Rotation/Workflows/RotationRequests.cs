@@ -135,31 +135,42 @@ public sealed class RotationRequests
         }, cancellationToken);
     }
 
-    public async Task CancelAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Cancels a run that has not passed its last approval gate. A run waiting at a gate or in the queue ends at once. A run
+    /// in the middle of a step gets a cancel request, recorded now: the orchestrator finishes the step it is in (never
+    /// stopping inside a KMS call) and ends the run before the next step.
+    /// </summary>
+    /// <returns>Cancelled when the run ended at once; Running when it stops before its next step.</returns>
+    public async Task<RunState> CancelAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
             throw new RotationRefusedException("Give the reason for cancelling the run.");
         }
 
+        var outcome = RunState.Cancelled;
         await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             RequireRequesterOrApprover(actor, run, "cancel");
-
-            if (run.State is not (RunState.AwaitingApproval or RunState.Queued))
+            if (CancelRefusal(run) is { } refusal)
             {
-                throw new RotationRefusedException(run.IsFinished
-                    ? $"Run {run.Id} already ended ({run.State})."
-                    : $"Run {run.Id} is running a step; it can be cancelled when it waits at a gate.");
-            }
-
-            var lastGate = run.Steps.Where(s => s.Kind == StepKind.Gate).Max(s => s.Index);
-            if (run.CurrentStepIndex > lastGate)
-            {
-                throw new RotationRefusedException($"Run {run.Id} has passed its last approval gate; it can no longer be cancelled.");
+                throw new RotationRefusedException(refusal);
             }
 
             var now = Now;
+            if (run.State == RunState.Running)
+            {
+                run.CancelRequestedBy = actor.UserId;
+                run.CancelRequestedByName = actor.DisplayName;
+                run.CancelRequestedAt = now;
+                run.CancelReason = reason.Trim();
+                var current = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
+                await audit.AppendAsync(actor.UserId, "run.cancel-requested", RunEngine.Subject(run),
+                    $"{reason.Trim()} (the run stops once step {current.Index + 1} \"{current.Name}\" is done, before its next step)", null, run.Id);
+                outcome = RunState.Running;
+                return;
+            }
+
             foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
             {
                 step.State = StepState.Skipped;
@@ -167,7 +178,33 @@ public sealed class RotationRequests
 
             run.End(RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
             await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
-        }, cancellationToken);
+        }, cancellationToken, keepVersion: run => run.State == RunState.Running);
+        return outcome;
+    }
+
+    /// <summary>Why the run cannot be cancelled now, whoever asks; null when it can.</summary>
+    public static string? CancelRefusal(Run run)
+    {
+        if (run.IsFinished)
+        {
+            return $"Run {run.Id} already ended ({run.State}).";
+        }
+
+        if (run.CancelRequestedAt is { } requestedAt)
+        {
+            return $"{run.CancelRequestedByName} already asked to cancel run {run.Id} at {requestedAt:yyyy-MM-dd HH:mm:ss} UTC; " +
+                "it stops before its next step.";
+        }
+
+        var lastGate = run.Steps.Where(s => s.Kind == StepKind.Gate).Select(s => (int?)s.Index).Max();
+        if (lastGate is null || run.CurrentStepIndex > lastGate)
+        {
+            return run.State == RunState.Running
+                ? $"Run {run.Id} has passed its last approval gate; it finishes its remaining steps and can no longer be cancelled."
+                : $"Run {run.Id} has passed its last approval gate; it can no longer be cancelled.";
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -238,12 +275,18 @@ public sealed class RotationRequests
                 run.FinishedAt = null;
                 run.LeaseOwner = null;
                 run.LeaseUntil = null;
+                var withdrawnCancel = run.CancelRequestedAt is null ? string.Empty
+                    : $"; the cancel {run.CancelRequestedByName} had asked for before it failed is withdrawn";
+                run.CancelRequestedBy = null;
+                run.CancelRequestedByName = null;
+                run.CancelRequestedAt = null;
+                run.CancelReason = null;
                 run.ActiveKeyLock = Preflight.KeyLock(run.Target, run.KeyId);
                 run.ActiveAliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
                 var permissionNote = check.Permissions is { } report ? $" ({Iam.RecordedPermissionCheck.From(report, now).Describe()} now)" : string.Empty;
                 await audit.AppendAsync(actor.UserId, "run.resumed", RunEngine.Subject(run),
                     $"{step.Name} again, after {previousError}: {reason.Trim()}{permissionNote}" +
-                    (reapprove ? $"; the approval of {gate!.Name} expired, so it waits for a fresh one" : string.Empty), null, run.Id);
+                    (reapprove ? $"; the approval of {gate!.Name} expired, so it waits for a fresh one" : string.Empty) + withdrawnCancel, null, run.Id);
             }, cancellationToken);
         }
         catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException)
@@ -450,7 +493,13 @@ public sealed class RotationRequests
         _feed.Publish(run.Id);
     }
 
-    private async Task ChangeRunAsync(Guid runId, Func<RotationDbContext, Run, AuditWriter, Task> change, CancellationToken cancellationToken)
+    /// <param name="keepVersion">
+    /// True for a change the orchestrator holding the run must not see as a conflict (a cancel request while a step runs):
+    /// the version stays, so its next save still succeeds, and it never writes the fields changed here. The save still
+    /// checks the version, so the change is refused if the orchestrator moved the run on meanwhile.
+    /// </param>
+    private async Task ChangeRunAsync(Guid runId, Func<RotationDbContext, Run, AuditWriter, Task> change, CancellationToken cancellationToken,
+        Func<Run, bool>? keepVersion = null)
     {
         try
         {
@@ -460,7 +509,10 @@ public sealed class RotationRequests
                     .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
                     ?? throw new RotationRefusedException($"Run {runId} does not exist.");
                 await change(db, run, audit);
-                run.Version = Guid.NewGuid();
+                if (keepVersion?.Invoke(run) != true)
+                {
+                    run.Version = Guid.NewGuid();
+                }
             }, cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
@@ -485,6 +537,9 @@ public sealed class RotationRequests
     /// <summary>The run's own requester (as a Requester) or an approver of its workflow.</summary>
     public bool MayCancelOrResume(Actor actor, Run run) =>
         (IsRequesterOf(actor, run) && actor.IsIn(Roles.Requester)) || actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole);
+
+    /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="CancelRefusal"/>).</summary>
+    public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && CancelRefusal(run) is null;
 
     /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
     private void RequireRequesterOrApprover(Actor actor, Run run, string verb)
