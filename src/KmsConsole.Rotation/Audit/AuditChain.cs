@@ -51,7 +51,7 @@ internal static class AuditChain
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     /// <summary>Walks the chain in sequence order, streaming, and reports the first broken link.</summary>
-    public static async Task<AuditChainVerification> VerifyAsync(RotationDbContext db, CancellationToken cancellationToken)
+    public static async Task<AuditChainVerification> VerifyAsync(RotationDbContext db, CancellationToken cancellationToken, AuditAnchor? anchor = null)
     {
         var expectedPrevious = Genesis;
         long expectedSequence = 1;
@@ -76,11 +76,24 @@ internal static class AuditChain
                     $"Event {e.Sequence} was altered: its content no longer matches its hash.");
             }
 
+            if (anchor is not null && e.Sequence == anchor.Sequence && !string.Equals(e.Hash, anchor.Hash, StringComparison.Ordinal))
+            {
+                return new AuditChainVerification(false, checkedCount, e.Sequence,
+                    $"Event {e.Sequence} is not the event anchored at {anchor}: the chain was rewritten from there on.");
+            }
+
             checkedCount++;
             expectedSequence++;
             expectedPrevious = e.Hash;
         }
 
-        return new AuditChainVerification(true, checkedCount, null, null);
+        var head = checkedCount == 0 ? null : new AuditAnchor(expectedSequence - 1, expectedPrevious);
+        if (anchor is not null && anchor.Sequence >= expectedSequence)
+        {
+            return new AuditChainVerification(false, checkedCount, anchor.Sequence,
+                $"The chain ends at event {expectedSequence - 1}, before the anchored event {anchor.Sequence}: events were cut from its end.", head);
+        }
+
+        return new AuditChainVerification(true, checkedCount, null, null, head);
     }
 }

@@ -25,4 +25,5 @@ public sealed record AuditFilter
     public DateTimeOffset? To { get; init; }
 }
 
-public sealed record AuditChainVerification(bool Intact, long EventsChecked, long? FirstBrokenSequence, string? Reason);
+/// <param name="Head">The last event checked, to note outside the console and give back later as an anchor.</param>
+public sealed record AuditChainVerification(bool Intact, long EventsChecked, long? FirstBrokenSequence, string? Reason, Audit.AuditAnchor? Head = null);

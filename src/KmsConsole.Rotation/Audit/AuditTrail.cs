@@ -32,17 +32,13 @@ public sealed class AuditTrail
         var writer = new StreamWriter(output, new UTF8Encoding(false), 16 * 1024, leaveOpen: true);
         await using (writer)
         {
-            await writer.WriteLineAsync("Sequence,Time,Actor,Action,Subject,Details,AwsRequestId,RunId,PreviousHash,Hash");
+            await writer.WriteLineAsync(AuditCsv.Header);
             var rows = 0;
             await using (var db = await _store.ReadAsync(cancellationToken))
             {
                 await foreach (var e in Filtered(db, filter).OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(cancellationToken))
                 {
-                    await writer.WriteLineAsync(string.Join(',',
-                        e.Sequence.ToString(CultureInfo.InvariantCulture),
-                        e.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-                        Csv(e.Actor), Csv(e.Action), Csv(e.Subject), Csv(e.Details), Csv(e.AwsRequestId ?? ""),
-                        e.RunId?.ToString() ?? "", e.PreviousHash, e.Hash));
+                    await writer.WriteLineAsync(AuditCsv.Row(e));
                     if (++rows % 500 == 0)
                     {
                         await writer.FlushAsync(cancellationToken);
@@ -56,11 +52,12 @@ public sealed class AuditTrail
         await _store.WriteAsync(audit => audit.AppendAsync(actor.UserId, "audit.exported", "audit", Describe(filter)), cancellationToken);
     }
 
-    public async Task<AuditChainVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken = default)
+    /// <summary>Walks the whole chain; with an <paramref name="anchor"/> (a head noted earlier) also proves nothing was cut from its end since.</summary>
+    public async Task<AuditChainVerification> VerifyAsync(Actor actor, CancellationToken cancellationToken = default, AuditAnchor? anchor = null)
     {
         actor.Require(Roles.Auditor, "read the audit trail");
         await using var db = await _store.ReadAsync(cancellationToken);
-        return await AuditChain.VerifyAsync(db, cancellationToken);
+        return await AuditChain.VerifyAsync(db, cancellationToken, anchor);
     }
 
     private static IQueryable<AuditEvent> Filtered(RotationDbContext db, AuditFilter filter)
@@ -98,17 +95,6 @@ public sealed class AuditTrail
         }
 
         return query;
-    }
-
-    /// <summary>Quotes a CSV field, and defuses values a spreadsheet would run as a formula.</summary>
-    private static string Csv(string value)
-    {
-        if (value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal))
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     private static string Describe(AuditFilter f) =>
