@@ -1,7 +1,9 @@
 using Bunit;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Approvals;
+using KmsConsole.Rotation.Persistence;
 using KmsConsole.Web.Components.Runs;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Web.Tests;
@@ -123,6 +125,80 @@ public sealed class RunPagesTests : PageTest
 
         page.WaitForAssertion(() => Assert.Equal("Cancelled", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
         Assert.False(page.HasButton("Cancel run"));
+    }
+
+    /// <summary>
+    /// Leaves the run as another console instance would while it is in the middle of <paramref name="stepIndex"/>: approved,
+    /// Running, the steps before it done, its lease held for an hour (so this world's own orchestrator leaves it alone).
+    /// </summary>
+    private async Task RunningElsewhereAsync(Run run, int stepIndex)
+    {
+        await using var db = await World.Get<IDbContextFactory<RotationDbContext>>().CreateDbContextAsync();
+        var until = DateTimeOffset.UtcNow.AddHours(1);
+        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.State, RunState.Running)
+            .SetProperty(r => r.CurrentStepIndex, stepIndex)
+            .SetProperty(r => r.LeaseOwner, "console-elsewhere")
+            .SetProperty(r => r.LeaseUntil, until));
+        await db.RunSteps.Where(s => s.RunId == run.Id && s.Index < stepIndex).ExecuteUpdateAsync(s => s.SetProperty(x => x.State, StepState.Succeeded));
+        await db.RunSteps.Where(s => s.RunId == run.Id && s.Index == stepIndex).ExecuteUpdateAsync(s => s.SetProperty(x => x.State, StepState.Running));
+    }
+
+    private Task<Run> SwapDisablingTheOldKeyAsync() =>
+        RequestAsync("rita", WorkflowKind.AliasSwapNewKey, "alias/FirstCMK", new RotationParameters { OldKeyFate = OldKeyFate.Disable });
+
+    [Theory]
+    [InlineData("rita", true)]
+    [InlineData("alice", true)]
+    [InlineData("audrey", false)]
+    public async Task A_running_run_before_its_last_gate_offers_cancel_to_its_requester_and_approvers(string userId, bool offered)
+    {
+        var run = await SwapDisablingTheOldKeyAsync();
+        await RunningElsewhereAsync(run, 3);
+
+        var page = RenderRun(run, userId);
+
+        Assert.Equal("Running", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
+        Assert.Equal(offered, page.HasButton("Cancel run"));
+        Assert.Empty(page.FindAll("[data-testid='cancel-requested']"));
+    }
+
+    [Fact]
+    public async Task A_running_run_past_its_last_gate_offers_no_cancel()
+    {
+        var run = await RequestAsync("rita", WorkflowKind.AliasSwapNewKey, "alias/FirstCMK", new RotationParameters { OldKeyFate = OldKeyFate.Keep });
+        await RunningElsewhereAsync(run, 2);
+
+        var page = RenderRun(run, "rita");
+
+        Assert.Equal("Running", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
+        Assert.False(page.HasButton("Cancel run"));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_run_shows_who_asked_and_when_while_it_finishes_its_step()
+    {
+        var run = await SwapDisablingTheOldKeyAsync();
+        await RunningElsewhereAsync(run, 3);
+        var page = RenderRun(run, "rita");
+
+        page.Field("reason").Input("Wrong key");
+        page.ClickButton("Cancel run");
+
+        page.WaitForAssertion(() => Assert.Contains("Cancel requested: the run finishes the step it is in", page.Find("[data-testid='action-message']").TextContent),
+            TimeSpan.FromSeconds(10));
+        var notice = page.Find("[data-testid='cancel-requested']").TextContent;
+        Assert.Contains("Cancel requested by Rita Requester at", notice);
+        var requestedAt = (await World.Get<RunQueries>().GetAsync(run.Id))!.CancelRequestedAt!.Value;
+        Assert.Contains($"{requestedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", notice);
+        Assert.Contains("Wrong key", notice);
+        Assert.Contains("step 4 (Verify the new key) and stops before the next one", notice);
+        Assert.Equal("Running", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
+        Assert.False(page.HasButton("Cancel run"));
+
+        var approverView = RenderRun(run, "alice");
+        Assert.Contains("Cancel requested by Rita Requester", approverView.Find("[data-testid='cancel-requested']").TextContent);
+        Assert.False(approverView.HasButton("Cancel run"));
     }
 
     [Fact]
