@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.Rotation.Runs;
+using KmsConsole.Rotation.Workflows;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KmsConsole.Rotation.Tests;
 
@@ -68,6 +72,103 @@ public sealed class CrashRecoveryTests
         }
     }
 
+    public enum CreateKeyCrash
+    {
+        /// <summary>At the step's last read before it saves that it calls CreateKey (the old key's tags).</summary>
+        BeforeTheMarkerIsSaved,
+
+        /// <summary>The marker is saved; the process dies as it sends CreateKey, which never reaches KMS.</summary>
+        AfterTheMarkerBeforeCreateKeyIsSent,
+
+        /// <summary>KMS created the key and answered; the process dies before the answer is recorded.</summary>
+        AfterCreateKeyAnsweredBeforeItIsRecorded,
+    }
+
+    public static TheoryData<WorkflowKind, CreateKeyCrash> CreateKeyCrashes()
+    {
+        var data = new TheoryData<WorkflowKind, CreateKeyCrash>();
+        foreach (var workflow in new[] { WorkflowKind.AliasSwapNewKey, WorkflowKind.AliasSwapImportedKey })
+        {
+            foreach (var crash in Enum.GetValues<CreateKeyCrash>())
+            {
+                data.Add(workflow, crash);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CreateKeyCrashes))]
+    public async Task A_crash_around_CreateKey_leaves_exactly_one_new_key_and_searches_by_tag_only_when_CreateKey_may_have_run(WorkflowKind workflow, CreateKeyCrash crash)
+    {
+        var clock = new ShiftableClock();
+        var network = new CrashAroundCreateKey(crash);
+        await using var world = await RotationWorld.StartAsync(clock, services: (s, server) =>
+            s.Replace(ServiceDescriptor.Singleton<IKmsClientFactory>(new SingleClientFactory(HandlerClients.Create(server.Endpoint, network)))));
+        var scenario = await Scenario.PrepareAsync(world, workflow);
+        var keysBefore = await CountKeysAsync(world);
+        var run = await scenario.SubmitAsync(world);
+
+        network.Armed = true;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.DriveAsync(run.Id, world.NewOrchestrator()));
+
+        // The crash struck where it says: what the database and KMS hold now.
+        var abandoned = (await world.Runs.GetAsync(run.Id))!;
+        var tagged = await world.KeysTaggedWithAsync(run.Id);
+        Assert.Null(abandoned.NewKeyId);
+        Assert.False(abandoned.Values.ContainsKey(CreateKeyStep.NewKeyValue));
+        Assert.Equal(crash != CreateKeyCrash.BeforeTheMarkerIsSaved, abandoned.Values.ContainsKey(CreateKeyStep.CreateKeyAttemptedValue));
+        Assert.Equal(crash == CreateKeyCrash.AfterCreateKeyAnsweredBeforeItIsRecorded ? 1 : 0, tagged.Count);
+
+        clock.Advance(world.Options.Orchestrator.LeaseDuration + TimeSpan.FromSeconds(1));
+        network.Calls.Clear();
+        var finished = await world.DriveAsync(run.Id, world.NewOrchestrator());
+
+        var where = $"{workflow}, crash {crash}";
+        Assert.True(finished.State == RunState.Succeeded, $"{where}: {finished.State} {finished.Error}");
+        await scenario.AssertOutcomeAsync(world, finished, keysBefore, where);
+        Assert.Equal(Assert.Single(await world.KeysTaggedWithAsync(run.Id)), finished.NewKeyId);
+        if (crash == CreateKeyCrash.AfterCreateKeyAnsweredBeforeItIsRecorded)
+        {
+            Assert.Equal(tagged[0], finished.NewKeyId);
+        }
+
+        // The tag search (ListKeys) runs in the create step only when CreateKey may have been called. The steps
+        // after it (GetParametersForImport first, for the imported key) may list keys for reasons of their own.
+        var createStepCalls = network.Calls.TakeWhile(c => c != "GetParametersForImport").ToList();
+        Assert.Equal(crash != CreateKeyCrash.BeforeTheMarkerIsSaved, createStepCalls.Contains("ListKeys"));
+        Assert.Equal(crash == CreateKeyCrash.AfterCreateKeyAnsweredBeforeItIsRecorded ? 0 : 1, createStepCalls.Count(c => c == "CreateKey"));
+    }
+
+    [Fact]
+    public async Task A_run_stopped_inside_CreateKey_by_a_version_that_saved_no_marker_still_finds_its_key_instead_of_creating_another()
+    {
+        var clock = new ShiftableClock();
+        var network = new CrashAroundCreateKey(CreateKeyCrash.AfterCreateKeyAnsweredBeforeItIsRecorded);
+        await using var world = await RotationWorld.StartAsync(clock, services: (s, server) =>
+            s.Replace(ServiceDescriptor.Singleton<IKmsClientFactory>(new SingleClientFactory(HandlerClients.Create(server.Endpoint, network)))));
+        var scenario = await Scenario.PrepareAsync(world, WorkflowKind.AliasSwapNewKey);
+        var keysBefore = await CountKeysAsync(world);
+        var run = await scenario.SubmitAsync(world);
+        network.Armed = true;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.DriveAsync(run.Id, world.NewOrchestrator()));
+        var created = Assert.Single(await world.KeysTaggedWithAsync(run.Id));
+
+        // What an earlier version left behind: the sample, no marker, and no sign that the run uses one.
+        Assert.Equal(1, await world.ExecuteSqlAsync(
+            $"UPDATE Runs SET \"Values\" = json_remove(\"Values\", '$.{CreateKeyStep.CreateKeyAttemptedValue}', '$.{CreateKeyStep.MarkerInUseValue}') WHERE upper(Id) = upper('{run.Id}')"));
+        var legacy = (await world.Runs.GetAsync(run.Id))!;
+        Assert.Equal([EncryptSampleStep.SampleValue], legacy.Values.Keys);
+
+        clock.Advance(world.Options.Orchestrator.LeaseDuration + TimeSpan.FromSeconds(1));
+        var finished = await world.DriveAsync(run.Id, world.NewOrchestrator());
+
+        Assert.True(finished.State == RunState.Succeeded, $"{finished.State} {finished.Error}");
+        Assert.Equal(created, finished.NewKeyId);
+        await scenario.AssertOutcomeAsync(world, finished, keysBefore, "a run begun without the marker");
+    }
+
     private static async Task<int> CountKeysAsync(RotationWorld world)
     {
         var keys = (await world.Kms.ListKeysAsync(new ListKeysRequest { Limit = 1000 })).Keys.Select(k => k.KeyId).ToHashSet();
@@ -80,6 +181,48 @@ public sealed class CrashRecoveryTests
         }
 
         return keys.Count;
+    }
+
+    /// <summary>Once armed, stops the process at <paramref name="crash"/>; records the KMS operation of every call.</summary>
+    private sealed class CrashAroundCreateKey(CreateKeyCrash crash) : DelegatingHandler(new HttpClientHandler())
+    {
+        private bool _fired;
+
+        public bool Armed { get; set; }
+
+        public ConcurrentQueue<string> Calls { get; } = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var operation = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.Single().Replace("TrentService.", "", StringComparison.Ordinal) : "";
+            Calls.Enqueue(operation);
+            var firesBefore = crash switch
+            {
+                CreateKeyCrash.BeforeTheMarkerIsSaved => operation == "ListResourceTags",
+                CreateKeyCrash.AfterTheMarkerBeforeCreateKeyIsSent => operation == "CreateKey",
+                _ => false,
+            };
+            if (Armed && !_fired && firesBefore)
+            {
+                _fired = true;
+                throw new SimulatedCrashException($"crash before {operation} is sent");
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (Armed && !_fired && crash == CreateKeyCrash.AfterCreateKeyAnsweredBeforeItIsRecorded && operation == "CreateKey" && response.IsSuccessStatusCode)
+            {
+                _fired = true;
+                response.Dispose();
+                throw new SimulatedCrashException("crash after CreateKey answered");
+            }
+
+            return response;
+        }
+    }
+
+    private sealed class SingleClientFactory(IAmazonKeyManagementService client) : IKmsClientFactory
+    {
+        public IAmazonKeyManagementService Create(string targetName) => client;
     }
 
     private sealed class CrashOnce(int index, bool midStep) : RunEngineHooks

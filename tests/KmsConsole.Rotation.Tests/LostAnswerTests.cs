@@ -48,15 +48,47 @@ public sealed class LostAnswerTests
         Assert.Equal(keysBefore + 1 + escrowKeys, await world.KeyCountAsync());
     }
 
-    private sealed class LoseFirstAnswer(string operation) : DelegatingHandler(new HttpClientHandler())
+    [Theory]
+    [InlineData(WorkflowKind.AliasSwapNewKey)]
+    [InlineData(WorkflowKind.AliasSwapImportedKey)]
+    public async Task A_CreateKey_request_that_never_reached_KMS_is_retried_and_creates_exactly_one_key(WorkflowKind workflow)
+    {
+        // The run saved that it called CreateKey, so the retry looks for a key by tag, finds none, and creates one.
+        var losing = new LoseFirstAnswer("CreateKey", beforeSending: true);
+        await using var world = await RotationWorld.StartAsync(services: (s, server) =>
+            s.Replace(ServiceDescriptor.Singleton<IKmsClientFactory>(new LosingClientFactory(server.Endpoint, losing))));
+        var (oldKey, alias) = workflow == WorkflowKind.AliasSwapImportedKey ? await world.NewImportedKeyAsync() : await world.NewAwsKeyAsync();
+        var keysBefore = await world.KeyCountAsync();
+
+        var run = await world.DriveAsync((await world.SubmitAsync(alias, workflow, new RotationParameters { OldKeyFate = OldKeyFate.Disable })).Id);
+
+        Assert.True(losing.Lost, "no CreateKey request was lost");
+        Assert.True(run.State == RunState.Succeeded, $"{run.State}: {run.Error}");
+        var create = run.Steps.Single(s => s.Name.StartsWith("Create the new", StringComparison.Ordinal));
+        Assert.Equal(2, create.Attempts);
+        var newKey = Assert.Single(await world.KeysTaggedWithAsync(run.Id));
+        Assert.Equal(newKey, run.NewKeyId);
+        Assert.Equal(newKey, (await world.DescribeAsync(alias)).KeyId);
+        Assert.Equal(KeyState.Disabled, (await world.DescribeAsync(oldKey)).KeyState);
+        Assert.Equal(keysBefore + 1 + (workflow == WorkflowKind.AliasSwapImportedKey ? 1 : 0), await world.KeyCountAsync());
+    }
+
+    /// <summary>Drops the first call of an operation: after KMS answered it, or (<paramref name="beforeSending"/>) before it reaches KMS.</summary>
+    private sealed class LoseFirstAnswer(string operation, bool beforeSending = false) : DelegatingHandler(new HttpClientHandler())
     {
         public bool Lost { get; private set; }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var response = await base.SendAsync(request, cancellationToken);
             var target = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.Single() : "";
-            if (!Lost && target == $"TrentService.{operation}" && response.IsSuccessStatusCode)
+            if (beforeSending && !Lost && target == $"TrentService.{operation}")
+            {
+                Lost = true;
+                throw new HttpRequestException($"connection refused before {operation} was sent");
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (!beforeSending && !Lost && target == $"TrentService.{operation}" && response.IsSuccessStatusCode)
             {
                 Lost = true;
                 response.Dispose();
@@ -67,9 +99,19 @@ public sealed class LostAnswerTests
         }
     }
 
-    private sealed class LosingClientFactory(Uri endpoint, LoseFirstAnswer handler) : IKmsClientFactory
+    private sealed class LosingClientFactory(Uri endpoint, HttpMessageHandler handler) : IKmsClientFactory
     {
-        private readonly AmazonKeyManagementServiceClient _client = new(new BasicAWSCredentials("kmsconsole-tests", "local-endpoint"),
+        private readonly AmazonKeyManagementServiceClient _client = HandlerClients.Create(endpoint, handler);
+
+        public IAmazonKeyManagementService Create(string targetName) => _client;
+    }
+}
+
+/// <summary>An SDK KMS client whose HTTP calls go through a test's handler (which may drop or cut them); no SDK retries.</summary>
+internal static class HandlerClients
+{
+    public static AmazonKeyManagementServiceClient Create(Uri endpoint, HttpMessageHandler handler, string accessKeyId = "kmsconsole-tests") =>
+        new(new BasicAWSCredentials(accessKeyId, "local-endpoint"),
             new AmazonKeyManagementServiceConfig
             {
                 ServiceURL = endpoint.ToString(),
@@ -77,9 +119,6 @@ public sealed class LostAnswerTests
                 MaxErrorRetry = 0,
                 HttpClientFactory = new HandlerFactory(handler),
             });
-
-        public IAmazonKeyManagementService Create(string targetName) => _client;
-    }
 
     private sealed class HandlerFactory(HttpMessageHandler handler) : HttpClientFactory
     {

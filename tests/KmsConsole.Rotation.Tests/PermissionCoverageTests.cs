@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using KmsConsole.LocalKms.Iam;
 using KmsConsole.Rotation.Iam;
+using KmsConsole.Rotation.Runs;
 using IamPolicyDocument = KmsConsole.Rotation.Iam.IamPolicyDocument;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -101,9 +102,69 @@ public sealed class PermissionCoverageTests
         var uncovered = calls.Where(c => !required.Any(p => p.Action == c.Action && Covers(p.Resource, c.Resource)))
             .Select(c => $"{c.Action} on {c.Resource}").Distinct().ToList();
         Assert.True(uncovered.Count == 0, "Called but not a requirement: " + string.Join(", ", uncovered));
-        var unused = required.Where(p => !calls.Any(c => c.Action == p.Action && Covers(p.Resource, c.Resource)))
+        var unused = required.Where(p => !p.RecoveryOnly && !calls.Any(c => c.Action == p.Action && Covers(p.Resource, c.Resource)))
             .Select(p => $"{p.Action} on {p.Resource}").ToList();
         Assert.True(unused.Count == 0, "Required but never called: " + string.Join(", ", unused));
+        // Recovery-only requirements are called only when a run recovers (checked below), never by a run like this one.
+        var recoveryCalls = calls.Where(c => required.Where(p => p.Action == c.Action && Covers(p.Resource, c.Resource)).All(p => p.RecoveryOnly))
+            .Select(c => $"{c.Action} on {c.Resource}").Distinct().ToList();
+        Assert.True(recoveryCalls.Count == 0, "An uninterrupted run called what only recovery should: " + string.Join(", ", recoveryCalls));
+    }
+
+    [Theory]
+    [InlineData(WorkflowKind.AliasSwapNewKey)]
+    [InlineData(WorkflowKind.AliasSwapImportedKey)]
+    public async Task A_run_whose_CreateKey_answer_was_lost_recovers_with_only_the_generated_policy_using_its_recovery_only_permissions(WorkflowKind workflow)
+    {
+        var clock = new ShiftableClock();
+        await using var world = await RotationWorld.StartAsync(clock, configure: o => o.Targets[0].AccessKeyId = Role);
+        var iam = world.Server.Services.GetRequiredService<IamStore>();
+        var settings = world.Server.Services.GetRequiredService<LocalIamOptions>();
+        var recorder = world.Server.Services.GetRequiredService<KmsCallRecorder>();
+        await iam.CreateRoleAsync(Role, "/", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", "runs rotations in this test", 3600);
+        await PutPolicyAsync(iam, """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""");
+        settings.EnforceKmsPermissions = true;
+        var situation = await PrepareAsync(world, workflow);
+        if (workflow == WorkflowKind.AliasSwapImportedKey)
+        {
+            // With an escrow key in place, the tag search is the lost CreateKey's alone (the first import also searches for an escrow key).
+            var (first, _) = await world.NewImportedKeyAsync();
+            Assert.Equal(RunState.Succeeded, (await world.DriveAsync((await world.SubmitAsync(first, WorkflowKind.NewMaterialInPlace)).Id)).State);
+        }
+
+        var resources = await ResourcesAsync(world, situation);
+        var required = KmsPermissionRequirements.For(workflow, resources, oldKeyFate: OldKeyFate.Keep);
+        var recoveryOnly = required.Where(p => p.RecoveryOnly).ToList();
+        Assert.Equal(["kms:ListKeys", "kms:ListResourceTags"], recoveryOnly.Select(p => p.Action).Order(StringComparer.Ordinal));
+        Assert.All(recoveryOnly, p => Assert.EndsWith(KmsPermissionRequirements.RecoveryOnlyNote, p.Reason, StringComparison.Ordinal));
+        var policy = LeastPrivilegePolicy.ForWorkflow(workflow, resources, PolicyScope.NamedResources, oldKeyFate: OldKeyFate.Keep);
+        Assert.All(recoveryOnly, p => Assert.Contains(IamPolicyDocument.Parse(policy).Statements, st => st.Actions.Contains(p.Action) && st.Resources.Contains(p.Resource)));
+        await PutPolicyAsync(iam, policy);
+
+        var run = await RequestAsync(world, workflow, situation, ParametersFor(world, workflow, false, OldKeyFate.Keep, null));
+        var createStep = run.Steps.FindIndex(s => s.Name.StartsWith("Create the new", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.DriveAsync(run.Id, world.NewOrchestrator(new CrashBeforeRecording(createStep))));
+        var created = Assert.Single(await world.KeysTaggedWithAsync(run.Id));
+        Assert.Null((await world.Runs.GetAsync(run.Id))!.NewKeyId);
+
+        clock.Advance(world.Options.Orchestrator.LeaseDuration + TimeSpan.FromSeconds(1));
+        recorder.Clear();
+        recorder.Recording = true;
+        var finished = await world.DriveAsync(run.Id, world.NewOrchestrator());
+        recorder.Recording = false;
+
+        Assert.True(finished.State == RunState.Succeeded, $"{finished.State}: {finished.Error} {string.Join(" | ", finished.Steps.Select(s => s.ErrorMessage))}");
+        Assert.Equal(created, finished.NewKeyId);
+        Assert.Equal(created, Assert.Single(await world.KeysTaggedWithAsync(run.Id)));
+        Assert.Contains("found by its", finished.Steps[createStep].Output, StringComparison.Ordinal);
+        var calls = recorder.CallsBy(Role);
+        Assert.All(calls, c => Assert.True(c.Allowed, $"{c.Action} on {c.Resource} was denied"));
+        var uncovered = calls.Where(c => !required.Any(p => p.Action == c.Action && Covers(p.Resource, c.Resource)))
+            .Select(c => $"{c.Action} on {c.Resource}").Distinct().ToList();
+        Assert.True(uncovered.Count == 0, "Called but not a requirement: " + string.Join(", ", uncovered));
+        Assert.All(recoveryOnly, p => Assert.True(calls.Any(c => c.Action == p.Action && Covers(p.Resource, c.Resource)), $"Recovery never called {p.Action} on {p.Resource}"));
+        // The search read the tags of keys other than the run's own: exactly what the account-wide grant is for.
+        Assert.Contains(calls, c => c.Action == "kms:ListResourceTags" && c.Resource != situation.KeyArn && !c.Resource.EndsWith(created, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -206,6 +267,18 @@ public sealed class PermissionCoverageTests
         Assert.Same(credentials.For(plain), credentials.ForGrants(plain));
         Assert.Same(credentials.ForGrants(withGrantRole), credentials.ForGrants(withGrantRole));
         Assert.NotSame(credentials.For(withGrantRole), credentials.ForGrants(withGrantRole));
+    }
+
+    /// <summary>Stops the orchestrator after a step's effect and before it is recorded, as a crash would.</summary>
+    private sealed class CrashBeforeRecording(int stepIndex) : RunEngineHooks
+    {
+        public override void AfterStepEffect(Run run, int index)
+        {
+            if (index == stepIndex)
+            {
+                throw new SimulatedCrashException($"crash after step {index}'s effect");
+            }
+        }
     }
 
     private sealed record Situation(string KeyArn, string Subject, string? Alias, Run? SwapRun);

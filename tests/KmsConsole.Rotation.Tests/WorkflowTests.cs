@@ -1,5 +1,7 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.LocalKms.Iam;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsConsole.Rotation.Tests;
 
@@ -174,6 +176,55 @@ public sealed class WorkflowTests : IAsyncLifetime
 
         Assert.Contains("Disabled", refused.Message);
         Assert.Equal(swap.NewKeyId, (await _world.DescribeAsync(alias)).KeyId);
+    }
+
+    [Theory]
+    [InlineData(WorkflowKind.AliasSwapNewKey)]
+    [InlineData(WorkflowKind.AliasSwapImportedKey)]
+    public async Task An_uninterrupted_alias_swap_lists_no_keys_and_reads_the_tags_of_no_key_but_its_own(WorkflowKind workflow)
+    {
+        // Other keys of the account, each tagged: a search for the run's key by tag would read every one of them.
+        for (var i = 0; i < 12; i++)
+        {
+            await _world.NewAwsKeyAsync($"other{i}");
+        }
+
+        var imported = workflow == WorkflowKind.AliasSwapImportedKey;
+        var (oldKey, alias) = imported ? await _world.NewImportedKeyAsync() : await _world.NewAwsKeyAsync();
+        if (imported)
+        {
+            // The first import of the account creates the escrow key (and looks for one by tag first); this run is not the first.
+            var (first, _) = await _world.NewImportedKeyAsync();
+            Assert.Equal(RunState.Succeeded, (await _world.DriveAsync((await _world.SubmitAsync(first, WorkflowKind.NewMaterialInPlace)).Id)).State);
+        }
+
+        // The endpoint records KMS calls per caller only while it checks them against IAM; the runner may do anything.
+        var runner = _world.Options.Targets[0].AccessKeyId!;
+        var iam = _world.Server.Services.GetRequiredService<IamStore>();
+        await iam.CreateRoleAsync(runner, "/", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", "runs rotations", 3600);
+        await iam.PutRolePolicyAsync(runner, "AllKms", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}""");
+        var recorder = _world.Server.Services.GetRequiredService<KmsCallRecorder>();
+        var settings = _world.Server.Services.GetRequiredService<LocalIamOptions>();
+        settings.EnforceKmsPermissions = true;
+        recorder.Recording = true;
+        Run finished;
+        try
+        {
+            finished = await _world.DriveAsync((await _world.SubmitAsync(alias, workflow)).Id);
+        }
+        finally
+        {
+            recorder.Recording = false;
+            settings.EnforceKmsPermissions = false;
+        }
+
+        Assert.True(finished.State == RunState.Succeeded, $"{finished.State}: {finished.Error}");
+        Assert.Equal(finished.NewKeyId, Assert.Single(await _world.KeysTaggedWithAsync(finished.Id)));
+        var calls = recorder.CallsBy(runner);
+        Assert.Contains(calls, c => c.Action == "kms:CreateKey");
+        Assert.DoesNotContain(calls, c => c.Action == "kms:ListKeys");
+        var tagReads = calls.Where(c => c.Action == "kms:ListResourceTags").Select(c => c.Resource).Distinct().ToList();
+        Assert.Equal([(await _world.DescribeAsync(oldKey)).Arn], tagReads);
     }
 
     [Fact]

@@ -1,7 +1,11 @@
 namespace KmsConsole.Rotation.Iam;
 
 /// <summary>One KMS action a workflow calls, on which resource, and why (shown next to the preflight answer).</summary>
-public sealed record KmsPermission(string Action, string Resource, string Reason);
+/// <param name="RecoveryOnly">
+/// Called only when a run recovers from an interruption (a resumed run looking for the key whose CreateKey answer it
+/// lost), never on an uninterrupted run. Still required and still granted: without it such a run cannot recover.
+/// </param>
+public sealed record KmsPermission(string Action, string Resource, string Reason, bool RecoveryOnly = false);
 
 /// <summary>
 /// What a run acts on. <see cref="KeyArn"/> is the key the run starts from; <see cref="AliasName"/> the alias it
@@ -42,12 +46,17 @@ public static class KmsArns
 /// needs kms:TagResource in an IAM policy covering every key of the account; with the default key policy the
 /// key checks are delegated to IAM, so the principal's IAM policies must allow them all. ListKeys and ListAliases
 /// act on no resource ("*"). The reads that refresh a run's keys in the key list when it ends are included; the
-/// key list's own sync and detail reads, made with the same credentials, are <see cref="ForInventory"/>.
+/// key list's own sync and detail reads, made with the same credentials, are <see cref="ForInventory"/>. The search for
+/// a key an interrupted run created (ListKeys, ListResourceTags on any key) is <see cref="KmsPermission.RecoveryOnly"/>:
+/// an uninterrupted run never makes it, but the role needs it to recover, so it is checked and granted all the same.
 /// Workflows are named as <c>WorkflowKind</c>'s members (EnableAutomaticRotation, AliasSwapNewKey,
 /// AliasSwapImportedKey, NewMaterialInPlace, ReimportBeforeExpiry, RollBack); pass <c>kind.ToString()</c>.
 /// </summary>
 public static class KmsPermissionRequirements
 {
+    /// <summary>Ends the reason of a <see cref="KmsPermission.RecoveryOnly"/> requirement, so the preflight and the grant preview say why it is there.</summary>
+    public const string RecoveryOnlyNote = " (only when resuming a run whose CreateKey answer was lost; an uninterrupted run does not call it)";
+
     public static IReadOnlyList<string> Workflows { get; } =
         ["EnableAutomaticRotation", "AliasSwapNewKey", "AliasSwapImportedKey", "NewMaterialInPlace", "ReimportBeforeExpiry", "RollBack"];
 
@@ -90,6 +99,8 @@ public static class KmsPermissionRequirements
         var anyKey = resources.AnyKeyArn;
         var list = new List<KmsPermission>();
         void Add(string action, string resource, string reason) => list.Add(new KmsPermission("kms:" + action, resource, reason));
+        void Recovery(string action, string resource, string reason) =>
+            list.Add(new KmsPermission("kms:" + action, resource, reason + RecoveryOnlyNote, RecoveryOnly: true));
         bool Fate(string fate) => oldKeyFate is null || string.Equals(oldKeyFate, fate, StringComparison.OrdinalIgnoreCase);
 
         // Every request reads the key and its aliases before the run exists.
@@ -172,8 +183,8 @@ public static class KmsPermissionRequirements
                 Add("Decrypt", key, "show the sample encrypted under the old key still decrypts after the swap");
                 Add("GetKeyPolicy", key, "copy the old key's policy to the new key");
                 Add("ListResourceTags", key, "copy the old key's tags to the new key");
-                Add("ListKeys", "*", "find a new key an interrupted run already created, by its run-id tag");
-                Add("ListResourceTags", anyKey, "read the keys' tags to find a new key an interrupted run already created");
+                Recovery("ListKeys", "*", "find a new key an interrupted run already created, by its run-id tag");
+                Recovery("ListResourceTags", anyKey, "read the keys' tags to find a new key an interrupted run already created");
                 Add("CreateKey", "*", imported ? "create the new key with origin EXTERNAL" : "create the new key");
                 Add("TagResource", anyKey, "tag the new key with the run id (CreateKey with Tags)");
                 Add("DescribeKey", anyKey, "verify the new key and that the alias resolves to it");
@@ -251,10 +262,11 @@ public static class KmsPermissionRequirements
                 throw new ArgumentException($"Unknown workflow '{workflow}'. Known: {string.Join(", ", Workflows)}.", nameof(workflow));
         }
 
-        // One line per action and resource, with every reason it is needed.
+        // One line per action and resource, with every reason it is needed; recovery-only when every reason is.
         return list
             .GroupBy(p => (p.Action, p.Resource))
-            .Select(g => g.Count() == 1 ? g.First() : new KmsPermission(g.Key.Action, g.Key.Resource, string.Join("; ", g.Select(p => p.Reason).Distinct())))
+            .Select(g => g.Count() == 1 ? g.First() : new KmsPermission(g.Key.Action, g.Key.Resource, string.Join("; ", g.Select(p => p.Reason).Distinct()),
+                g.All(p => p.RecoveryOnly)))
             .ToList();
     }
 }

@@ -115,6 +115,7 @@ internal sealed class EncryptSampleStep(IAmazonKeyManagementService kms) : Workf
             Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(SamplePlaintext)),
         }, context.CancellationToken);
         context.Set(SampleValue, Convert.ToBase64String(response.CiphertextBlob.ToArray()));
+        context.Set(CreateKeyStep.MarkerInUseValue, "true");
         return new StepResult($"Sample encrypted under {response.KeyId}", response.RequestId());
     }
 
@@ -136,10 +137,21 @@ internal sealed class EncryptSampleStep(IAmazonKeyManagementService kms) : Workf
 /// <summary>
 /// CreateKey for the alias swaps, copying description, spec, usage, policy and tags of the old key and
 /// tagging the new key with the run id in the same call, so a crash after CreateKey returns cannot orphan it.
+/// Before the call the run saves <see cref="CreateKeyAttemptedValue"/>; only a run that holds it and no new key id
+/// (CreateKey's answer lost to a crash or a dropped connection) looks for its key by tag, which reads the tags of
+/// every key of the account. Without the marker, CreateKey was never called, so there is nothing to find.
 /// </summary>
 internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool external) : WorkflowStep
 {
     public const string NewKeyValue = "NewKeyId";
+    public const string CreateKeyAttemptedValue = "CreateKeyAttemptedAt";
+
+    /// <summary>
+    /// Set by the sample step that precedes this one in both alias swaps. A run without it was begun by a version
+    /// that called CreateKey without saving <see cref="CreateKeyAttemptedValue"/> (it may have stopped mid-call at an
+    /// upgrade), so it searches by tag as that version did.
+    /// </summary>
+    public const string MarkerInUseValue = "CreateKeyMarkerInUse";
 
     public override string Name => external ? "Create the new EXTERNAL key" : "Create the new key";
     public override string Description => (external ? "CreateKey with Origin=EXTERNAL" : "CreateKey") +
@@ -147,6 +159,17 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
+        if (context.Get(NewKeyValue) is { } recorded)
+        {
+            Remember(context, recorded);
+            return new StepResult($"New key {recorded}");
+        }
+
+        if (context.Get(CreateKeyAttemptedValue) is null && context.Get(MarkerInUseValue) is not null)
+        {
+            return null;
+        }
+
         var existing = await KmsKeys.FindKeyCreatedByRunAsync(kms, context.Run.Id, context.CancellationToken);
         if (existing is null)
         {
@@ -154,7 +177,7 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
         }
 
         Remember(context, existing.KeyId);
-        return new StepResult($"New key {existing.KeyId} (found by its {KmsKeys.RunIdTag} tag)");
+        return new StepResult($"New key {existing.KeyId} (found by its {KmsKeys.RunIdTag} tag after CreateKey's answer was lost)");
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
@@ -178,6 +201,9 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
             request.Origin = OriginType.EXTERNAL;
         }
 
+        // Saved before the call: from here on a key may exist that only its tag can name.
+        context.Set(CreateKeyAttemptedValue, context.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        await context.CheckpointAsync();
         var created = await kms.CreateKeyAsync(request, context.CancellationToken);
         Remember(context, created.KeyMetadata.KeyId);
         return new StepResult($"New key {created.KeyMetadata.KeyId}", created.RequestId());

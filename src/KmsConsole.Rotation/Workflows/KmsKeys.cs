@@ -12,6 +12,7 @@ internal static class KmsKeys
     /// <summary>
     /// Finds the key a run created, by its run-id tag. CreateKey's answer can be lost to a crash before the
     /// new key id is recorded; the tag is set in the same CreateKey call, so the key is always findable.
+    /// It reads the tags of every key of the account: call it only for a run that saved that it called CreateKey.
     /// </summary>
     public static Task<KeyMetadata?> FindKeyCreatedByRunAsync(IAmazonKeyManagementService kms, Guid runId, CancellationToken cancellationToken) =>
         FindKeyByTagAsync(kms, RunIdTag, runId.ToString(), cancellationToken);
