@@ -1,4 +1,5 @@
 using Bunit;
+using KmsConsole.LocalKms.Iam;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Keys;
 using MudBlazor;
@@ -73,7 +74,9 @@ public sealed class KeyPagesTests : PageTest
         var page = Render<KeyList>();
         page.FindAll("button").Single(b => b.TextContent.Contains("Refresh inventory")).Click();
 
-        page.WaitForAssertion(() => Assert.Contains("Inventory refreshed.", page.Find("[data-testid='sync-progress']").TextContent), TimeSpan.FromSeconds(20));
+        page.WaitForAssertion(() => Assert.Contains("Inventory refreshed. 2 keys read, 0 could not be read.", page.Find("[data-testid='sync-progress']").TextContent),
+            TimeSpan.FromSeconds(20));
+        Assert.Empty(page.FindAll("[data-testid='read-error']"));
     }
 
     [Fact]
@@ -128,5 +131,51 @@ public sealed class KeyPagesTests : PageTest
 
         page.WaitForAssertion(() => Assert.Contains("alias/FirstCMK", page.Find("[data-testid='aliases']").TextContent), TimeSpan.FromSeconds(10));
         Assert.Empty(page.FindAll("[data-testid='request-rotation']"));
+    }
+}
+
+/// <summary>
+/// A key the console's role may not describe, over the local endpoint acting as the workshop's role with KMS
+/// permission enforcement on: the refresh completes, says how many keys it could not read, and the key list marks
+/// the key with AWS's error while keeping what an earlier sync read of it.
+/// </summary>
+public sealed class UnreadableKeyPagesTests : PageTest
+{
+    protected override bool RunOrchestrator => false;
+
+    protected override bool ActAsWorkshopRole => true;
+
+    [Fact]
+    public async Task A_key_the_role_may_not_describe_is_marked_could_not_read_with_the_AWS_error_after_a_refresh()
+    {
+        var first = await KeyAsync("alias/FirstCMK");
+        var iam = World.Get<IIamClientFactory>().Create(ConsoleWorld.Target);
+        var deny = await iam.CreatePolicyAsync("DenyDescribeFirstCMK",
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:DescribeKey","Resource":"{{first.Arn}}"}]}""");
+        await iam.AttachRolePolicyAsync(IamSeed.RoleName, deny.Arn);
+        SignInAs("rita");
+        var page = Render<KeyList>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='key-link']").Count), TimeSpan.FromSeconds(10));
+        Assert.Empty(page.FindAll("[data-testid='read-error']"));
+
+        page.FindAll("button").Single(b => b.TextContent.Contains("Refresh inventory")).Click();
+
+        page.WaitForAssertion(() => Assert.Contains("1 key read, 1 could not be read", page.Find("[data-testid='sync-progress']").TextContent),
+            TimeSpan.FromSeconds(20));
+        page.WaitForAssertion(() =>
+        {
+            var row = page.FindAll("tbody tr").Single(r => r.TextContent.Contains("alias/FirstCMK"));
+            var marker = row.QuerySelector("[data-testid='read-error']");
+            Assert.NotNull(marker);
+            Assert.Contains("could not read", marker.TextContent);
+            Assert.Equal("AccessDeniedException", marker.GetAttribute("data-error-code"));
+            var message = $"is not authorized to perform: kms:DescribeKey on resource: {first.Arn} with an explicit deny in an identity-based policy";
+            Assert.Contains(message, marker.GetAttribute("title"));
+            Assert.Contains(message, marker.TextContent);
+            Assert.NotNull(row.QuerySelector("[data-testid='stale-details']"));
+            Assert.Contains("AWS_KMS", row.TextContent);
+        }, TimeSpan.FromSeconds(10));
+        var imported = page.FindAll("tbody tr").Single(r => r.TextContent.Contains("alias/ImportedCMK"));
+        Assert.Null(imported.QuerySelector("[data-testid='read-error']"));
     }
 }
