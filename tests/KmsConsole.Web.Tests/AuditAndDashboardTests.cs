@@ -21,6 +21,29 @@ public sealed class AuditAndDashboardTests : PageTest
     }
 
     [Fact]
+    public async Task Audit_shows_the_chain_head_and_checks_a_head_noted_earlier()
+    {
+        await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        SignInAs("audrey");
+        var page = Render<AuditPage>();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid='chain-head']")), TimeSpan.FromSeconds(10));
+        var head = KmsConsole.Rotation.Audit.AuditAnchor.Parse(page.Find("[data-testid='chain-head']").TextContent);
+
+        page.Field("chain-anchor").Change("12:not-a-hash");
+        page.ClickButton("Verify chain");
+        page.WaitForAssertion(() => Assert.Contains("64 hex digits of its hash", page.Markup));
+
+        page.Field("chain-anchor").Change(head.ToString());
+        page.ClickButton("Verify chain");
+        page.WaitForAssertion(() => Assert.Contains($"including the noted head {head.Sequence}", page.Find("[data-testid='chain-verification']").TextContent));
+
+        // A head later than the chain's end: events after the current head were cut (as a truncated database would look).
+        page.Field("chain-anchor").Change(new KmsConsole.Rotation.Audit.AuditAnchor(head.Sequence + 3, head.Hash).ToString());
+        page.ClickButton("Verify chain");
+        page.WaitForAssertion(() => Assert.Contains("cut from its end", page.Find("[data-testid='chain-verification']").TextContent));
+    }
+
+    [Fact]
     public async Task Audit_filter_by_actor_narrows_the_events()
     {
         var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
