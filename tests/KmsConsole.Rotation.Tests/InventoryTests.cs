@@ -189,6 +189,9 @@ public sealed class InventoryTests
         Assert.Null(hidden.DetailsReadAt);
         Assert.Equal((hiddenArn, hiddenAlias, ""), (hidden.Arn, hidden.Aliases, hidden.Origin));
         Assert.All(rows.Values.Where(k => k.KeyId != guardedId && k.KeyId != hiddenId), k => Assert.False(k.CouldNotRead));
+        var unreadable = await world.Inventory.QueryAsync(new KeyQuery { CouldNotRead = true });
+        Assert.Equal(new[] { guardedId, hiddenId }.Order(), unreadable.Items.Select(k => k.KeyId).Order());
+        Assert.Equal(2, (await world.Inventory.QueryAsync(new KeyQuery { CouldNotRead = false })).TotalCount);
 
         await iam.PutRolePolicyAsync(Role, "KeyList", AllowEveryKmsAction);
         var third = await world.Inventory.SyncAsync(null);

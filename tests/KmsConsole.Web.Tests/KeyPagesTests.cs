@@ -178,4 +178,26 @@ public sealed class UnreadableKeyPagesTests : PageTest
         var imported = page.FindAll("tbody tr").Single(r => r.TextContent.Contains("alias/ImportedCMK"));
         Assert.Null(imported.QuerySelector("[data-testid='read-error']"));
     }
+
+    [Fact]
+    public async Task The_read_filter_from_the_address_lists_only_the_keys_the_last_sync_could_not_read()
+    {
+        var first = await KeyAsync("alias/FirstCMK");
+        var iam = World.Get<IIamClientFactory>().Create(ConsoleWorld.Target);
+        var deny = await iam.CreatePolicyAsync("DenyRotationStatusFirstCMK",
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:GetKeyRotationStatus","Resource":"{{first.Arn}}"}]}""");
+        await iam.AttachRolePolicyAsync(IamSeed.RoleName, deny.Arn);
+        Assert.Equal("1 key read, 1 could not be read", (await World.Get<KeyInventory>().SyncAsync(null)).Summary);
+        SignInAs("audrey");
+        NavigateTo("keys?read=unreadable");
+
+        var page = Render<KeyList>();
+
+        page.WaitForAssertion(() =>
+        {
+            var row = Assert.Single(page.FindAll("tbody tr"));
+            Assert.Contains("alias/FirstCMK", row.TextContent);
+            Assert.Contains("kms:GetKeyRotationStatus", row.QuerySelector("[data-testid='read-error']")!.GetAttribute("title"));
+        }, TimeSpan.FromSeconds(10));
+    }
 }

@@ -170,6 +170,11 @@ public sealed class KeyInventory
             keys = keys.Where(k => k.RotationEnabled == rotation);
         }
 
+        if (query.CouldNotRead is { } couldNotRead)
+        {
+            keys = couldNotRead ? keys.Where(k => k.ReadErrorCode != null) : keys.Where(k => k.ReadErrorCode == null);
+        }
+
         if (query.ExpiringWithinDays is { } days)
         {
             var now = _store.Time.GetUtcNow();

@@ -75,6 +75,9 @@ public sealed record KeyQuery
     public string? KeyState { get; init; }
     public bool? RotationEnabled { get; init; }
     public int? ExpiringWithinDays { get; init; }
+
+    /// <summary>Only keys the last sync could not read (true), or only keys it read (false).</summary>
+    public bool? CouldNotRead { get; init; }
     public KeySortField SortBy { get; init; } = KeySortField.Alias;
     public bool Descending { get; init; }
     public int Page { get; init; }
