@@ -138,8 +138,8 @@ internal sealed class SingleFlight<TProgress, TResult>
                 case null:
                     _done.TrySetResult(result!);
                     break;
-                case OperationCanceledException:
-                    _done.TrySetCanceled();
+                case OperationCanceledException when _cancellation.IsCancellationRequested:
+                    _done.TrySetCanceled(_cancellation.Token);
                     break;
                 default:
                     _done.TrySetException(error);
