@@ -68,12 +68,21 @@ public sealed class InventoryTests
 
         Assert.Equal(1, counts.KeysWithoutRotation); // FirstCMK; the escrow key rotates yearly
         Assert.Equal(1, counts.MaterialExpiringWithin30Days);
-        Assert.Equal(1, counts.MaterialExpired);
+        Assert.Equal(0, counts.MaterialExpired); // the old key's material was deleted on purpose, it did not expire
         Assert.Equal(1, counts.RunsAwaitingApproval);
         Assert.Equal(0, counts.RunsFailed);
         Assert.Equal(12, counts.Upcoming.Count);
         Assert.Equal(1, counts.Upcoming.Sum(w => w.Expiries));
         Assert.Single((await world.Inventory.QueryAsync(new KeyQuery { ExpiringWithinDays = 30 })).Items);
+
+        world.Server.Clock.Advance(TimeSpan.FromDays(11));
+        ((ShiftableClock)world.Time).Advance(TimeSpan.FromDays(11));
+        await world.Inventory.SyncAsync(null);
+        var later = await world.Inventory.GetDashboardAsync();
+
+        Assert.Equal(1, later.MaterialExpired);
+        Assert.Equal(0, later.MaterialExpiringWithin30Days);
+        Assert.Equal(swap.NewKeyId, Assert.Single((await world.Inventory.QueryAsync(new KeyQuery { MaterialExpired = true })).Items).KeyId);
     }
 
     [Fact]

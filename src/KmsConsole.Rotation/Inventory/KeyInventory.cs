@@ -175,6 +175,11 @@ public sealed class KeyInventory
             keys = couldNotRead ? keys.Where(k => k.ReadErrorCode != null) : keys.Where(k => k.ReadErrorCode == null);
         }
 
+        if (query.MaterialExpired)
+        {
+            keys = WithExpiredMaterial(keys, _store.Time.GetUtcNow());
+        }
+
         if (query.ExpiringWithinDays is { } days)
         {
             var now = _store.Time.GetUtcNow();
@@ -229,6 +234,13 @@ public sealed class KeyInventory
             tags.Select(t => new KeyTag(t.TagKey, t.TagValue)).ToList());
     }
 
+    /// <summary>
+    /// Material that expired: PendingImport with a passed expiry (see <see cref="KeepPassedExpiry"/>). A key never imported
+    /// into, or whose material was deleted on purpose (an alias swap's fate), is PendingImport too but has no expiry.
+    /// </summary>
+    private static IQueryable<KeySnapshot> WithExpiredMaterial(IQueryable<KeySnapshot> keys, DateTimeOffset now) =>
+        keys.Where(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport" && k.ValidTo != null && k.ValidTo < now);
+
     public async Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default)
     {
         var now = _store.Time.GetUtcNow();
@@ -238,7 +250,7 @@ public sealed class KeyInventory
         var withoutRotation = await keys.CountAsync(k => k.Origin == "AWS_KMS" && k.KeySpec == "SYMMETRIC_DEFAULT" && k.KeyState == "Enabled" && !k.RotationEnabled, cancellationToken);
         var rotationDue = await keys.CountAsync(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate <= in30, cancellationToken);
         var expiring = await keys.CountAsync(k => k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= in30, cancellationToken);
-        var expired = await keys.CountAsync(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport", cancellationToken);
+        var expired = await WithExpiredMaterial(keys, now).CountAsync(cancellationToken);
         var awaiting = await db.Runs.CountAsync(r => r.State == RunState.AwaitingApproval, cancellationToken);
         var failed = await db.Runs.CountAsync(r => r.State == RunState.Failed, cancellationToken);
 
@@ -292,6 +304,7 @@ public sealed class KeyInventory
                 db.KeySnapshots.Add(snapshot);
                 break;
             case KeyRead.Read { Snapshot: var snapshot }:
+                KeepPassedExpiry(row, snapshot, now);
                 db.Entry(row).CurrentValues.SetValues(snapshot);
                 break;
             case KeyRead.Gone when row is not null:
@@ -311,6 +324,20 @@ public sealed class KeyInventory
                 row.ReadErrorMessage = unreadable.ErrorMessage;
                 row.ReadErrorAt = now;
                 break;
+        }
+    }
+
+    /// <summary>
+    /// DescribeKey stops naming an expiry once KMS has deleted the material; the expiry the last sync saw, now passed,
+    /// is what tells expired material from material deleted on purpose (or never imported).
+    /// </summary>
+    private static void KeepPassedExpiry(KeySnapshot previous, KeySnapshot read, DateTimeOffset now)
+    {
+        if (read is { Origin: "EXTERNAL", KeyState: "PendingImport", ValidTo: null }
+            && previous is { ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: { } validTo } && validTo <= now)
+        {
+            read.ValidTo = validTo;
+            read.ExpirationModel = previous.ExpirationModel;
         }
     }
 

@@ -76,6 +76,9 @@ public sealed record KeyQuery
     public bool? RotationEnabled { get; init; }
     public int? ExpiringWithinDays { get; init; }
 
+    /// <summary>Only imported keys whose material expired (PendingImport with a ValidTo in the past).</summary>
+    public bool MaterialExpired { get; init; }
+
     /// <summary>Only keys the last sync could not read (true), or only keys it read (false).</summary>
     public bool? CouldNotRead { get; init; }
     public KeySortField SortBy { get; init; } = KeySortField.Alias;

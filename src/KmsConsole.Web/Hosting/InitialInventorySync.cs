@@ -28,8 +28,8 @@ public sealed class InitialInventorySync(IServiceScopeFactory scopes, IHostAppli
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<KeyInventory>().SyncAsync(null, stoppingToken);
-            logger.LogInformation("Key inventory read from every target.");
+            var result = await scope.ServiceProvider.GetRequiredService<KeyInventory>().SyncAsync(null, stoppingToken);
+            logger.LogInformation("Key inventory read from every target: {Summary}", result.Summary);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
