@@ -135,7 +135,7 @@ public sealed class InventoryTests
             await Task.CompletedTask;
         }, CancellationToken.None);
 
-        // Correctness only; their speed is measured by the benchmark's queries mode (benchmarks/KmsConsole.Benchmarks).
+        // Correctness only; their speed is measured by the benchmark's queries mode (tests/KmsConsole.Benchmarks).
         var service = await world.Inventory.QueryAsync(new KeyQuery { Search = "service-042", SortBy = KeySortField.KeyId, Descending = true, Page = 1, PageSize = 5 /* second page */ });
         var expiring = await world.Inventory.QueryAsync(new KeyQuery { Origin = "EXTERNAL", ExpiringWithinDays = 30, SortBy = KeySortField.ValidTo, PageSize = 100 });
         var rotating = await world.Inventory.QueryAsync(new KeyQuery { RotationEnabled = true, SortBy = KeySortField.NextRotationDate, PageSize = 50 });

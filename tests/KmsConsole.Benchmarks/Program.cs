@@ -145,7 +145,7 @@ static string Report(IReadOnlyList<LoadResult> results, BenchOptions options, st
     text.AppendLine("Reproduce:");
     text.AppendLine();
     text.AppendLine("```");
-    text.AppendLine($"dotnet run -c Release --project benchmarks/KmsConsole.Benchmarks -- {string.Join(' ', args)}".TrimEnd());
+    text.AppendLine($"dotnet run -c Release --project tests/KmsConsole.Benchmarks -- {string.Join(' ', args)}".TrimEnd());
     text.AppendLine("```");
     return text.ToString();
 }
