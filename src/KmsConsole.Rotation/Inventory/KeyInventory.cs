@@ -177,14 +177,14 @@ public sealed class KeyInventory
 
         if (query.MaterialExpired)
         {
-            keys = WithExpiredMaterial(keys, _store.Time.GetUtcNow());
+            keys = WithExpiredMaterial(keys);
         }
 
         if (query.ExpiringWithinDays is { } days)
         {
             var now = _store.Time.GetUtcNow();
             var until = now.AddDays(days);
-            keys = keys.Where(k => k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= until);
+            keys = keys.Where(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= until);
         }
 
         keys = (query.SortBy, query.Descending) switch
@@ -235,11 +235,11 @@ public sealed class KeyInventory
     }
 
     /// <summary>
-    /// Material that expired: PendingImport with a passed expiry (see <see cref="KeepPassedExpiry"/>). A key never imported
-    /// into, or whose material was deleted on purpose (an alias swap's fate), is PendingImport too but has no expiry.
+    /// Material that expired: PendingImport with an expiry (read from the material's entry once KMS deleted it). A key
+    /// never imported into, or whose material was deleted on purpose (an alias swap's fate), is PendingImport with no expiry.
     /// </summary>
-    private static IQueryable<KeySnapshot> WithExpiredMaterial(IQueryable<KeySnapshot> keys, DateTimeOffset now) =>
-        keys.Where(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport" && k.ValidTo != null && k.ValidTo < now);
+    private static IQueryable<KeySnapshot> WithExpiredMaterial(IQueryable<KeySnapshot> keys) =>
+        keys.Where(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport" && k.ValidTo != null);
 
     public async Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default)
     {
@@ -249,8 +249,8 @@ public sealed class KeyInventory
         var keys = db.KeySnapshots.AsNoTracking();
         var withoutRotation = await keys.CountAsync(k => k.Origin == "AWS_KMS" && k.KeySpec == "SYMMETRIC_DEFAULT" && k.KeyState == "Enabled" && !k.RotationEnabled, cancellationToken);
         var rotationDue = await keys.CountAsync(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate <= in30, cancellationToken);
-        var expiring = await keys.CountAsync(k => k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= in30, cancellationToken);
-        var expired = await WithExpiredMaterial(keys, now).CountAsync(cancellationToken);
+        var expiring = await keys.CountAsync(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= in30, cancellationToken);
+        var expired = await WithExpiredMaterial(keys).CountAsync(cancellationToken);
         var awaiting = await db.Runs.CountAsync(r => r.State == RunState.AwaitingApproval, cancellationToken);
         var failed = await db.Runs.CountAsync(r => r.State == RunState.Failed, cancellationToken);
 
@@ -304,7 +304,6 @@ public sealed class KeyInventory
                 db.KeySnapshots.Add(snapshot);
                 break;
             case KeyRead.Read { Snapshot: var snapshot }:
-                KeepPassedExpiry(row, snapshot, now);
                 db.Entry(row).CurrentValues.SetValues(snapshot);
                 break;
             case KeyRead.Gone when row is not null:
@@ -327,20 +326,6 @@ public sealed class KeyInventory
         }
     }
 
-    /// <summary>
-    /// DescribeKey stops naming an expiry once KMS has deleted the material; the expiry the last sync saw, now passed,
-    /// is what tells expired material from material deleted on purpose (or never imported).
-    /// </summary>
-    private static void KeepPassedExpiry(KeySnapshot previous, KeySnapshot read, DateTimeOffset now)
-    {
-        if (read is { Origin: "EXTERNAL", KeyState: "PendingImport", ValidTo: null }
-            && previous is { ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: { } validTo } && validTo <= now)
-        {
-            read.ValidTo = validTo;
-            read.ExpirationModel = previous.ExpirationModel;
-        }
-    }
-
     private static string JoinAliases(List<string> aliases) => string.Join(", ", aliases.Order(StringComparer.Ordinal));
 
     private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, CancellationToken cancellationToken)
@@ -352,6 +337,18 @@ public sealed class KeyInventory
         {
             var rotations = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: false, cancellationToken);
             last = rotations.Select(r => Utc(r.RotationDate)).Where(d => d is not null).Max();
+        }
+
+        var (expirationModel, validTo) = (m.ExpirationModel?.Value, Utc(m.ValidTo));
+        if (m.Origin == OriginType.EXTERNAL && m.KeyState == KeyState.PendingImport && validTo is null)
+        {
+            // DescribeKey names no expiry once KMS has deleted expired material; the material's own entry still does,
+            // which tells expired material from material deleted on purpose (no expiry left) or never imported.
+            var materials = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: true, cancellationToken);
+            if (materials.FirstOrDefault(r => r.KeyMaterialState == KeyMaterialState.CURRENT) is { ExpirationModel: { } model, ValidTo: { } expired })
+            {
+                (expirationModel, validTo) = (model.Value, Utc(expired));
+            }
         }
 
         return new KeySnapshot
@@ -369,8 +366,8 @@ public sealed class KeyInventory
             RotationPeriodInDays = period,
             NextRotationDate = next,
             LastRotationDate = last,
-            ValidTo = Utc(m.ValidTo),
-            ExpirationModel = m.ExpirationModel?.Value,
+            ValidTo = validTo,
+            ExpirationModel = expirationModel,
             CreationDate = Utc(m.CreationDate) ?? default,
             SyncedAt = _store.Time.GetUtcNow(),
             DetailsReadAt = _store.Time.GetUtcNow(),
