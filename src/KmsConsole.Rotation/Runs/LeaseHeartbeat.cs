@@ -63,8 +63,11 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
             var now = _store.Time.GetUtcNow();
             try
             {
-                await using var db = await _store.ReadAsync(_stop.Token);
-                if (!await RunLeases.TryRenewAsync(db, _runId, _owner, now, _duration, _stop.Token))
+                // A renewal that hangs (a locked database) must not outlive the lease: it gets half an interval.
+                using var patience = new CancellationTokenSource(Interval / 2, _store.Time);
+                using var renewal = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, patience.Token);
+                await using var db = await _store.ReadAsync(renewal.Token);
+                if (!await RunLeases.TryRenewAsync(db, _runId, _owner, now, _duration, renewal.Token))
                 {
                     Lose("the run is no longer leased to this instance (another instance claimed it, or it ended)");
                     return;
@@ -78,9 +81,11 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
             }
             catch (Exception e)
             {
-                if (_store.Time.GetUtcNow() >= _until)
+                // Give the lease up while it still holds, never after it ran out: once it has, another instance may
+                // already be running this step.
+                if (_store.Time.GetUtcNow() + Interval >= _until)
                 {
-                    Lose($"the lease ran out while it could not be renewed ({e.Message})");
+                    Lose($"the lease could not be renewed before it runs out at {_until:u} ({e.Message})");
                     return;
                 }
 
