@@ -1,5 +1,6 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Runs;
 
 namespace KmsConsole.Rotation.Tests;
 
@@ -22,6 +23,42 @@ public sealed class CancelRunningTests
     private static async Task<List<string>> ActionsAsync(RotationWorld world, Guid runId) =>
         (await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter { RunId = runId }, 0, 200)).Items
             .OrderBy(e => e.Sequence).Select(e => e.Action).ToList();
+
+    [Fact]
+    public async Task A_cancel_that_lands_as_the_next_step_is_about_to_start_stops_the_run_before_that_step()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var (oldKey, alias) = await world.NewAwsKeyAsync();
+        var run = await world.SubmitAsync(alias, WorkflowKind.AliasSwapNewKey, DisableOldKeyAfterwards);
+        await world.Requests.ApproveAsync(RotationWorld.Bob, run.Id, null);
+        const int createKey = 2;
+        var cancelAsItStarts = new CancelBeforeStep(createKey, () => world.Requests.CancelAsync(RotationWorld.Alice, run.Id, "hold on"));
+
+        var cancelled = await world.DriveAsync(run.Id, world.NewOrchestrator(cancelAsItStarts), approveGates: false);
+
+        Assert.True(cancelAsItStarts.Cancelled);
+        Assert.Equal(RunState.Cancelled, cancelled.State);
+        Assert.Null(cancelled.Steps[createKey].StartedAt);
+        Assert.Equal(StepState.Skipped, cancelled.Steps[createKey].State);
+        Assert.Empty(await world.KeysTaggedWithAsync(run.Id));
+        Assert.Contains("before step 3 \"Create the new key\"", cancelled.Error);
+        Assert.Equal(oldKey, (await world.DescribeAsync(alias)).KeyId);
+    }
+
+    /// <summary>Cancels the run in the moment between the engine's read of it and its record of the step as started.</summary>
+    private sealed class CancelBeforeStep(int stepIndex, Func<Task> cancel) : RunEngineHooks
+    {
+        public bool Cancelled { get; private set; }
+
+        public override async Task BeforeStepStartsAsync(Run run, int index)
+        {
+            if (index == stepIndex && !Cancelled)
+            {
+                Cancelled = true;
+                await cancel();
+            }
+        }
+    }
 
     [Fact]
     public async Task A_run_cancelled_during_a_step_finishes_that_step_and_stops_before_the_next_keeping_what_it_made()

@@ -49,6 +49,7 @@ internal sealed class RunEngine(
             var index = run.CurrentStepIndex;
             var step = steps[index];
             var record = run.Steps[index];
+            await hooks.BeforeStepStartsAsync(run, index);
 
             var now = Time.GetUtcNow();
             run.State = RunState.Running;
@@ -58,7 +59,14 @@ internal sealed class RunEngine(
             record.FinishedAt = null;
             record.ErrorCode = null;
             record.ErrorMessage = null;
-            if (await SaveRunAsync(run, null, cancellationToken) != Saved.Yes)
+            var started = await SaveRunAsync(run, null, cancellationToken, unlessCancelRequested: true);
+            if (started == Saved.CancelRequested)
+            {
+                // Cancelled between steps: the next pass reads the request and ends the run before this step starts.
+                continue;
+            }
+
+            if (started != Saved.Yes)
             {
                 return;
             }
@@ -177,15 +185,19 @@ internal sealed class RunEngine(
     private async Task CancelBeforeStepAsync(Run run, CancellationToken cancellationToken)
     {
         var next = run.Steps[run.CurrentStepIndex];
-        var interrupted = next.State == StepState.Running;
+        // A gate left Running was being reached when the cancel came; an action left Running was cut off by a crash.
+        var interrupted = next.State == StepState.Running && next.Kind == StepKind.Action;
         var done = run.Steps
             .Where(s => s.Index < run.CurrentStepIndex && s.Kind == StepKind.Action && s.State == StepState.Succeeded)
             .Select(s => s.Output is { Length: > 0 } output ? $"{s.Name} ({output})" : s.Name)
             .ToList();
         var message = $"Cancelled by {run.CancelRequestedByName} before step {next.Index + 1} \"{next.Name}\": {run.CancelReason}. "
-            + (done.Count == 0 ? "No step had changed anything yet." : $"Already done, and kept: {string.Join("; ", done)}.")
+            + (done.Count == 0 ? (interrupted ? "No step was recorded as done." : "No step had changed anything yet.") : $"Already done, and kept: {string.Join("; ", done)}.")
             + (run.NewKeyId is { } newKey ? $" The new key {newKey} this run created stays; it is not deleted." : string.Empty)
-            + (interrupted ? $" \"{next.Name}\" had been started by an orchestrator that stopped before recording its outcome, and was not run again." : string.Empty);
+            + (interrupted
+                ? $" \"{next.Name}\" had been started by an orchestrator that stopped before recording its outcome; it was not run again, " +
+                  $"and whether it took effect in KMS was not checked: look at the key and alias before acting (a key this run created carries the tag {KmsConsole.Rotation.Workflows.KmsKeys.RunIdTag} = {run.Id})."
+                : string.Empty);
 
         foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
         {

@@ -40,6 +40,8 @@ internal sealed class StepContext(Run run, TimeProvider time, Func<CancellationT
 
     public void Set(string name, string value) => Run.Values[name] = value;
 
+    public void Remove(string name) => Run.Values.Remove(name);
+
     /// <summary>Saves the values now, before a call whose effect must be recognisable after a crash.</summary>
     public Task CheckpointAsync() => checkpoint(CancellationToken);
 }
@@ -55,6 +57,9 @@ internal interface IStepErrorPolicy
 /// <summary>Points where tests stop an orchestrator as if its process died.</summary>
 internal class RunEngineHooks
 {
+    /// <summary>After the engine read the run and found no cancel request, before it records the step as started.</summary>
+    public virtual Task BeforeStepStartsAsync(Run run, int stepIndex) => Task.CompletedTask;
+
     /// <summary>After a step's effect happened and before it is recorded.</summary>
     public virtual void AfterStepEffect(Run run, int stepIndex) { }
 
