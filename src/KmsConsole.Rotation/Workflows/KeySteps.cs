@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
 using KmsConsole.Rotation.Runs;
 
 namespace KmsConsole.Rotation.Workflows;
@@ -153,6 +154,9 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
     /// </summary>
     public const string MarkerInUseValue = "CreateKeyMarkerInUse";
 
+    /// <summary>How long after a CreateKey of unknown outcome the tag search waits, so the listings include the key.</summary>
+    internal static readonly TimeSpan ListingSettleTime = TimeSpan.FromSeconds(5);
+
     public override string Name => external ? "Create the new EXTERNAL key" : "Create the new key";
     public override string Description => (external ? "CreateKey with Origin=EXTERNAL" : "CreateKey") +
         $", copying description, spec, usage, key policy and tags, tagged {KmsKeys.RunIdTag}=<run id>.";
@@ -168,6 +172,13 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
         if (context.Get(CreateKeyAttemptedValue) is null && context.Get(MarkerInUseValue) is not null)
         {
             return null;
+        }
+
+        // ListKeys and ListResourceTags are eventually consistent: a key created a moment ago may not be listed yet.
+        if (DateTimeOffset.TryParse(context.Get(CreateKeyAttemptedValue), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var attempted)
+            && attempted + ListingSettleTime - context.Time.GetUtcNow() is { Ticks: > 0 } settle)
+        {
+            await Task.Delay(settle < ListingSettleTime ? settle : ListingSettleTime, context.Time, context.CancellationToken);
         }
 
         var existing = await KmsKeys.FindKeyCreatedByRunAsync(kms, context.Run.Id, context.CancellationToken);
@@ -204,7 +215,19 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
         // Saved before the call: from here on a key may exist that only its tag can name.
         context.Set(CreateKeyAttemptedValue, context.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         await context.CheckpointAsync();
-        var created = await kms.CreateKeyAsync(request, context.CancellationToken);
+        CreateKeyResponse created;
+        try
+        {
+            created = await kms.CreateKeyAsync(request, context.CancellationToken);
+        }
+        catch (AmazonServiceException e) when ((int)e.StatusCode is >= 400 and < 500)
+        {
+            // KMS answered and refused (throttling, a quota, a bad policy): no key exists, so a retry need not search.
+            context.Remove(CreateKeyAttemptedValue);
+            await context.CheckpointAsync();
+            throw;
+        }
+
         Remember(context, created.KeyMetadata.KeyId);
         return new StepResult($"New key {created.KeyMetadata.KeyId}", created.RequestId());
     }
