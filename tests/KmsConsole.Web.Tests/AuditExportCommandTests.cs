@@ -30,7 +30,7 @@ public sealed class AuditExportCommandTests : IAsyncLifetime
         var printed = new StringWriter();
 
         Assert.Equal(0, AuditExportCommand.Run([AuditExportCommand.Name, _file], printed));
-        Assert.Contains("whole chain", printed.ToString());
+        Assert.Contains("without a gap from the chain's first event", printed.ToString());
         var head = printed.ToString().Split('\n').Single(l => l.StartsWith("Head: ", StringComparison.Ordinal))["Head: ".Length..].Split(' ')[0];
         Assert.True((await _world.Get<AuditTrail>().VerifyAsync(Audrey, anchor: Rotation.Audit.AuditAnchor.Parse(head))).Intact);
         Assert.Equal(0, AuditExportCommand.Run([AuditExportCommand.Name, _file, "--anchor", head], new StringWriter()));

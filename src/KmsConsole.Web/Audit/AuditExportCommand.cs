@@ -33,8 +33,8 @@ public static class AuditExportCommand
 
             output.WriteLine($"Intact: {result.Rows} events, each hash recomputed and every link between consecutive events checked.");
             output.WriteLine(result.Complete
-                ? "The export is the whole chain from its first event."
-                : "The export is filtered (it skips events): rows were checked, links only between neighbouring events.");
+                ? "The export runs without a gap from the chain's first event; only an anchor (--anchor) proves nothing was cut from its end."
+                : "The export skips events (filtered): every row was checked, links only between neighbouring events.");
             if (anchor is not null)
             {
                 output.WriteLine($"The anchored event {anchor} is in the export, unchanged.");

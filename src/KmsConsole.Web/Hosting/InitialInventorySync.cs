@@ -31,9 +31,10 @@ public sealed class InitialInventorySync(IServiceScopeFactory scopes, IHostAppli
             var result = await scope.ServiceProvider.GetRequiredService<KeyInventory>().SyncAsync(null, stoppingToken);
             logger.LogInformation("Key inventory read from every target: {Summary}", result.Summary);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
-            // The console stays usable; the Keys page shows the error when the user refreshes.
+            // The console stays usable (a KMS timeout too, which arrives as a cancellation); the Keys page shows the
+            // error when the user refreshes.
             logger.LogWarning(e, "The first key inventory sync failed.");
         }
     }
