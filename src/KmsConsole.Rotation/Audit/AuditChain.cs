@@ -50,6 +50,30 @@ internal static class AuditChain
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Why <paramref name="e"/> breaks the chain, or null: it links to <paramref name="expectedPrevious"/> (null when the
+    /// event before it is not at hand, as in a filtered export), its content matches its hash, and it is the event
+    /// <paramref name="anchor"/> names when it has the anchor's sequence.
+    /// </summary>
+    internal static string? FindBreak(AuditEvent e, string? expectedPrevious, AuditAnchor? anchor)
+    {
+        if (expectedPrevious is not null && !string.Equals(e.PreviousHash, expectedPrevious, StringComparison.Ordinal))
+        {
+            return e.Sequence == 1
+                ? "Event 1 does not start the chain: its previous hash is not the genesis value."
+                : $"Event {e.Sequence} does not link to event {e.Sequence - 1}: its previous hash differs from that event's hash.";
+        }
+
+        if (!string.Equals(HashOf(e), e.Hash, StringComparison.Ordinal))
+        {
+            return $"Event {e.Sequence} was altered: its content no longer matches its hash.";
+        }
+
+        return anchor is not null && e.Sequence == anchor.Sequence && !string.Equals(e.Hash, anchor.Hash, StringComparison.Ordinal)
+            ? $"Event {e.Sequence} is not the event anchored at {anchor}: the chain was rewritten from there on."
+            : null;
+    }
+
     /// <summary>Walks the chain in sequence order, streaming, and reports the first broken link.</summary>
     public static async Task<AuditChainVerification> VerifyAsync(RotationDbContext db, CancellationToken cancellationToken, AuditAnchor? anchor = null)
     {
@@ -64,22 +88,9 @@ internal static class AuditChain
                     $"Event {expectedSequence} is missing (the next stored event is {e.Sequence}).");
             }
 
-            if (!string.Equals(e.PreviousHash, expectedPrevious, StringComparison.Ordinal))
+            if (FindBreak(e, expectedPrevious, anchor) is { } reason)
             {
-                return new AuditChainVerification(false, checkedCount, e.Sequence,
-                    $"Event {e.Sequence} does not link to event {e.Sequence - 1}: its previous hash differs from that event's hash.");
-            }
-
-            if (!string.Equals(HashOf(e), e.Hash, StringComparison.Ordinal))
-            {
-                return new AuditChainVerification(false, checkedCount, e.Sequence,
-                    $"Event {e.Sequence} was altered: its content no longer matches its hash.");
-            }
-
-            if (anchor is not null && e.Sequence == anchor.Sequence && !string.Equals(e.Hash, anchor.Hash, StringComparison.Ordinal))
-            {
-                return new AuditChainVerification(false, checkedCount, e.Sequence,
-                    $"Event {e.Sequence} is not the event anchored at {anchor}: the chain was rewritten from there on.");
+                return new AuditChainVerification(false, checkedCount, e.Sequence, reason);
             }
 
             checkedCount++;
