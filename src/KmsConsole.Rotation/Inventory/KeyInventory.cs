@@ -183,8 +183,7 @@ public sealed class KeyInventory
         if (query.ExpiringWithinDays is { } days)
         {
             var now = _store.Time.GetUtcNow();
-            var until = now.AddDays(days);
-            keys = keys.Where(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= until);
+            keys = WithMaterialExpiring(keys, now, now.AddDays(days));
         }
 
         keys = (query.SortBy, query.Descending) switch
@@ -241,6 +240,10 @@ public sealed class KeyInventory
     private static IQueryable<KeySnapshot> WithExpiredMaterial(IQueryable<KeySnapshot> keys) =>
         keys.Where(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport" && k.ValidTo != null);
 
+    /// <summary>Imported material still in use whose expiry falls between <paramref name="from"/> and <paramref name="until"/>.</summary>
+    private static IQueryable<KeySnapshot> WithMaterialExpiring(IQueryable<KeySnapshot> keys, DateTimeOffset from, DateTimeOffset until) =>
+        keys.Where(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= from && k.ValidTo <= until);
+
     public async Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default)
     {
         var now = _store.Time.GetUtcNow();
@@ -249,7 +252,7 @@ public sealed class KeyInventory
         var keys = db.KeySnapshots.AsNoTracking();
         var withoutRotation = await keys.CountAsync(k => k.Origin == "AWS_KMS" && k.KeySpec == "SYMMETRIC_DEFAULT" && k.KeyState == "Enabled" && !k.RotationEnabled, cancellationToken);
         var rotationDue = await keys.CountAsync(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate <= in30, cancellationToken);
-        var expiring = await keys.CountAsync(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= now && k.ValidTo <= in30, cancellationToken);
+        var expiring = await WithMaterialExpiring(keys, now, in30).CountAsync(cancellationToken);
         var expired = await WithExpiredMaterial(keys).CountAsync(cancellationToken);
         var awaiting = await db.Runs.CountAsync(r => r.State == RunState.AwaitingApproval, cancellationToken);
         var failed = await db.Runs.CountAsync(r => r.State == RunState.Failed, cancellationToken);
@@ -351,6 +354,7 @@ public sealed class KeyInventory
             }
         }
 
+        var readAt = _store.Time.GetUtcNow();
         return new KeySnapshot
         {
             Target = target,
@@ -369,8 +373,8 @@ public sealed class KeyInventory
             ValidTo = validTo,
             ExpirationModel = expirationModel,
             CreationDate = Utc(m.CreationDate) ?? default,
-            SyncedAt = _store.Time.GetUtcNow(),
-            DetailsReadAt = _store.Time.GetUtcNow(),
+            SyncedAt = readAt,
+            DetailsReadAt = readAt,
         };
     }
 

@@ -76,7 +76,7 @@ public sealed record KeyQuery
     public bool? RotationEnabled { get; init; }
     public int? ExpiringWithinDays { get; init; }
 
-    /// <summary>Only imported keys whose material expired (PendingImport with a ValidTo in the past).</summary>
+    /// <summary>Only imported keys whose material expired (pending import, with the expiry KMS still names for its material).</summary>
     public bool MaterialExpired { get; init; }
 
     /// <summary>Only keys the last sync could not read (true), or only keys it read (false).</summary>
