@@ -303,30 +303,35 @@ public sealed class RotationRequests
     private RunStep ResumableStep(Actor actor, Run run)
     {
         RequireRequesterOrApprover(actor, run, "resume");
+        if (ResumeRefusal(run) is { } refusal)
+        {
+            throw new RotationRefusedException(refusal);
+        }
 
+        return run.Steps.Single(s => s.Index == run.CurrentStepIndex);
+    }
+
+    /// <summary>Why the run cannot be resumed, whoever asks; null when it can (it failed at an action step).</summary>
+    public static string? ResumeRefusal(Run run)
+    {
         if (run.State != RunState.Failed)
         {
-            throw new RotationRefusedException(run.State switch
+            return run.State switch
             {
                 RunState.Rejected => $"Run {run.Id} was rejected; a rejected run never resumes. Request a new run.",
                 RunState.Cancelled => $"Run {run.Id} was cancelled; a cancelled run never resumes. Request a new run.",
                 RunState.Succeeded or RunState.RolledBack => $"Run {run.Id} already ended ({run.State}); there is nothing to resume.",
                 _ => $"Run {run.Id} is {run.State}; only a failed run can be resumed.",
-            });
+            };
         }
 
         var step = run.Steps.SingleOrDefault(s => s.Index == run.CurrentStepIndex);
         if (step is null || step.State != StepState.Failed)
         {
-            throw new RotationRefusedException($"Run {run.Id} has no failed step to continue from.");
+            return $"Run {run.Id} has no failed step to continue from.";
         }
 
-        if (step.Kind == StepKind.Gate)
-        {
-            throw new RotationRefusedException($"Run {run.Id} failed at its approval gate \"{step.Name}\"; request a new run.");
-        }
-
-        return step;
+        return step.Kind == StepKind.Gate ? $"Run {run.Id} failed at its approval gate \"{step.Name}\"; request a new run." : null;
     }
 
     public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
@@ -540,6 +545,9 @@ public sealed class RotationRequests
 
     /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="CancelRefusal"/>).</summary>
     public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && CancelRefusal(run) is null;
+
+    /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="ResumeRefusal"/>).</summary>
+    public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && ResumeRefusal(run) is null;
 
     /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
     private void RequireRequesterOrApprover(Actor actor, Run run, string verb)
