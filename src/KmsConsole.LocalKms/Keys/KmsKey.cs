@@ -125,27 +125,6 @@ public static class KeyOrigins
     public const string External = "EXTERNAL";
 }
 
-public static class KeySpecs
-{
-    public const string SymmetricDefault = "SYMMETRIC_DEFAULT";
-    public const string Rsa2048 = "RSA_2048";
-    public const string Rsa3072 = "RSA_3072";
-    public const string Rsa4096 = "RSA_4096";
-
-    public static int RsaBits(string keySpec) => keySpec switch
-    {
-        Rsa2048 => 2048,
-        Rsa3072 => 3072,
-        Rsa4096 => 4096,
-        _ => 0,
-    };
-}
-
-public static class KeyUsages
-{
-    public const string EncryptDecrypt = "ENCRYPT_DECRYPT";
-}
-
 public static class KeyMaterialStates
 {
     public const string Current = "CURRENT";

@@ -140,7 +140,7 @@ public static partial class AliasOperations
         return key;
     }
 
-    private static string KeyType(KmsKey key) => key.IsSymmetric ? "SYMMETRIC" : key.KeySpec.StartsWith("RSA", StringComparison.Ordinal) ? "ASYMMETRIC" : key.KeySpec;
+    private static string KeyType(KmsKey key) => key.IsSymmetric ? "SYMMETRIC" : KeySpecs.IsAsymmetric(key.KeySpec) ? "ASYMMETRIC" : "HMAC";
 
     [GeneratedRegex("^[a-zA-Z0-9:/_-]+$")]
     private static partial Regex AliasPattern();

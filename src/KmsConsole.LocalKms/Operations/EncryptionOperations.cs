@@ -9,7 +9,7 @@ namespace KmsConsole.LocalKms.Operations;
 /// <summary>Encrypt, Decrypt, ReEncrypt and data keys. Plaintext passes through memory only and is never logged.</summary>
 public static class EncryptionOperations
 {
-    private static readonly string[] EncryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
+    private static readonly string[] EncryptionAlgorithms = EncryptionAlgorithmNames.All;
 
     public static void Register(OperationCatalog catalog)
     {
@@ -28,7 +28,9 @@ public static class EncryptionOperations
         var algorithm = request.OptionalEnum("EncryptionAlgorithm", EncryptionAlgorithms) ?? "SYMMETRIC_DEFAULT";
         var key = context.Ring.Resolve(keyIdentifier, context.Now, aliasesAccepted: true);
         KeyStateRules.Require(key, "Encrypt", context.Ring.KeyArn(key.KeyId));
-        RequireAlgorithmFits(key, algorithm, context);
+        KeyUsageRules.RequireUsage(key, KeyUsages.EncryptDecrypt, "Encrypt", context.Ring.KeyArn(key.KeyId));
+        RequireAlgorithmFits(key, algorithm);
+        RequirePlaintextFits(key, algorithm, plaintext);
         DryRunStopsHere(request);
 
         var (ciphertext, _) = EncryptWith(key, algorithm, plaintext, encryptionContext, context);
@@ -84,7 +86,9 @@ public static class EncryptionOperations
         try
         {
             KeyStateRules.Require(destination, "ReEncrypt", context.Ring.KeyArn(destination.KeyId));
-            RequireAlgorithmFits(destination, destinationAlgorithm, context);
+            KeyUsageRules.RequireUsage(destination, KeyUsages.EncryptDecrypt, "ReEncrypt", context.Ring.KeyArn(destination.KeyId));
+            RequireAlgorithmFits(destination, destinationAlgorithm);
+            RequirePlaintextFits(destination, destinationAlgorithm, plaintext);
             DryRunStopsHere(request);
             var (reencrypted, destinationMaterial) = EncryptWith(destination, destinationAlgorithm, plaintext, destinationContext, context);
             var response = new JsonObject
@@ -132,6 +136,7 @@ public static class EncryptionOperations
         var key = context.Ring.Resolve(keyIdentifier, context.Now, aliasesAccepted: true);
         var operation = includePlaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext";
         KeyStateRules.Require(key, operation, context.Ring.KeyArn(key.KeyId));
+        KeyUsageRules.RequireUsage(key, KeyUsages.EncryptDecrypt, operation, context.Ring.KeyArn(key.KeyId));
         if (!key.IsSymmetric)
         {
             throw KmsErrors.InvalidKeyUsage($"{context.Ring.KeyArn(key.KeyId)} key usage is ENCRYPT_DECRYPT with key spec {key.KeySpec}, which cannot generate data keys; use a symmetric encryption key.");
@@ -165,7 +170,7 @@ public static class EncryptionOperations
         }
     }
 
-    private static (byte[] Ciphertext, KeyMaterialVersion? Material) EncryptWith(KmsKey key, string algorithm, byte[] plaintext, IReadOnlyDictionary<string, string> encryptionContext, OperationContext context)
+    internal static (byte[] Ciphertext, KeyMaterialVersion? Material) EncryptWith(KmsKey key, string algorithm, byte[] plaintext, IReadOnlyDictionary<string, string> encryptionContext, OperationContext context)
     {
         var material = key.CurrentMaterial;
         if (material?.Secret is null)
@@ -185,14 +190,8 @@ public static class EncryptionOperations
 
         using var rsa = RSA.Create();
         rsa.ImportPkcs8PrivateKey(material.Secret, out _);
-        try
-        {
-            return (rsa.Encrypt(plaintext, Padding(algorithm)), null);
-        }
-        catch (CryptographicException)
-        {
-            throw KmsErrors.Validation($"The plaintext is too long for {key.KeySpec} with {algorithm}.");
-        }
+        RequirePlaintextFits(key, algorithm, plaintext);
+        return (rsa.Encrypt(plaintext, Padding(algorithm)), null);
     }
 
     private static (byte[] Plaintext, KmsKey Key, KeyMaterialVersion? Material) DecryptWith(
@@ -208,10 +207,12 @@ public static class EncryptionOperations
             }
 
             KeyStateRules.Require(named, operation, context.Ring.KeyArn(named.KeyId));
-            RequireAlgorithmFits(named, algorithm, context);
+            KeyUsageRules.RequireUsage(named, KeyUsages.EncryptDecrypt, operation, context.Ring.KeyArn(named.KeyId));
+            RequireAlgorithmFits(named, algorithm);
+            var privateKey = KeyUsageRules.RequireSecret(named, context.Ring.KeyArn(named.KeyId));
             DryRunStopsHereUnlessReEncrypt(request, operation);
             using var rsa = RSA.Create();
-            rsa.ImportPkcs8PrivateKey(named.CurrentMaterial!.Secret, out _);
+            rsa.ImportPkcs8PrivateKey(privateKey, out _);
             try
             {
                 return (rsa.Decrypt(ciphertext, Padding(algorithm)), named, null);
@@ -226,7 +227,8 @@ public static class EncryptionOperations
         var key = context.Ring.Find(header.KeyId, context.Now) ?? throw KmsErrors.InvalidCiphertext("The ciphertext refers to a KMS key that does not exist in this account and Region.");
         if (named is not null && named.KeyId != key.KeyId)
         {
-            throw KmsErrors.IncorrectKey("The key ID in the request does not identify a KMS key that can perform this operation.");
+            // AWS's words, "CMK" and all (LocalStack's AWS-recorded snapshots).
+            throw KmsErrors.IncorrectKey("The key ID in the request does not identify a CMK that can perform this operation.");
         }
 
         KeyStateRules.Require(key, operation, context.Ring.KeyArn(key.KeyId));
@@ -247,12 +249,25 @@ public static class EncryptionOperations
         return (plaintext, key, material);
     }
 
-    private static void RequireAlgorithmFits(KmsKey key, string algorithm, OperationContext context)
+    private static void RequireAlgorithmFits(KmsKey key, string algorithm) =>
+        KeyUsageRules.RequireAlgorithm(key, algorithm, KeySpecs.EncryptionAlgorithms(key.KeySpec, key.KeyUsage));
+
+    /// <summary>
+    /// RSAES-OAEP takes at most k - 2·hLen - 2 bytes (RFC 8017 7.1.1); AWS words the bound
+    /// "Algorithm RSAES_OAEP_SHA_1 and key spec RSA_2048 cannot encrypt data larger than 214 bytes.".
+    /// </summary>
+    private static void RequirePlaintextFits(KmsKey key, string algorithm, byte[] plaintext)
     {
-        var fits = key.IsSymmetric ? algorithm == "SYMMETRIC_DEFAULT" : algorithm is "RSAES_OAEP_SHA_1" or "RSAES_OAEP_SHA_256";
-        if (!fits)
+        if (KeySpecs.FamilyOf(key.KeySpec) != KeyFamily.Rsa)
         {
-            throw KmsErrors.InvalidKeyUsage($"{context.Ring.KeyArn(key.KeyId)} with key spec {key.KeySpec} does not support encryption algorithm {algorithm}.");
+            return;
+        }
+
+        var hashLength = algorithm == EncryptionAlgorithmNames.RsaesOaepSha1 ? 20 : 32;
+        var largest = (KeySpecs.RsaBits(key.KeySpec) / 8) - (2 * hashLength) - 2;
+        if (plaintext.Length > largest)
+        {
+            throw KmsErrors.Validation($"Algorithm {algorithm} and key spec {key.KeySpec} cannot encrypt data larger than {largest} bytes.");
         }
     }
 

@@ -92,16 +92,23 @@ public static partial class ImportOperations
 
         var material = ImportUnwrapping.Unwrap(token.WrappingAlgorithm, token.PrivateKeyPkcs8, wrapped)
             ?? throw KmsErrors.InvalidCiphertext($"The key material was not encrypted with the public key and wrapping algorithm ({token.WrappingAlgorithm}) of this import token.");
-        if (material.Length != 32)
+        if (!KeyMaterial.Fits(key.KeySpec, material))
         {
             CryptographicOperations.ZeroMemory(material);
-            throw KmsErrors.IncorrectKeyMaterial("Key material for a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes).");
+            throw KmsErrors.IncorrectKeyMaterial(ImportedMaterialRules.Expected(key.KeySpec));
         }
 
         var materialId = KeyMaterialIds.Derive(key.KeyId, material);
         var wasPendingImport = key.State == KeyStates.PendingImport;
         importType ??= key.Materials.Count == 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL";
         KeyMaterialVersion target;
+        if (importType == "NEW_KEY_MATERIAL" && key.Materials.Count > 0 && !key.IsSymmetric)
+        {
+            // Only symmetric encryption keys rotate on demand, so only they take a second, different key material.
+            CryptographicOperations.ZeroMemory(material);
+            throw KmsErrors.Unsupported($"{arn} has key spec {key.KeySpec}; only symmetric encryption KMS keys take new key material (ImportType NEW_KEY_MATERIAL) after their first.");
+        }
+
         if (importType == "NEW_KEY_MATERIAL")
         {
             if (requestedMaterialId is not null)
@@ -116,8 +123,13 @@ public static partial class ImportOperations
                 throw KmsErrors.IncorrectKeyMaterial($"This key material is already associated with {arn}; import it with ImportType EXISTING_KEY_MATERIAL.");
             }
 
-            // Material pending rotation is not yet bound to the key: new material takes its place.
-            key.Materials.RemoveAll(m => m.State == KeyMaterialStates.PendingRotation);
+            // One material at a time waits for RotateKeyOnDemand; AWS's words (LocalStack's AWS-recorded snapshot) name the key by id.
+            if (key.Materials.FirstOrDefault(m => m.State == KeyMaterialStates.PendingRotation) is { } pending)
+            {
+                CryptographicOperations.ZeroMemory(material);
+                throw KmsErrors.InvalidState(
+                    $"New key material (id: {materialId}) cannot be imported into KMS key {key.KeyId}, because another key material (id: {pending.MaterialId}) is pending rotation.");
+            }
             target = new KeyMaterialVersion
             {
                 MaterialId = materialId,
@@ -157,7 +169,15 @@ public static partial class ImportOperations
         }
 
         context.Ring.Save(key);
-        return new JsonObject { ["KeyId"] = arn, ["KeyMaterialId"] = materialId };
+
+        // KMS names key materials (KeyMaterialId) of symmetric encryption keys only.
+        var response = new JsonObject { ["KeyId"] = arn };
+        if (key.IsSymmetric)
+        {
+            response["KeyMaterialId"] = materialId;
+        }
+
+        return response;
     }
 
     public static JsonObject DeleteImportedKeyMaterial(KmsRequest request, OperationContext context)
@@ -212,7 +232,8 @@ public static partial class ImportOperations
         {
             if (validTo is null)
             {
-                throw KmsErrors.Validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.");
+                // AWS's words (LocalStack's AWS-recorded snapshot).
+                throw KmsErrors.Validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES");
             }
 
             if (validTo <= now)

@@ -9,10 +9,6 @@ namespace KmsConsole.LocalKms.Operations;
 /// <summary>Creating, describing, listing, enabling, disabling and deleting keys.</summary>
 public static class KeyLifecycleOperations
 {
-    private static readonly string[] KeyUsagesAll = ["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
-    private static readonly string[] KeySpecsAll =
-        ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT",
-         "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"];
     private static readonly string[] OriginsAll = ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
 
     public static void Register(OperationCatalog catalog)
@@ -31,9 +27,9 @@ public static class KeyLifecycleOperations
     {
         var policy = request.OptionalString("Policy", 1, 131072);
         var description = request.OptionalString("Description", 0, 8192) ?? "";
-        var keyUsage = request.OptionalEnum("KeyUsage", KeyUsagesAll) ?? KeyUsages.EncryptDecrypt;
-        var legacySpec = request.OptionalEnum("CustomerMasterKeySpec", KeySpecsAll);
-        var keySpec = request.OptionalEnum("KeySpec", KeySpecsAll);
+        var requestedUsage = request.OptionalEnum("KeyUsage", KeyUsages.All);
+        var legacySpec = request.OptionalEnum("CustomerMasterKeySpec", KeySpecs.Legacy);
+        var keySpec = request.OptionalEnum("KeySpec", KeySpecs.All);
         var origin = request.OptionalEnum("Origin", OriginsAll) ?? KeyOrigins.AwsKms;
         var tags = request.OptionalTags("Tags") ?? [];
         if (legacySpec is not null && keySpec is not null)
@@ -42,6 +38,7 @@ public static class KeyLifecycleOperations
         }
 
         keySpec ??= legacySpec ?? KeySpecs.SymmetricDefault;
+        var keyUsage = KeyUsageOf(keySpec, requestedUsage);
         if (request.OptionalBool("MultiRegion"))
         {
             throw KmsErrors.Unsupported("This local KMS endpoint does not create multi-Region keys.");
@@ -55,21 +52,6 @@ public static class KeyLifecycleOperations
         if (origin is not (KeyOrigins.AwsKms or KeyOrigins.External))
         {
             throw KmsErrors.Unsupported($"Origin {origin} requires a custom key store, which this local KMS endpoint does not have.");
-        }
-
-        if (keySpec != KeySpecs.SymmetricDefault && KeySpecs.RsaBits(keySpec) == 0)
-        {
-            throw KmsErrors.Unsupported($"This local KMS endpoint supports key specs SYMMETRIC_DEFAULT, RSA_2048, RSA_3072 and RSA_4096, not {keySpec}.");
-        }
-
-        if (keyUsage != KeyUsages.EncryptDecrypt)
-        {
-            throw KmsErrors.Unsupported($"This local KMS endpoint supports key usage ENCRYPT_DECRYPT only, not {keyUsage}.");
-        }
-
-        if (origin == KeyOrigins.External && keySpec != KeySpecs.SymmetricDefault)
-        {
-            throw KmsErrors.Unsupported("This local KMS endpoint imports key material into SYMMETRIC_DEFAULT keys only.");
         }
 
         TagOperations.Validate(tags);
@@ -93,9 +75,8 @@ public static class KeyLifecycleOperations
 
         if (origin == KeyOrigins.AwsKms)
         {
-            var secret = keySpec == KeySpecs.SymmetricDefault
-                ? RandomNumberGenerator.GetBytes(32)
-                : context.Ring.OutsideGate(() => GenerateRsaPrivateKey(KeySpecs.RsaBits(keySpec)));
+            // Asymmetric key pairs (RSA 4096 above all) take a while to generate: do it without holding up other requests.
+            var secret = key.IsSymmetric ? KeyMaterial.Generate(keySpec) : context.Ring.OutsideGate(() => KeyMaterial.Generate(keySpec));
             key.Materials.Add(new KeyMaterialVersion
             {
                 MaterialId = KeyMaterialIds.Derive(keyId, secret),
@@ -199,9 +180,26 @@ public static class KeyLifecycleOperations
         return key;
     }
 
-    private static byte[] GenerateRsaPrivateKey(int bits)
+    /// <summary>
+    /// The key usage CreateKey gives a key, in AWS's order of checks (LocalStack's AWS-recorded snapshots): KeyUsage may be
+    /// omitted only for SYMMETRIC_DEFAULT ("You must specify a KeyUsage value for all KMS keys except for symmetric
+    /// encryption keys."); a usage the spec does not have is "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048";
+    /// both come before SM2's refusal outside China.
+    /// </summary>
+    private static string KeyUsageOf(string keySpec, string? requestedUsage)
     {
-        using var rsa = RSA.Create(bits);
-        return rsa.ExportPkcs8PrivateKey();
+        if (requestedUsage is null && keySpec != KeySpecs.SymmetricDefault)
+        {
+            throw KmsErrors.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+        }
+
+        var keyUsage = requestedUsage ?? KeyUsages.EncryptDecrypt;
+        if (!KeySpecs.Allows(keySpec, keyUsage))
+        {
+            throw KmsErrors.Validation($"KeyUsage {keyUsage} is not compatible with KeySpec {keySpec}");
+        }
+
+        Regions.RefuseSm2(keySpec);
+        return keyUsage;
     }
 }

@@ -24,11 +24,9 @@ public static class KeyMetadataJson
             ["KeyManager"] = "CUSTOMER",
             ["CustomerMasterKeySpec"] = key.KeySpec,
             ["KeySpec"] = key.KeySpec,
-            ["EncryptionAlgorithms"] = key.IsSymmetric
-                ? new JsonArray("SYMMETRIC_DEFAULT")
-                : new JsonArray("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"),
             ["MultiRegion"] = false,
         };
+        AddAlgorithms(metadata, key);
 
         if (key.DeletionDate is { } deletionDate)
         {
@@ -52,5 +50,26 @@ public static class KeyMetadataJson
         }
 
         return metadata;
+    }
+
+    /// <summary>
+    /// The algorithm lists of the key's usage, as DescribeKey and GetPublicKey fill them: EncryptionAlgorithms for
+    /// ENCRYPT_DECRYPT, SigningAlgorithms for SIGN_VERIFY, MacAlgorithms for GENERATE_VERIFY_MAC, KeyAgreementAlgorithms
+    /// for KEY_AGREEMENT; the others are absent.
+    /// </summary>
+    public static void AddAlgorithms(JsonObject target, KmsKey key)
+    {
+        Add(target, "EncryptionAlgorithms", KeySpecs.EncryptionAlgorithms(key.KeySpec, key.KeyUsage));
+        Add(target, "SigningAlgorithms", KeySpecs.SigningAlgorithms(key.KeySpec, key.KeyUsage));
+        Add(target, "MacAlgorithms", KeySpecs.MacAlgorithms(key.KeySpec, key.KeyUsage));
+        Add(target, "KeyAgreementAlgorithms", KeySpecs.KeyAgreementAlgorithms(key.KeyUsage));
+    }
+
+    private static void Add(JsonObject target, string member, IReadOnlyList<string> algorithms)
+    {
+        if (algorithms.Count > 0)
+        {
+            target[member] = new JsonArray([.. algorithms.Select(a => (JsonNode)a)]);
+        }
     }
 }

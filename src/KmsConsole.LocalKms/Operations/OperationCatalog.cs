@@ -20,6 +20,10 @@ public sealed class OperationCatalog
         ImportOperations.Register(catalog);
         TagOperations.Register(catalog);
         PolicyOperations.Register(catalog);
+        SigningOperations.Register(catalog);
+        MacOperations.Register(catalog);
+        DataKeyPairOperations.Register(catalog);
+        KeyAgreementOperations.Register(catalog);
         return catalog;
     }
 

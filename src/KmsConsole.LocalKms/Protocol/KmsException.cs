@@ -31,6 +31,9 @@ public static class KmsErrors
     public static KmsException MalformedPolicy(string message) => new("MalformedPolicyDocumentException", message);
     public static KmsException Tag(string message) => new("TagException", message);
     public static KmsException InvalidMarker(string message) => new("InvalidMarkerException", message);
+    public static KmsException InvalidSignature(string message) => new("KMSInvalidSignatureException", message);
+    public static KmsException InvalidMac(string message) => new("KMSInvalidMacException", message);
+    public static KmsException CustomKeyStoreNotFound(string message) => new("CustomKeyStoreNotFoundException", message);
     public static KmsException DryRun(string message) => new("DryRunOperationException", message);
     public static KmsException Validation(string message) => new("ValidationException", message);
     public static KmsException Serialization(string message) => new("SerializationException", message);

@@ -236,13 +236,14 @@ public class KeyIdentifierTests
     }
 
     [Fact]
-    public async Task Key_specs_the_endpoint_does_not_implement_are_UnsupportedOperationException()
+    public async Task SM2_is_refused_outside_China_Regions_and_creates_nothing()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync();
 
-        var error = await Assert.ThrowsAsync<UnsupportedOperationException>(() => endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.ECC_NIST_P256));
+        var error = await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
+            endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.SM2, keyUsage: KeyUsageType.SIGN_VERIFY));
 
-        Assert.Equal("UnsupportedOperationException", error.ErrorCode);
+        Assert.Equal("KeySpec SM2 is not supported in this Region", error.Message);
         Assert.Empty((await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys ?? []);
     }
 }

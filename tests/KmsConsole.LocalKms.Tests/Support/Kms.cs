@@ -7,9 +7,16 @@ namespace KmsConsole.LocalKms.Tests.Support;
 /// <summary>Small builders for the requests tests repeat.</summary>
 public static class Kms
 {
-    public static async Task<KeyMetadata> CreateKeyAsync(this IAmazonKeyManagementService kms, string? description = null, OriginType? origin = null, KeySpec? keySpec = null)
+    /// <summary>Creates a key; a key spec other than SYMMETRIC_DEFAULT needs a usage, ENCRYPT_DECRYPT unless one is given.</summary>
+    public static async Task<KeyMetadata> CreateKeyAsync(
+        this IAmazonKeyManagementService kms, string? description = null, OriginType? origin = null, KeySpec? keySpec = null, KeyUsageType? keyUsage = null)
     {
         var request = new CreateKeyRequest { Description = description ?? "test key" };
+        if (keyUsage is not null || (keySpec is not null && keySpec != KeySpec.SYMMETRIC_DEFAULT))
+        {
+            request.KeyUsage = keyUsage ?? KeyUsageType.ENCRYPT_DECRYPT;
+        }
+
         if (origin is not null)
         {
             request.Origin = origin;
