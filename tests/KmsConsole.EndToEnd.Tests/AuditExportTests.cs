@@ -12,9 +12,14 @@ public sealed partial class AuditExportTests
         await using var console = await ConsoleProcess.StartAsync();
 
         using var rita = await SignedInClientAsync(console, "rita");
+        // A script (no text/html in Accept) is told 403; a person's browser is sent to the "not allowed" page.
         using var refused = await rita.GetAsync("audit/export.csv");
-        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
-        Assert.Contains("/denied", refused.Headers.Location!.ToString());
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        using var page = new HttpRequestMessage(HttpMethod.Get, "audit/export.csv");
+        page.Headers.Accept.ParseAdd("text/html");
+        using var redirected = await rita.SendAsync(page);
+        Assert.Equal(HttpStatusCode.Redirect, redirected.StatusCode);
+        Assert.Contains("/denied", redirected.Headers.Location!.ToString());
 
         using var audrey = await SignedInClientAsync(console, "audrey");
         using var export = await audrey.GetAsync("audit/export.csv", HttpCompletionOption.ResponseHeadersRead);

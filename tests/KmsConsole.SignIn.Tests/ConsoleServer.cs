@@ -57,7 +57,8 @@ public sealed class ConsoleServer : IAsyncDisposable
         return builder;
     }
 
-    public static async Task<ConsoleServer> StartAsync(IDictionary<string, string?> settings, CapturedLogs? logs = null)
+    /// <param name="https">False serves plain http, as a console on loopback without a certificate is run.</param>
+    public static async Task<ConsoleServer> StartAsync(IDictionary<string, string?> settings, CapturedLogs? logs = null, bool https = true)
     {
         var folder = Directory.CreateTempSubdirectory("kmsconsole-signin-").FullName;
         var builder = Configure(settings, folder);
@@ -67,7 +68,13 @@ public sealed class ConsoleServer : IAsyncDisposable
             builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Loopback.Certificate)));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (https)
+            {
+                listen.UseHttps(Loopback.Certificate);
+            }
+        }));
         var app = builder.Build();
         app.UseWebConsole();
         await app.StartAsync();

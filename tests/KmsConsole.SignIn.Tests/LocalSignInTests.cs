@@ -30,7 +30,8 @@ public sealed partial class LocalSignInTests
         Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
         Assert.Contains("Adam Admin", await keys.Content.ReadAsStringAsync());
 
-        using var signOut = await browser.PostAsync(new Uri(console.Address, "account/signout"), []);
+        var signOutToken = await browser.AntiforgeryTokenAsync(new Uri(console.Address, "keys"));
+        using var signOut = await browser.PostAsync(new Uri(console.Address, "account/signout"), [new("__RequestVerificationToken", signOutToken)]);
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal("/signin", signOut.Headers.Location!.ToString());
         using var after = await browser.GetAsync(new Uri(console.Address, "keys"));

@@ -130,7 +130,8 @@ public sealed class OpenIdConnectSignInTests(OpenIdConnectConsole world)
         using var browser = await world.SignedInAsync(OpenIdConnectConsole.Bob);
         var endSessions = world.Provider.EndSessionRequests;
 
-        using var signOut = await browser.PostAsync(world.At("account/signout"), []);
+        var token = await browser.AntiforgeryTokenAsync(world.At("keys"));
+        using var signOut = await browser.PostAsync(world.At("account/signout"), [new("__RequestVerificationToken", token)]);
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         var location = signOut.Headers.Location!;
         Assert.Equal(new Uri(world.Provider.Issuer, "connect/endsession").GetLeftPart(UriPartial.Path), location.GetLeftPart(UriPartial.Path));

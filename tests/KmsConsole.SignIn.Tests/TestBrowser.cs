@@ -42,6 +42,12 @@ public sealed partial class TestBrowser : IDisposable
         return await _http.PostAsync(address, new FormUrlEncodedContent(form));
     }
 
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        Visited.Add(request.RequestUri!);
+        return _http.SendAsync(request);
+    }
+
     /// <summary>Fetches without asking for HTML, as a script or the export download would.</summary>
     public async Task<HttpResponseMessage> FetchAsync(Uri address)
     {

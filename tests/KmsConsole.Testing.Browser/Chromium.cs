@@ -17,6 +17,7 @@ public sealed class Chromium : IAsyncDisposable
 
     private readonly IPlaywright playwright;
     private readonly List<(IBrowserContext Context, string Profile)> contexts = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> cspViolations = new();
 
     private Chromium(IPlaywright playwright) => this.playwright = playwright;
 
@@ -55,10 +56,34 @@ public sealed class Chromium : IAsyncDisposable
             IgnoreHTTPSErrors = acceptSelfSignedCertificates,
         });
         context.SetDefaultTimeout(30_000);
+        // Chromium reports every resource or inline script the console's Content-Security-Policy blocked on the console.
+        context.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                cspViolations.Enqueue($"{message.Location}: {message.Text}");
+            }
+        };
         contexts.Add((context, profile));
         return context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
     }
 
+    /// <summary>What the Content-Security-Policy blocked so far, in every window.</summary>
+    public IReadOnlyList<string> CspViolations => [.. cspViolations];
+
+    /// <summary>Returns and forgets the violations so far: for a test that provokes one on purpose.</summary>
+    public IReadOnlyList<string> TakeCspViolations()
+    {
+        var taken = new List<string>();
+        while (cspViolations.TryDequeue(out var violation))
+        {
+            taken.Add(violation);
+        }
+
+        return taken;
+    }
+
+    /// <summary>Closes every window; fails the test that used them if the Content-Security-Policy blocked anything.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var (context, profile) in contexts)
@@ -75,5 +100,9 @@ public sealed class Chromium : IAsyncDisposable
         }
 
         playwright.Dispose();
+        if (!cspViolations.IsEmpty)
+        {
+            throw new InvalidOperationException("The Content-Security-Policy blocked something the console's pages use:\n" + string.Join('\n', cspViolations));
+        }
     }
 }

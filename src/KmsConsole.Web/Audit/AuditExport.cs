@@ -17,11 +17,16 @@ public static class AuditExport
     {
         endpoints.MapGet(Path, async (HttpContext context, [FromServices] AuditTrail trail,
             [FromQuery] string? actor, [FromQuery] string? action, [FromQuery] string? subject, [FromQuery] string? run,
-            [FromQuery] DateTime? from, [FromQuery] DateTime? to, CancellationToken cancellationToken) =>
+            [FromQuery(Name = "from")] string? fromDay, [FromQuery(Name = "to")] string? toDay, CancellationToken cancellationToken) =>
         {
             if (!string.IsNullOrWhiteSpace(run) && !Guid.TryParse(run, out _))
             {
-                return Results.BadRequest("The run id is not a valid id.");
+                return Results.Text("The run id is not a valid id.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (!TryDay(fromDay, out var from) || !TryDay(toDay, out var to))
+            {
+                return Results.Text("'from' and 'to' are days written yyyy-MM-dd, such as 2026-12-01.", statusCode: StatusCodes.Status400BadRequest);
             }
 
             var filter = Filter(actor, action, subject, run, from, to);
@@ -63,6 +68,23 @@ public static class AuditExport
         Add("from", from?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Add("to", to?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         return Path.TrimStart('/') + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
+    }
+
+    private static bool TryDay(string? value, out DateTime? day)
+    {
+        day = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return true;
+        }
+
+        if (DateTime.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            day = parsed;
+            return true;
+        }
+
+        return false;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

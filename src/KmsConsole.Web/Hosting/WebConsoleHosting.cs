@@ -2,6 +2,7 @@ using System.Reflection;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
+using KmsConsole.Web.Security;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -23,7 +24,7 @@ public static class WebConsoleHosting
         // Package and framework assets (MudBlazor, blazor.web.js) from the build output too, not only when published.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(RequestLimits.ForCircuit);
         builder.Services.AddMudServices();
 
         builder.Services.AddOptions<ConsoleOptions>()
@@ -36,6 +37,7 @@ public static class WebConsoleHosting
         builder.Services.AddHostedService<InitialInventorySync>();
 
         AddSignIn(builder);
+        builder.AddConsoleSecurity();
         return builder;
     }
 
@@ -74,6 +76,7 @@ public static class WebConsoleHosting
 
     public static WebApplication UseWebConsole(this WebApplication app)
     {
+        app.UseConsoleSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -89,7 +92,9 @@ public static class WebConsoleHosting
         });
 
         var signIn = app.Services.GetRequiredService<SignInSettings>();
+        app.UseCookiePolicy();
         app.UseAuthentication();
+        app.UseSignedInCircuits();
         app.UseNoConsoleRoleGate();
         app.UseRouting();
         app.UseAuthorization();
@@ -125,7 +130,7 @@ public static class WebConsoleHosting
                 var section = builder.Configuration.GetSection(SignInSettings.EntraIdSection);
                 var entraId = EntraIdSignInSettings.Read(section);
                 builder.Services.AddEntraIdSignIn(entraId, section);
-                settings = new SignInSettings(provider, entraId.RoleMapping, entraId.ToString());
+                settings = new SignInSettings(provider, entraId.RoleMapping, entraId.ToString()) { IdentityProviders = [entraId.Instance] };
                 break;
             }
 
@@ -133,7 +138,7 @@ public static class WebConsoleHosting
             {
                 var openIdConnect = OpenIdConnectSignInSettings.Read(builder.Configuration.GetSection(SignInSettings.OpenIdConnectSection));
                 builder.Services.AddOpenIdConnectSignIn(openIdConnect);
-                settings = new SignInSettings(provider, openIdConnect.RoleMapping, openIdConnect.ToString());
+                settings = new SignInSettings(provider, openIdConnect.RoleMapping, openIdConnect.ToString()) { IdentityProviders = [openIdConnect.Authority] };
                 break;
             }
 
@@ -149,6 +154,7 @@ public static class WebConsoleHosting
                         options.Cookie.SameSite = SameSiteMode.Strict;
                         options.SlidingExpiration = true;
                         options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                        ConsoleCookies.RefuseScriptsWithStatus(options);
                     });
                 settings = SignInSettings.Local;
                 break;

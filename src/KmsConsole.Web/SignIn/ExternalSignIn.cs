@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using KmsConsole.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -27,6 +28,7 @@ public static class ExternalSignIn
         options.AccessDeniedPath = "/denied";
         options.SlidingExpiration = true;
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
+        Security.ConsoleCookies.RefuseScriptsWithStatus(options);
     }
 
     public static IEndpointRouteBuilder MapExternalSignIn(this IEndpointRouteBuilder endpoints)
@@ -49,7 +51,7 @@ public static class ExternalSignIn
 
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(SignedOutPath);
-        }).AllowAnonymous();
+        }).AllowAnonymous().AsConsoleFormPost();
 
         return endpoints;
     }

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using KmsConsole.Web.Security;
 
 namespace KmsConsole.Web.SignIn;
 
@@ -95,23 +95,30 @@ public static class LocalSignIn
 
     public static IEndpointRouteBuilder MapLocalSignIn(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(SignInEndpoint, async (HttpContext context, [FromForm] string user, [FromForm] string? returnUrl) =>
+        endpoints.MapPost(SignInEndpoint, async (HttpContext context) =>
         {
-            var demoUser = DemoUsers.Find(user);
+            var (form, refusal) = await FormPosts.ReadAsync(context.Request);
+            if (form is null)
+            {
+                return refusal!;
+            }
+
+            var demoUser = DemoUsers.Find(form["user"].ToString());
             if (demoUser is null)
             {
                 return Results.Redirect($"{SignInPath}?error=unknown-user");
             }
 
+            string? returnUrl = form["returnUrl"];
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PrincipalFor(demoUser));
             return Results.LocalRedirect(RedirectHttpResult.IsLocalUrl(returnUrl) ? returnUrl! : "/");
-        }).AllowAnonymous();
+        }).AllowAnonymous().AsConsoleFormPost();
 
         endpoints.MapPost(SignOutEndpoint, async (HttpContext context) =>
         {
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(SignInPath);
-        }).AllowAnonymous();
+        }).AllowAnonymous().AsConsoleFormPost();
 
         return endpoints;
     }

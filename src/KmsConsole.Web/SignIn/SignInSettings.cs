@@ -23,6 +23,9 @@ public sealed record SignInSettings(SignInProvider Provider, ConsoleRoleMapping 
 
     public bool IsExternal => Provider != SignInProvider.Local;
 
+    /// <summary>Where sign-in and sign-out send the browser outside the console (the provider's address); none for local sign-in.</summary>
+    public IReadOnlyList<Uri> IdentityProviders { get; init; } = [];
+
     /// <summary>The provider the configuration asks for; both external sections at once is refused.</summary>
     public static SignInProvider ProviderIn(IConfiguration configuration)
     {
