@@ -11,6 +11,7 @@ public sealed class LocalKmsRuntime : IDisposable
     public LocalKmsRuntime(LocalKmsOptions options, LocalKmsClock clock)
     {
         Database = KmsDatabase.Open(options.DataDirectory);
+        Database.BeginTracking(clock.GetUtcNow());
         Ring = new KeyRing(Database, options.Region, options.AccountId);
         Ring.Load();
         ImportTokens = new ImportTokens(Database.MasterKey);

@@ -63,6 +63,14 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
         {
             _aliases[alias.AliasName] = alias;
         }
+
+        foreach (var (keyId, usage) in database.LoadLastUsage(region))
+        {
+            if (_keys.TryGetValue(keyId, out var key))
+            {
+                key.LastUsage = usage;
+            }
+        }
     }
 
     public string KeyArn(string keyId) => $"arn:aws:kms:{region}:{accountId}:key/{keyId}";

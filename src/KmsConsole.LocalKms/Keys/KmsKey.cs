@@ -38,6 +38,10 @@ public sealed class KmsKey
 
     public List<KeyMaterialVersion> Materials { get; set; } = [];
 
+    /// <summary>The last successful cryptographic operation (GetKeyLastUsage); stored apart from the key document.</summary>
+    [JsonIgnore]
+    public KeyLastUsage? LastUsage { get; set; }
+
     [JsonIgnore]
     public bool IsSymmetric => KeySpec == KeySpecs.SymmetricDefault;
 
@@ -72,6 +76,9 @@ public sealed class KmsKey
 }
 
 public sealed record KmsTag(string TagKey, string TagValue);
+
+/// <summary>One successful cryptographic use of a key, as GetKeyLastUsage reports it.</summary>
+public sealed record KeyLastUsage(string Operation, DateTimeOffset Timestamp, string CloudTrailEventId, string KmsRequestId);
 
 /// <summary>One key material of a key. The secret itself lives only in memory and, sealed under the master key, in the database.</summary>
 public sealed class KeyMaterialVersion

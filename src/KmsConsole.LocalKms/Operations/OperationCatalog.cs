@@ -24,6 +24,7 @@ public sealed class OperationCatalog
         MacOperations.Register(catalog);
         DataKeyPairOperations.Register(catalog);
         KeyAgreementOperations.Register(catalog);
+        KeyUsageOperations.Register(catalog);
         return catalog;
     }
 

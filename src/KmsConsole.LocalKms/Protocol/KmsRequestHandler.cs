@@ -62,7 +62,9 @@ public sealed class KmsRequestHandler(
             JsonObject response;
             lock (ring.Gate)
             {
-                response = operation(request, new OperationContext(ring, importTokens, options, clock.GetUtcNow()));
+                var now = clock.GetUtcNow();
+                response = operation(request, new OperationContext(ring, importTokens, options, now));
+                KeyUsageOperations.RecordSuccess(ring, operationName, response, requestId, now);
             }
 
             if (logger.IsEnabled(LogLevel.Debug))

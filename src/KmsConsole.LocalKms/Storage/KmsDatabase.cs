@@ -41,11 +41,56 @@ public sealed class KmsDatabase : IDisposable
             CREATE TABLE IF NOT EXISTS keys (key_id TEXT PRIMARY KEY, document TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS key_material (key_id TEXT NOT NULL, material_id TEXT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (key_id, material_id));
             CREATE TABLE IF NOT EXISTS aliases (alias_name TEXT PRIMARY KEY, document TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS key_last_usage (region TEXT NOT NULL, key_id TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (region, key_id));
+            CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
         return new KmsDatabase(connection, masterKey, isNew);
     }
 
     public MasterKey MasterKey => _masterKey;
+
+    /// <summary>When this data folder began tracking key use (GetKeyLastUsage's TrackingStartDate); set by <see cref="BeginTracking"/>.</summary>
+    public DateTimeOffset TrackingStartDate { get; private set; }
+
+    /// <summary>Reads the tracking start date, recording <paramref name="now"/> the first time a folder is opened with tracking.</summary>
+    public void BeginTracking(DateTimeOffset now)
+    {
+        using (var insert = _connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT OR IGNORE INTO settings (name, value) VALUES ('tracking_start', $value)";
+            insert.Parameters.AddWithValue("$value", now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            insert.ExecuteNonQuery();
+        }
+
+        using var read = _connection.CreateCommand();
+        read.CommandText = "SELECT value FROM settings WHERE name = 'tracking_start'";
+        TrackingStartDate = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse((string)read.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public Dictionary<string, KeyLastUsage> LoadLastUsage(string region)
+    {
+        var usage = new Dictionary<string, KeyLastUsage>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT key_id, document FROM key_last_usage WHERE region = $region";
+        command.Parameters.AddWithValue("$region", region);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            usage[reader.GetString(0)] = JsonSerializer.Deserialize<KeyLastUsage>(reader.GetString(1), Json)!;
+        }
+
+        return usage;
+    }
+
+    public void SaveLastUsage(string region, KmsKey key)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT INTO key_last_usage (region, key_id, document) VALUES ($region, $id, $doc) ON CONFLICT(region, key_id) DO UPDATE SET document = excluded.document";
+        command.Parameters.AddWithValue("$region", region);
+        command.Parameters.AddWithValue("$id", key.KeyId);
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(key.LastUsage, Json));
+        command.ExecuteNonQuery();
+    }
 
     public (List<KmsKey> Keys, List<KmsAlias> Aliases) LoadAll()
     {
@@ -146,7 +191,7 @@ public sealed class KmsDatabase : IDisposable
         using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "DELETE FROM keys WHERE key_id = $id; DELETE FROM key_material WHERE key_id = $id; DELETE FROM aliases WHERE json_extract(document, '$.TargetKeyId') = $id;";
+        command.CommandText = "DELETE FROM keys WHERE key_id = $id; DELETE FROM key_material WHERE key_id = $id; DELETE FROM key_last_usage WHERE key_id = $id; DELETE FROM aliases WHERE json_extract(document, '$.TargetKeyId') = $id;";
         command.Parameters.AddWithValue("$id", keyId);
         command.ExecuteNonQuery();
         transaction.Commit();
