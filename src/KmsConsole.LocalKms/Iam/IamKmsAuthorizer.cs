@@ -20,6 +20,7 @@ namespace KmsConsole.LocalKms.Iam;
 public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring, KmsCallRecorder? recorder = null) : IKmsOperationAuthorizer
 {
     private readonly KmsCallRecorder _recorder = recorder ?? new KmsCallRecorder();
+    private readonly GrantAuthorization _grants = new(ring);
 
     private static readonly HashSet<string> NotResourceScoped = new(StringComparer.Ordinal)
     {
@@ -37,8 +38,11 @@ public sealed class IamKmsAuthorizer(IamPolicyEnforcer enforcer, KeyRing ring, K
         foreach (var (action, resource) in RequiredPermissions(operation, requestBody))
         {
             var decision = enforcer.Authorize(callerAccessKeyId, action, resource);
-            _recorder.Record(callerAccessKeyId, action, resource, decision.IsAllowed);
-            if (!decision.IsAllowed)
+            var allowed = decision.IsAllowed || (decision.Decision == PermissionDecision.ImplicitDeny
+                && enforcer.CallerPrincipals(callerAccessKeyId) is { Count: > 0 } principals
+                && _grants.Allows(principals, action, resource, requestBody));
+            _recorder.Record(callerAccessKeyId, action, resource, allowed);
+            if (!allowed)
             {
                 throw new KmsException(decision.ErrorCode!, decision.Message!);
             }

@@ -87,6 +87,15 @@ public sealed class IamPolicyEnforcer(IamStore store, LocalIamOptions options)
         return decision;
     }
 
+    /// <summary>
+    /// The ARNs a grant may name the caller by: its role's ARN and this role session's ARN; empty for an unknown access key.
+    /// </summary>
+    public IReadOnlyCollection<string> CallerPrincipals(string accessKeyId)
+    {
+        var role = string.IsNullOrEmpty(accessKeyId) ? null : store.ResolvePrincipal(accessKeyId);
+        return role is null ? [] : [role.Arn, SessionArn(options.AccountId, role.RoleName, accessKeyId)];
+    }
+
     /// <summary>How AWS names a role session: arn:aws:sts::&lt;account&gt;:assumed-role/&lt;RoleName&gt;/&lt;session&gt; (the session here is the access key id).</summary>
     public static string SessionArn(string accountId, string roleName, string sessionName) => $"arn:aws:sts::{accountId}:assumed-role/{roleName}/{sessionName}";
 }

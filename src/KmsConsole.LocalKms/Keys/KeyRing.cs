@@ -159,6 +159,9 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
         return key;
     }
 
+    /// <summary>The key by id as it stands, without applying time-driven changes (for read-only checks such as authorization).</summary>
+    public KmsKey? Peek(string keyId) => _keys.GetValueOrDefault(keyId);
+
     /// <summary>The key by id, after due time-driven changes; null when it does not (or no longer) exist.</summary>
     public KmsKey? Find(string keyId, DateTimeOffset now)
     {

@@ -38,6 +38,8 @@ public sealed class KmsKey
 
     public List<KeyMaterialVersion> Materials { get; set; } = [];
 
+    public List<KmsGrant> Grants { get; set; } = [];
+
     /// <summary>The last successful cryptographic operation (GetKeyLastUsage); stored apart from the key document.</summary>
     [JsonIgnore]
     public KeyLastUsage? LastUsage { get; set; }

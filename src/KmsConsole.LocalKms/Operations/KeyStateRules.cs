@@ -36,6 +36,7 @@ public static class KeyStateRules
         ["VerifyMac"] = Cryptographic,
         ["DeriveSharedSecret"] = Cryptographic,
         ["DescribeKey"] = Anywhere,
+        ["CreateGrant"] = Cryptographic,
         ["GetKeyPolicy"] = Anywhere,
         ["ListResourceTags"] = Anywhere,
         ["ListAliases"] = Anywhere,

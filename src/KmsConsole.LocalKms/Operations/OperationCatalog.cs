@@ -25,6 +25,7 @@ public sealed class OperationCatalog
         DataKeyPairOperations.Register(catalog);
         KeyAgreementOperations.Register(catalog);
         KeyUsageOperations.Register(catalog);
+        GrantOperations.Register(catalog);
         return catalog;
     }
 

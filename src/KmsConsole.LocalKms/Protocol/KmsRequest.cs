@@ -135,6 +135,19 @@ public sealed class KmsRequest(JsonElement body, string caller)
         return bytes;
     }
 
+    /// <summary>A nested structure member (e.g. CreateGrant's Constraints), read with the same rules; null when absent.</summary>
+    public KmsRequest? OptionalStructure(string member)
+    {
+        if (!body.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Object
+            ? new KmsRequest(value, Caller)
+            : throw KmsErrors.Serialization($"Member '{member}' must be a structure.");
+    }
+
     public IReadOnlyDictionary<string, string> OptionalStringMap(string member)
     {
         if (!body.TryGetProperty(member, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -227,6 +240,8 @@ public sealed class KmsRequest(JsonElement body, string caller)
                 $"1 validation error detected: Value '{value}' at '{Camel(member)}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}");
         }
     }
+
+    public static KmsException MissingMember(string member) => Missing(member);
 
     private static KmsException Missing(string member) =>
         KmsErrors.Validation($"1 validation error detected: Value null at '{Camel(member)}' failed to satisfy constraint: Member must not be null");

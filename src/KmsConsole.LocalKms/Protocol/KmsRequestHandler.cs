@@ -63,6 +63,7 @@ public sealed class KmsRequestHandler(
             lock (ring.Gate)
             {
                 var now = clock.GetUtcNow();
+                GrantOperations.CheckGrantTokens(operationName, document.RootElement, ring);
                 response = operation(request, new OperationContext(ring, importTokens, options, now));
                 KeyUsageOperations.RecordSuccess(ring, operationName, response, requestId, now);
             }
