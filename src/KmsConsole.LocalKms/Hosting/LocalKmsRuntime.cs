@@ -14,6 +14,7 @@ public sealed class LocalKmsRuntime : IDisposable
         Database.BeginTracking(clock.GetUtcNow());
         Ring = new KeyRing(Database, options.Region, options.AccountId);
         Ring.Load();
+        Rings = new RegionalKeyRings(Ring, options.DataDirectory, clock.GetUtcNow);
         ImportTokens = new ImportTokens(Database.MasterKey);
         if (Database.IsNew && options.Seed)
         {
@@ -26,9 +27,17 @@ public sealed class LocalKmsRuntime : IDisposable
 
     public KmsDatabase Database { get; }
 
+    /// <summary>The home Region's keys (<see cref="LocalKmsOptions.Region"/>).</summary>
     public KeyRing Ring { get; }
+
+    /// <summary>Every Region's keys; a request is answered from the Region of its SigV4 credential scope.</summary>
+    public RegionalKeyRings Rings { get; }
 
     public ImportTokens ImportTokens { get; }
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        Rings.Dispose();
+        Database.Dispose();
+    }
 }

@@ -66,6 +66,7 @@ public static class LocalKmsServiceCollectionExtensions
         });
         services.TryAddSingleton<LocalKmsRuntime>();
         services.TryAddSingleton(sp => sp.GetRequiredService<LocalKmsRuntime>().Ring);
+        services.TryAddSingleton(sp => sp.GetRequiredService<LocalKmsRuntime>().Rings);
         services.TryAddSingleton(sp => sp.GetRequiredService<LocalKmsRuntime>().ImportTokens);
         services.TryAddSingleton(_ => OperationCatalog.Create());
         services.TryAddSingleton(sp => new RequestQuotas(sp.GetRequiredService<LocalKmsOptions>().Quotas, sp.GetRequiredService<LocalKmsClock>()));

@@ -28,14 +28,17 @@ public sealed class TimeDrivenChanges(LocalKmsRuntime runtime, LocalKmsClock clo
     {
         try
         {
-            if (!runtime.Ring.AnythingDue(clock.GetUtcNow()))
+            foreach (var ring in runtime.Rings.All)
             {
-                return;
-            }
+                if (!ring.AnythingDue(clock.GetUtcNow()))
+                {
+                    continue;
+                }
 
-            lock (runtime.Ring.Gate)
-            {
-                runtime.Ring.Sweep(clock.GetUtcNow());
+                lock (ring.Gate)
+                {
+                    ring.Sweep(clock.GetUtcNow());
+                }
             }
         }
         catch (Exception error)

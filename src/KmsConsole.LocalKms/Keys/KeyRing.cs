@@ -10,7 +10,7 @@ namespace KmsConsole.LocalKms.Keys;
 /// All reads and changes happen under <see cref="Gate"/>; time-driven changes (automatic rotation,
 /// material expiry, end of a deletion window) are applied whenever a key is touched and by a periodic sweep.
 /// </summary>
-public sealed class KeyRing(KmsDatabase database, string region, string accountId)
+public sealed class KeyRing(KmsDatabase database, string region, string accountId, object? gate = null)
 {
     private readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, KmsAlias> _aliases = new(StringComparer.Ordinal);
@@ -18,7 +18,11 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     // The earliest moment a sweep has anything to do (UTC ticks); MinValue means "unknown, sweep".
     private long _nextDueTicks = long.MinValue;
 
-    public object Gate { get; } = new();
+    /// <summary>Shared by every Region's ring of one endpoint (see <see cref="RegionalKeyRings"/>).</summary>
+    public object Gate { get; } = gate ?? new();
+
+    /// <summary>The endpoint's other Regions, for keeping multi-Region keys in step; null for a lone ring.</summary>
+    public RegionalKeyRings? Regions { get; set; }
 
     /// <summary>
     /// Runs slow work that touches no shared state (RSA key generation) with the gate released, so other requests
@@ -95,6 +99,7 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     public void Save(KmsKey key)
     {
         database.SaveKey(key);
+        Regions?.Share(this, key);
         ForgetNextDue();
     }
 
@@ -128,9 +133,15 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
                 throw KmsErrors.InvalidArn($"Invalid arn {keyIdentifier}");
             }
 
-            if (parts[3] != region || parts[4] != accountId)
+            if (parts[4] != accountId)
             {
                 throw KmsErrors.NotFound($"Key '{keyIdentifier}' does not exist");
+            }
+
+            // AWS's answer for an ARN of another Region (LocalStack's AWS-recorded test_get_key_in_different_region).
+            if (parts[3] != region)
+            {
+                throw KmsErrors.NotFound($"Invalid arn {parts[3]}");
             }
 
             if (parts[5].StartsWith("alias/", StringComparison.Ordinal))
@@ -239,9 +250,11 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     /// <returns>false when the key's deletion window ended and it is gone.</returns>
     private bool ApplyTime(KmsKey key, DateTimeOffset now)
     {
+        Regions?.CatchUpWithPrimary(this, key, now);
         if (key.DeletionDate is { } deletionDate && deletionDate <= now)
         {
             _keys.Remove(key.KeyId);
+            Regions?.Forget(this, key);
             foreach (var alias in AliasesOf(key.KeyId).ToList())
             {
                 _aliases.Remove(alias.AliasName);
@@ -262,7 +275,9 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
             }
         }
 
-        if (key.RotationEnabled && key.DeletionDate is null && key.State == KeyStates.Enabled && key.NextRotationDate is { } next && key.RotationPeriodInDays is { } period)
+        // A replica never rotates itself: it takes the new material from its primary.
+        if (key.RotationEnabled && key.DeletionDate is null && key.State == KeyStates.Enabled && !key.IsReplicaIn(region)
+            && key.NextRotationDate is { } next && key.RotationPeriodInDays is { } period)
         {
             var rotations = 0;
             while (next <= now && rotations++ < 1000)
@@ -278,6 +293,7 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
         if (changed)
         {
             database.SaveKey(key);
+            Regions?.Share(this, key);
         }
 
         return true;

@@ -40,6 +40,16 @@ public sealed class KmsKey
 
     public List<KmsGrant> Grants { get; set; } = [];
 
+    /// <summary>A multi-Region key (mrk- id); its set's primary Region and replica Regions are kept on every copy.</summary>
+    public bool MultiRegion { get; set; }
+
+    public string? PrimaryRegion { get; set; }
+
+    public List<string> ReplicaRegions { get; set; } = [];
+
+    /// <summary>True when this copy, held in <paramref name="region"/>, is a multi-Region replica (its primary is elsewhere).</summary>
+    public bool IsReplicaIn(string region) => MultiRegion && PrimaryRegion is not null && PrimaryRegion != region;
+
     /// <summary>The last successful cryptographic operation (GetKeyLastUsage); stored apart from the key document.</summary>
     [JsonIgnore]
     public KeyLastUsage? LastUsage { get; set; }

@@ -39,10 +39,7 @@ public static class KeyLifecycleOperations
 
         keySpec ??= legacySpec ?? KeySpecs.SymmetricDefault;
         var keyUsage = KeyUsageOf(keySpec, requestedUsage);
-        if (request.OptionalBool("MultiRegion"))
-        {
-            throw KmsErrors.Unsupported("This local KMS endpoint does not create multi-Region keys.");
-        }
+        var multiRegion = request.OptionalBool("MultiRegion");
 
         if (request.Has("CustomKeyStoreId") || request.Has("XksKeyId"))
         {
@@ -55,7 +52,7 @@ public static class KeyLifecycleOperations
         }
 
         TagOperations.Validate(tags);
-        var keyId = Guid.NewGuid().ToString();
+        var keyId = multiRegion ? MultiRegionOperations.NewKeyId() : Guid.NewGuid().ToString();
         if (policy is not null)
         {
             PolicyOperations.ValidatePolicy(policy);
@@ -71,6 +68,8 @@ public static class KeyLifecycleOperations
             Origin = origin,
             Policy = policy ?? PolicyOperations.DefaultPolicy(context.Ring.AccountId),
             Tags = [.. tags.Select(t => new KmsTag(t.Key, t.Value)).DistinctBy(t => t.TagKey)],
+            MultiRegion = multiRegion,
+            PrimaryRegion = multiRegion ? context.Ring.Region : null,
         };
 
         if (origin == KeyOrigins.AwsKms)

@@ -24,9 +24,13 @@ public static class KeyMetadataJson
             ["KeyManager"] = "CUSTOMER",
             ["CustomerMasterKeySpec"] = key.KeySpec,
             ["KeySpec"] = key.KeySpec,
-            ["MultiRegion"] = false,
+            ["MultiRegion"] = key.MultiRegion,
         };
         AddAlgorithms(metadata, key);
+        if (key.MultiRegion)
+        {
+            metadata["MultiRegionConfiguration"] = MultiRegionOperations.Configuration(key, ring);
+        }
 
         if (key.DeletionDate is { } deletionDate)
         {

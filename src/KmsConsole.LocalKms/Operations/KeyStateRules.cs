@@ -37,6 +37,8 @@ public static class KeyStateRules
         ["DeriveSharedSecret"] = Cryptographic,
         ["DescribeKey"] = Anywhere,
         ["CreateGrant"] = Cryptographic,
+        ["ReplicateKey"] = NotPendingDeletion,
+        ["UpdatePrimaryRegion"] = NotPendingDeletion,
         ["GetKeyPolicy"] = Anywhere,
         ["ListResourceTags"] = Anywhere,
         ["ListAliases"] = Anywhere,

@@ -26,6 +26,7 @@ public sealed class OperationCatalog
         KeyAgreementOperations.Register(catalog);
         KeyUsageOperations.Register(catalog);
         GrantOperations.Register(catalog);
+        MultiRegionOperations.Register(catalog);
         return catalog;
     }
 

@@ -77,6 +77,7 @@ public static class RotationOperations
     {
         var key = KeyLifecycleOperations.Target(request, context, "RotateKeyOnDemand");
         var arn = context.Ring.KeyArn(key.KeyId);
+        MultiRegionOperations.RequireNotReplica(key, context);
         if (!key.IsSymmetric)
         {
             throw KmsErrors.Unsupported($"{arn} has key spec {key.KeySpec}; on-demand rotation is supported only on symmetric encryption KMS keys.");
@@ -170,6 +171,7 @@ public static class RotationOperations
             throw KmsErrors.Unsupported($"{arn} has key spec {key.KeySpec}; automatic rotation is supported only on symmetric encryption KMS keys.");
         }
 
+        MultiRegionOperations.RequireNotReplica(key, context);
         KeyStateRules.Require(key, operation, arn);
         return key;
     }

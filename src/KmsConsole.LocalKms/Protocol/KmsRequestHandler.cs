@@ -17,7 +17,7 @@ namespace KmsConsole.LocalKms.Protocol;
 /// Requests it refuses before running (malformed, unknown, oversized, throttled) change nothing.
 /// </summary>
 public sealed class KmsRequestHandler(
-    KeyRing ring,
+    RegionalKeyRings rings,
     ImportTokens importTokens,
     OperationCatalog catalog,
     LocalKmsOptions options,
@@ -53,6 +53,7 @@ public sealed class KmsRequestHandler(
 
             using var document = Parse(body);
             var caller = CallerIdentity.AccessKeyId(http.Request);
+            var ring = rings.For(CallerIdentity.Region(http.Request));
             var request = new KmsRequest(document.RootElement, caller);
             foreach (var authorizer in _authorizers)
             {
@@ -217,6 +218,28 @@ public interface IKmsOperationAuthorizer
 public static class CallerIdentity
 {
     public const string Anonymous = "anonymous";
+
+    /// <summary>The Region of the SigV4 credential scope (Credential=AKID/date/region/service/aws4_request); null when absent.</summary>
+    public static string? Region(HttpRequest request)
+    {
+        var scope = Scope(request);
+        return scope.Length >= 3 ? scope[2] : null;
+    }
+
+    private static string[] Scope(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        const string marker = "Credential=";
+        var start = authorization.IndexOf(marker, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return [];
+        }
+
+        start += marker.Length;
+        var end = authorization.IndexOfAny([',', ' '], start);
+        return authorization[start..(end < 0 ? authorization.Length : end)].Split('/');
+    }
 
     public static string AccessKeyId(HttpRequest request)
     {

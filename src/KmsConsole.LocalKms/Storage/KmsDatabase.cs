@@ -16,11 +16,13 @@ public sealed class KmsDatabase : IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
     private readonly SqliteConnection _connection;
     private readonly MasterKey _masterKey;
+    private readonly bool _ownsMasterKey;
 
-    private KmsDatabase(SqliteConnection connection, MasterKey masterKey, bool isNew)
+    private KmsDatabase(SqliteConnection connection, MasterKey masterKey, bool isNew, bool ownsMasterKey = true)
     {
         _connection = connection;
         _masterKey = masterKey;
+        _ownsMasterKey = ownsMasterKey;
         IsNew = isNew;
     }
 
@@ -33,6 +35,35 @@ public sealed class KmsDatabase : IDisposable
         var path = Path.Combine(dataDirectory, FileName);
         var isNew = !File.Exists(path);
         var masterKey = MasterKey.LoadOrCreate(dataDirectory, mayCreate: isNew);
+        return new KmsDatabase(Connect(path), masterKey, isNew);
+    }
+
+    /// <summary>
+    /// The state of one more Region (regions/&lt;region&gt;/localkms.db in the data folder), sealed under the data folder's
+    /// master key, so multi-Region replicas share material across Regions and each Region keeps its own keys and aliases.
+    /// </summary>
+    public static KmsDatabase OpenRegion(string dataDirectory, string region, MasterKey masterKey)
+    {
+        var folder = Path.Combine(dataDirectory, RegionsFolder, region);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, FileName);
+        var isNew = !File.Exists(path);
+        return new KmsDatabase(Connect(path), masterKey, isNew, ownsMasterKey: false);
+    }
+
+    /// <summary>The Regions other than the home Region that hold state in <paramref name="dataDirectory"/>.</summary>
+    public static IEnumerable<string> StoredRegions(string dataDirectory)
+    {
+        var folder = Path.Combine(dataDirectory, RegionsFolder);
+        return Directory.Exists(folder)
+            ? Directory.EnumerateDirectories(folder).Where(d => File.Exists(Path.Combine(d, FileName))).Select(Path.GetFileName).OfType<string>()
+            : [];
+    }
+
+    public const string RegionsFolder = "regions";
+
+    private static SqliteConnection Connect(string path)
+    {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         Execute(connection, """
@@ -44,7 +75,7 @@ public sealed class KmsDatabase : IDisposable
             CREATE TABLE IF NOT EXISTS key_last_usage (region TEXT NOT NULL, key_id TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (region, key_id));
             CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
-        return new KmsDatabase(connection, masterKey, isNew);
+        return connection;
     }
 
     public MasterKey MasterKey => _masterKey;
@@ -217,7 +248,10 @@ public sealed class KmsDatabase : IDisposable
     public void Dispose()
     {
         _connection.Dispose();
-        _masterKey.Dispose();
+        if (_ownsMasterKey)
+        {
+            _masterKey.Dispose();
+        }
     }
 
     private void DeleteMaterial(SqliteTransaction transaction, string keyId, string materialId)

@@ -33,7 +33,7 @@ public class HostingTests
         app.MapLocalKms();
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        using var kms = KmsTestEndpoint.CreateClient(address);
+        using var kms = KmsTestEndpoint.CreateClient(address, region: "eu-west-1");
         using var http = new HttpClient { BaseAddress = address };
 
         var first = await kms.DescribeAsync("alias/FirstCMK");

@@ -45,11 +45,14 @@ public sealed class KmsTestEndpoint : IAsyncDisposable
         Kms = CreateClient(Server.Endpoint);
     }
 
-    public static AmazonKeyManagementServiceClient CreateClient(Uri endpoint, int maxErrorRetry = 0) =>
+    /// <summary>A client for another Region of the same endpoint (requests signed for <paramref name="region"/>).</summary>
+    public AmazonKeyManagementServiceClient ClientFor(string region) => CreateClient(Server.Endpoint, region: region);
+
+    public static AmazonKeyManagementServiceClient CreateClient(Uri endpoint, int maxErrorRetry = 0, string region = "us-east-1") =>
         new(new BasicAWSCredentials("AKIDLOCAL", "local-secret"), new AmazonKeyManagementServiceConfig
         {
             ServiceURL = endpoint.ToString(),
-            AuthenticationRegion = "us-east-1",
+            AuthenticationRegion = region,
             MaxErrorRetry = maxErrorRetry,
         });
 
