@@ -320,6 +320,11 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
         }
 
         var alias = _aliases.GetValueOrDefault(aliasName);
+        if (alias is null && AwsManagedKeys.IsManagedAlias(aliasName))
+        {
+            return AwsManagedKeys.Create(this, aliasName, now);
+        }
+
         var key = alias is null ? null : Find(alias.TargetKeyId, now);
         return key ?? throw KmsErrors.NotFound($"Alias {AliasArn(aliasName)} is not found.");
     }

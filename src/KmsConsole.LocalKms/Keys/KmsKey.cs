@@ -17,6 +17,9 @@ public sealed class KmsKey
 
     public required string Origin { get; init; }
 
+    /// <summary>CUSTOMER, or AWS for an AWS managed key (alias/aws/&lt;service&gt;).</summary>
+    public string KeyManager { get; init; } = "CUSTOMER";
+
     /// <summary>What EnableKey/DisableKey last set; the key state also depends on deletion and imported material.</summary>
     public bool Enabled { get; set; } = true;
 

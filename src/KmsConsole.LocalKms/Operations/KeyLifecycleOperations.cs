@@ -41,9 +41,15 @@ public static class KeyLifecycleOperations
         var keyUsage = KeyUsageOf(keySpec, requestedUsage);
         var multiRegion = request.OptionalBool("MultiRegion");
 
-        if (request.Has("CustomKeyStoreId") || request.Has("XksKeyId"))
+        // The account has no custom key stores, so any store id names none (as AWS answers such an account).
+        if (request.OptionalString("CustomKeyStoreId", 1, 64) is not null)
         {
-            throw KmsErrors.Unsupported("This local KMS endpoint has no custom key stores.");
+            throw CustomKeyStoreOperations.StoreNotFound();
+        }
+
+        if (request.Has("XksKeyId"))
+        {
+            throw KmsErrors.Validation("XksKeyId is valid only for a KMS key in an external key store (a CustomKeyStoreId is required).");
         }
 
         if (origin is not (KeyOrigins.AwsKms or KeyOrigins.External))
@@ -55,7 +61,7 @@ public static class KeyLifecycleOperations
         var keyId = multiRegion ? MultiRegionOperations.NewKeyId() : Guid.NewGuid().ToString();
         if (policy is not null)
         {
-            PolicyOperations.ValidatePolicy(policy);
+            KeyPolicyDocument.Validate(policy, context.Ring.AccountId, request.OptionalBool("BypassPolicyLockoutSafetyCheck"));
         }
 
         var key = new KmsKey

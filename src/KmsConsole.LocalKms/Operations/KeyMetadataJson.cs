@@ -21,7 +21,7 @@ public static class KeyMetadataJson
             ["KeyUsage"] = key.KeyUsage,
             ["KeyState"] = state,
             ["Origin"] = key.Origin,
-            ["KeyManager"] = "CUSTOMER",
+            ["KeyManager"] = key.KeyManager,
             ["CustomerMasterKeySpec"] = key.KeySpec,
             ["KeySpec"] = key.KeySpec,
             ["MultiRegion"] = key.MultiRegion,

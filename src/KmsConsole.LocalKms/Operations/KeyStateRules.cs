@@ -40,6 +40,7 @@ public static class KeyStateRules
         ["ReplicateKey"] = NotPendingDeletion,
         ["UpdatePrimaryRegion"] = NotPendingDeletion,
         ["GetKeyPolicy"] = Anywhere,
+        ["ListKeyPolicies"] = Anywhere,
         ["ListResourceTags"] = Anywhere,
         ["ListAliases"] = Anywhere,
         ["DeleteAlias"] = Anywhere,
@@ -66,6 +67,7 @@ public static class KeyStateRules
 
     public static void Require(KmsKey key, string operation, string keyArn)
     {
+        AwsManagedKeys.Require(key, operation, keyArn);
         var rule = Rules[operation];
         var state = key.State;
         var effect = state switch

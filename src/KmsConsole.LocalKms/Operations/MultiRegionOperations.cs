@@ -54,7 +54,7 @@ public static class MultiRegionOperations
         TagOperations.Validate(tags);
         if (policy is not null)
         {
-            PolicyOperations.ValidatePolicy(policy);
+            KeyPolicyDocument.Validate(policy, context.Ring.AccountId, request.OptionalBool("BypassPolicyLockoutSafetyCheck"));
         }
 
         var replica = new KmsKey

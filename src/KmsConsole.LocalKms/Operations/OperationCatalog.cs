@@ -27,6 +27,7 @@ public sealed class OperationCatalog
         KeyUsageOperations.Register(catalog);
         GrantOperations.Register(catalog);
         MultiRegionOperations.Register(catalog);
+        CustomKeyStoreOperations.Register(catalog);
         return catalog;
     }
 

@@ -13,6 +13,14 @@ public static class PolicyOperations
     {
         catalog.Add("GetKeyPolicy", GetKeyPolicy);
         catalog.Add("PutKeyPolicy", PutKeyPolicy);
+        catalog.Add("ListKeyPolicies", ListKeyPolicies);
+    }
+
+    /// <summary>Every key has exactly one policy, named "default".</summary>
+    public static JsonObject ListKeyPolicies(KmsRequest request, OperationContext context)
+    {
+        KeyLifecycleOperations.Target(request, context, "ListKeyPolicies");
+        return Paging.Page(request, [PolicyName], "PolicyNames", name => JsonValue.Create(name)!);
     }
 
     /// <summary>The default key policy KMS gives a key created without one: the account root may do everything.</summary>
@@ -45,20 +53,13 @@ public static class PolicyOperations
     {
         var name = request.OptionalString("PolicyName", 1, 128) ?? PolicyName;
         var policy = request.RequiredString("Policy", 1, 131072);
+        var bypass = request.OptionalBool("BypassPolicyLockoutSafetyCheck");
         var key = KeyLifecycleOperations.Target(request, context, "PutKeyPolicy");
         RequireDefaultName(name);
-        ValidatePolicy(policy);
+        KeyPolicyDocument.Validate(policy, context.Ring.AccountId, bypass);
         key.Policy = policy;
         context.Ring.Save(key);
         return [];
-    }
-
-    public static void ValidatePolicy(string policy)
-    {
-        if (!IsJsonObject(policy))
-        {
-            throw KmsErrors.MalformedPolicy("The key policy is not a valid JSON policy document.");
-        }
     }
 
     private static void RequireDefaultName(string name)
@@ -66,19 +67,6 @@ public static class PolicyOperations
         if (name != PolicyName)
         {
             throw KmsErrors.NotFound($"No such policy exists: {name}; the only valid policy name is \"default\".");
-        }
-    }
-
-    private static bool IsJsonObject(string text)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }
