@@ -29,7 +29,7 @@ public static class AwsManagedKeys
     {
         "DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "GetPublicKey", "GetKeyLastUsage", "ListAliases", "ListGrants",
         "ListKeyPolicies", "ListKeyRotations", "ListResourceTags", "ListRetirableGrants", "RevokeGrant", "RetireGrant",
-        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "CreateGrant",
+        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "CreateGrant",
     };
 
     public static bool IsManagedAlias(string aliasName) =>
