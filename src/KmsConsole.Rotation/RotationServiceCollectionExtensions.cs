@@ -1,3 +1,4 @@
+using KmsConsole.Rotation.Audit;
 using KmsConsole.Rotation.Persistence;
 using KmsConsole.Rotation.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,7 @@ public static class RotationServiceCollectionExtensions
 
         var options = builder.Configuration.GetSection(RotationOptions.SectionName).Get<RotationOptions>() ?? new RotationOptions();
         builder.Services.AddRotationCore(options.Database);
+        builder.Services.AddAuditIntegrity(builder.Configuration);
         if (options.Orchestrator.Enabled)
         {
             builder.Services.AddHostedService<OrchestratorService>();

@@ -1,15 +1,20 @@
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Hosting;
+using KmsConsole.Web.Security;
 
 if (AuditExportCommand.Matches(args))
 {
     return AuditExportCommand.Run(args, Console.Out);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddWebConsole(args);
+return StartupRefusal.Run(() =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddWebConsole(args);
 
-var app = builder.Build();
-app.UseWebConsole();
-app.Run();
-return 0;
+    var app = builder.Build();
+    app.UseWebConsole();
+    app.Run();
+    // Set to 1 when the console stopped itself, e.g. on finding it listens beyond loopback with local sign-in.
+    return Environment.ExitCode;
+});

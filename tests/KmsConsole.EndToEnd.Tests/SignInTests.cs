@@ -62,8 +62,13 @@ public sealed class SignInTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(timeout.Token);
 
-            Assert.NotEqual(0, process.ExitCode);
-            Assert.Contains("Local sign-in is only allowed when the console listens on loopback", await stdout + await stderr);
+            // One critical line naming the setting to change, and exit code 1: no unhandled exception, no abort (134).
+            var output = await stdout + await stderr;
+            Assert.Equal(1, process.ExitCode);
+            Assert.Contains("Local sign-in is only allowed when the console listens on loopback", output);
+            Assert.Contains("the urls setting", output);
+            Assert.Single(output.Split('\n'), line => line.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.DoesNotContain("Unhandled exception", output);
         }
         finally
         {

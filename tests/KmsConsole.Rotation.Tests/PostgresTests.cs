@@ -28,7 +28,7 @@ public sealed class PostgresTests
         Assert.Contains("append-only", refused.MessageText);
     }
 
-    private sealed class TemporaryPostgres : IAsyncDisposable
+    internal sealed class TemporaryPostgres : IAsyncDisposable
     {
         private readonly string _directory;
 

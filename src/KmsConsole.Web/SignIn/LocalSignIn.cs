@@ -26,7 +26,8 @@ public static class LocalSignIn
         {
             throw new InvalidOperationException(
                 $"Local sign-in is only allowed when the console listens on loopback, but it would listen on {string.Join(", ", exposed)}. " +
-                "Listen on 127.0.0.1 / [::1] / localhost, or configure an AzureAd or OpenIdConnect section.");
+                "Set the listening address (the urls setting: --urls, ASPNETCORE_URLS or \"urls\" in appsettings.json; or Kestrel:Endpoints) " +
+                "to a loopback address such as http://127.0.0.1:5080, or configure an AzureAd or OpenIdConnect section so people sign in through an identity provider.");
         }
     }
 
