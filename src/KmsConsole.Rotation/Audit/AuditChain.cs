@@ -14,7 +14,31 @@ internal static class AuditChain
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    /// <summary>Adds the next link to <paramref name="db"/>; saved with the caller's change, in its transaction.</summary>
+    /// <summary>The key of the PostgreSQL advisory lock that serialises appends ("KMSAUDIT" in ASCII).</summary>
+    private const string TakeAppendLock = "SELECT pg_advisory_xact_lock(5426084666119833940)";
+
+    /// <summary>
+    /// Makes the open transaction of <paramref name="db"/> the only writer of the chain until it ends, so the head it reads
+    /// next is the head it appends to. PostgreSQL: a transaction-scoped advisory lock, taken before the transaction touches
+    /// any row (so a writer never waits for it while holding a row another writer needs) and released by commit or roll
+    /// back; under READ COMMITTED the head read after it sees the previous holder's append. SQLite: the transaction was
+    /// begun with BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default), which already holds the file's single write lock, and
+    /// a second connection waits for it (busy timeout) instead of failing.
+    /// </summary>
+    public static async Task LockAsync(RotationDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("The audit chain is locked only inside a write transaction.");
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlRawAsync(TakeAppendLock, cancellationToken);
+        }
+    }
+
+    /// <summary>Adds the next link to <paramref name="db"/>; saved with the caller's change, in its transaction (locked by <see cref="LockAsync"/>).</summary>
     public static async Task<AuditEvent> AppendAsync(RotationDbContext db, DateTimeOffset time, string actor, string action,
         string subject, string details, string? awsRequestId, Guid? runId, CancellationToken cancellationToken)
     {

@@ -4,13 +4,15 @@ using Microsoft.EntityFrameworkCore;
 namespace KmsConsole.Rotation.Persistence;
 
 /// <summary>
-/// Writes a change and its audit events in one transaction. Writers in this process take turns, so the
-/// audit chain's next sequence is read and written without a race; a writer in another process that wins
-/// the same sequence makes the insert fail on the key and the change is retried.
+/// Writes a change and its audit events in one transaction, so a step's result and its audit event are committed
+/// together or not at all. Every write transaction first takes the database's writer lock (<see cref="AuditChain.LockAsync"/>),
+/// so the audit chain's next sequence and previous hash are read and written by one writer at a time across every
+/// console instance on the database: no two instances append the same sequence and no save fails on it.
 /// </summary>
 internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time)
 {
-    private static readonly SemaphoreSlim Writers = new(1, 1);
+    // Writers in this process queue here rather than in the database, which spares SQLite busy waits.
+    private readonly SemaphoreSlim _writers = new(1, 1);
 
     public TimeProvider Time => time;
 
@@ -23,26 +25,20 @@ internal sealed class RotationStore(IDbContextFactory<RotationDbContext> context
     public async Task<T> WriteAsync<T>(Func<RotationDbContext, AuditWriter, Task<T>> change, CancellationToken cancellationToken)
     {
         await database.EnsureMigratedAsync(cancellationToken);
-        for (var attempt = 1; ; attempt++)
+        await _writers.WaitAsync(cancellationToken);
+        try
         {
-            await Writers.WaitAsync(cancellationToken);
-            try
-            {
-                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                var result = await change(db, new AuditWriter(db, time, cancellationToken));
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return result;
-            }
-            catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException && attempt < 3 && IsAuditSequenceClash(e))
-            {
-                // Another console instance appended the same audit sequence first; read the chain again.
-            }
-            finally
-            {
-                Writers.Release();
-            }
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await AuditChain.LockAsync(db, cancellationToken);
+            var result = await change(db, new AuditWriter(db, time, cancellationToken));
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            _writers.Release();
         }
     }
 
@@ -51,9 +47,6 @@ internal sealed class RotationStore(IDbContextFactory<RotationDbContext> context
 
     public Task WriteAsync(Func<RotationDbContext, AuditWriter, Task> change, CancellationToken cancellationToken) =>
         WriteAsync(async (db, audit) => { await change(db, audit); return true; }, cancellationToken);
-
-    private static bool IsAuditSequenceClash(DbUpdateException e) =>
-        e.Entries.Any(entry => entry.Entity is AuditEvent);
 }
 
 internal sealed class AuditWriter(RotationDbContext db, TimeProvider time, CancellationToken cancellationToken)
