@@ -18,6 +18,9 @@ public sealed class RotationOptions
 
     public OrchestratorOptions Orchestrator { get; set; } = new();
 
+    /// <summary>Retries of each KMS call (section Rotation:Kms).</summary>
+    public KmsCallOptions Kms { get; set; } = new();
+
     public ApprovalPolicy PolicyFor(WorkflowKind workflow) =>
         Approvals.TryGetValue(workflow, out var policy) ? policy : new ApprovalPolicy();
 

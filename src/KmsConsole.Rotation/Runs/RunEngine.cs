@@ -72,6 +72,7 @@ internal sealed class RunEngine(
             }
 
             StepResult result;
+            using var callRetries = CallRetries.Observe();
             var heartbeat = LeaseHeartbeat.Start(store, run.Id, owner, run.LeaseUntil!.Value, options.LeaseDuration, logger, cancellationToken);
             try
             {
@@ -128,7 +129,7 @@ internal sealed class RunEngine(
 
             record.State = StepState.Succeeded;
             record.FinishedAt = Time.GetUtcNow();
-            record.Output = result.Output;
+            record.Output = callRetries.Describe() is { } retried ? (result.Output is { Length: > 0 } output ? $"{output} ({retried})" : retried) : result.Output;
             record.AwsRequestId = result.AwsRequestId ?? record.AwsRequestId;
             run.CurrentStepIndex = index + 1;
             if (await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "step.succeeded", Subject(run),

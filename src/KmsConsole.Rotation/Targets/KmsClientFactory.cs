@@ -16,17 +16,19 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options, Target
     public IAmazonKeyManagementService Create(string targetName)
     {
         var target = options.Value.RequireTarget(targetName);
-        return _clients.GetOrAdd(target.Name, _ => new AmazonKeyManagementServiceClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator)));
+        return _clients.GetOrAdd(target.Name, _ =>
+            new RetryingKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms));
     }
 
-    internal static AmazonKeyManagementServiceConfig ConfigFor(KmsTarget target, OrchestratorOptions orchestrator)
+    internal static AmazonKeyManagementServiceConfig ConfigFor(KmsTarget target, OrchestratorOptions orchestrator, KmsCallOptions calls)
     {
         var config = new AmazonKeyManagementServiceConfig
         {
             Timeout = orchestrator.RequestTimeout,
-            // The orchestrator retries throttling and 5xx itself, with its own bounded, jittered backoff,
-            // so each attempt is visible in the step record.
-            MaxErrorRetry = 0,
+            // Each call retries throttling, 5xx and timeouts on its own budget (KmsRetryPolicy), so a step of several
+            // calls fails only when one call exhausts its budget; the orchestrator's step attempts come on top.
+            RetryMode = Amazon.Runtime.RequestRetryMode.Standard,
+            MaxErrorRetry = calls.MaxRetries,
         };
         if (!string.IsNullOrWhiteSpace(target.ServiceUrl))
         {

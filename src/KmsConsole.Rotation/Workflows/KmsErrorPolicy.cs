@@ -17,6 +17,9 @@ internal sealed class KmsErrorPolicy : IStepErrorPolicy
         "InternalFailure", "RequestTimeout", "RequestTimeoutException",
     };
 
+    /// <summary>Whether a recorded error code (<see cref="Describe"/>'s) names a transient failure: throttling, a 5xx, a timeout.</summary>
+    internal static bool IsTransientCode(string? code) => code is { } c && (TransientCodes.Contains(c) || c == "Timeout");
+
     public bool IsTransient(Exception exception) => exception switch
     {
         AmazonServiceException s when s.ErrorCode is { } code && TransientCodes.Contains(code) => true,

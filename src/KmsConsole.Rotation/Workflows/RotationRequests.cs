@@ -216,11 +216,6 @@ public sealed class RotationRequests
     /// <returns>Queued, or AwaitingApproval when a fresh approval is needed.</returns>
     public async Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            throw new RotationRefusedException("Give the reason for resuming the run: say what changed since it failed.");
-        }
-
         Run seen;
         await using (var db = await _store.ReadAsync(cancellationToken))
         {
@@ -230,6 +225,7 @@ public sealed class RotationRequests
         }
 
         seen.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
+        reason = ReasonToResume(seen, reason);
         var failed = ResumableStep(actor, seen);
         var check = await _resume.RunAsync(seen, failed, cancellationToken);
         if (check.Refusals.Count > 0)
@@ -298,6 +294,18 @@ public sealed class RotationRequests
 
         return resumedAs;
     }
+
+    /// <summary>
+    /// Whether resuming <paramref name="run"/> needs a reason: not when its failed step failed only on a transient KMS error
+    /// (throttling, a 5xx, a timeout) that outlasted the step's retries, since nothing has to change before trying again.
+    /// </summary>
+    public static bool ResumeNeedsReason(Run run) =>
+        !(run.Steps.SingleOrDefault(s => s.Index == run.CurrentStepIndex) is { State: StepState.Failed, ErrorCode: var code } && KmsErrorPolicy.IsTransientCode(code));
+
+    private static string ReasonToResume(Run run, string? reason) =>
+        !string.IsNullOrWhiteSpace(reason) ? reason
+        : ResumeNeedsReason(run) ? throw new RotationRefusedException("Give the reason for resuming the run: say what changed since it failed.")
+        : "it failed only on transient KMS errors, so it is tried again as it is";
 
     /// <summary>Who may resume which run: its requester or an approver, a Failed run, failed at an action (a gate's refusal is a rejection).</summary>
     private RunStep ResumableStep(Actor actor, Run run)
