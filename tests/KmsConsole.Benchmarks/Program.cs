@@ -53,6 +53,11 @@ if (options.Mode == "latency")
     return summary.HasCriticalValidationErrors ? 1 : 0;
 }
 
+if (options.Mode == "inventory")
+{
+    return await KmsConsole.Benchmarks.Inventory.QuotaPacedSyncBenchmark.RunAsync(options.KeyCount, options.MarkdownPath, args);
+}
+
 if (options.Mode == "queries")
 {
     QueryDatabase.KeyCount = options.KeyCount;
@@ -162,10 +167,11 @@ internal sealed record BenchOptions(
     int EventCount)
 {
     public const string Usage = """
-        usage: KmsConsole.Benchmarks [load|latency|queries] [options]
+        usage: KmsConsole.Benchmarks [load|latency|queries|inventory] [options]
           load (default)          N concurrent clients per operation for a fixed time → requests/second
           latency                 BenchmarkDotNet per-call latency, one client
           queries                 BenchmarkDotNet: Keys and Audit page queries and the CSV export over SQLite
+          inventory               the first inventory sync of --keys keys with KMS's request quotas on, against the time they allow
           --target local|moto|both        (default both)
           --clients N[,N...]              concurrent SDK clients, each 1..64 (default 1,8)
           --duration SECONDS              measured time per operation, 1..120 (default 10)
@@ -174,7 +180,7 @@ internal sealed record BenchOptions(
           --operations DescribeKey,Encrypt,Decrypt
           --local-hosting process|inprocess   the local endpoint in its own process (default) or in this one
           --markdown PATH                 also write the report as markdown
-          --keys N                        queries: key snapshots to seed, 1..1000000 (default 10000)
+          --keys N                        queries: key snapshots to seed; inventory: keys to create, 1..1000000 (default 10000)
           --events N                      queries: audit events to seed, 1..10000000 (default 1000000)
         """;
 
@@ -195,7 +201,7 @@ internal sealed record BenchOptions(
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "load" or "latency" or "queries" when i == 0:
+                case "load" or "latency" or "queries" or "inventory" when i == 0:
                     mode = args[i];
                     break;
                 case "--target":

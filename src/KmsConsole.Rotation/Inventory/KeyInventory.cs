@@ -43,8 +43,8 @@ public sealed class KeyInventory
     }
 
     /// <summary>
-    /// Pages through ListKeys and ListAliases and reads each key with a bounded number of calls in flight,
-    /// backing off on throttling, so a sync stays within the KMS request quotas.
+    /// Pages through ListKeys and ListAliases and reads each key with a bounded number of calls in flight; the client
+    /// paces each operation to its request quota (<see cref="Targets.RequestPacing"/>) and retries what is throttled anyway.
     /// </summary>
     private async Task<TargetSyncResult> SyncTargetAsync(string target, IProgress<InventorySyncProgress> progress, CancellationToken cancellationToken)
     {
@@ -397,7 +397,11 @@ public sealed class KeyInventory
         }
     }
 
-    /// <summary>Retries throttling, 5xx and timeouts with full-jitter exponential backoff, up to the orchestrator's attempt limit.</summary>
+    /// <summary>
+    /// On top of each call's own retries (in the SDK client, paced to the quotas): a call still throttled after them is
+    /// tried again for as long as the caller waits, since throttling only ever asks for time (the sync never gives up on
+    /// it); other transient errors get the orchestrator's attempt limit.
+    /// </summary>
     private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         var o = _options.Orchestrator;
@@ -407,9 +411,10 @@ public sealed class KeyInventory
             {
                 return await call();
             }
-            catch (Exception e) when (attempt < Math.Max(o.MaxAttempts, 3) && !cancellationToken.IsCancellationRequested && _errors.IsTransient(e))
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                                      && (KmsErrorPolicy.IsThrottling(e) || (attempt < Math.Max(o.MaxAttempts, 3) && _errors.IsTransient(e))))
             {
-                await Task.Delay(o.Backoff(attempt), _store.Time, cancellationToken);
+                await Task.Delay(o.Backoff(Math.Min(attempt, 10)), _store.Time, cancellationToken);
             }
         }
     }

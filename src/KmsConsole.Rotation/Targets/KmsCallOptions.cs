@@ -16,6 +16,15 @@ public sealed class KmsCallOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Paces requests to KMS's request quotas (<see cref="Targets.RequestPacing"/>); on by default.</summary>
+    public bool PaceToQuotas { get; set; } = true;
+
+    /// <summary>
+    /// Requests per second by operation name ("DescribeKey": 100), for every target, over AWS's documented defaults;
+    /// set it to the quotas an account had raised. A target's own <see cref="KmsTarget.RequestsPerSecond"/> wins.
+    /// </summary>
+    public Dictionary<string, double> RequestsPerSecond { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The wait before retry <paramref name="retry"/> (1 for the first retry).</summary>
     public TimeSpan Backoff(int retry)
     {

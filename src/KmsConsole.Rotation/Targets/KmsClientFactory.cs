@@ -12,12 +12,13 @@ namespace KmsConsole.Rotation.Targets;
 internal sealed class KmsClientFactory(IOptions<RotationOptions> options, TargetCredentials credentials) : IKmsClientFactory, IDisposable
 {
     private readonly ConcurrentDictionary<string, IAmazonKeyManagementService> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private readonly RequestPacing _pacing = new(options.Value.Kms);
 
     public IAmazonKeyManagementService Create(string targetName)
     {
         var target = options.Value.RequireTarget(targetName);
         return _clients.GetOrAdd(target.Name, _ =>
-            new RetryingKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms));
+            new TargetKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms, _pacing.For(target)));
     }
 
     internal static AmazonKeyManagementServiceConfig ConfigFor(KmsTarget target, OrchestratorOptions orchestrator, KmsCallOptions calls)
@@ -49,5 +50,7 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options, Target
         {
             client.Dispose();
         }
+
+        _pacing.Dispose();
     }
 }

@@ -23,6 +23,9 @@ public sealed class KmsTarget
     /// </summary>
     public bool CheckPermissions { get; set; } = true;
 
+    /// <summary>This account and Region's request quotas by operation, where they differ from <see cref="KmsCallOptions.RequestsPerSecond"/>.</summary>
+    public Dictionary<string, double> RequestsPerSecond { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>IAM endpoint for this target; defaults to <see cref="ServiceUrl"/> when set, else IAM's global endpoint of the region's partition.</summary>
     public string? IamServiceUrl { get; set; }
 

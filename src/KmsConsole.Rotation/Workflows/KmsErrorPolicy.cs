@@ -11,14 +11,21 @@ namespace KmsConsole.Rotation.Workflows;
 /// </summary>
 internal sealed class KmsErrorPolicy : IStepErrorPolicy
 {
+    /// <summary>KMS's answer to a request rate above its quota.</summary>
+    internal const string ThrottlingCode = "ThrottlingException";
+
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
-        "ThrottlingException", "KMSInternalException", "DependencyTimeoutException", "ServiceUnavailable",
+        ThrottlingCode, "KMSInternalException", "DependencyTimeoutException", "ServiceUnavailable",
         "InternalFailure", "RequestTimeout", "RequestTimeoutException",
     };
 
     /// <summary>Whether a recorded error code (<see cref="Describe"/>'s) names a transient failure: throttling, a 5xx, a timeout.</summary>
     internal static bool IsTransientCode(string? code) => code is { } c && (TransientCodes.Contains(c) || c == "Timeout");
+
+    /// <summary>Whether KMS throttled the request: waiting is always the cure.</summary>
+    internal static bool IsThrottling(Exception exception) =>
+        exception is AmazonServiceException { ErrorCode: ThrottlingCode } or AmazonServiceException { StatusCode: HttpStatusCode.TooManyRequests };
 
     public bool IsTransient(Exception exception) => exception switch
     {

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+using KmsConsole.LocalKms.Hosting;
+using KmsConsole.LocalKms.Protocol;
+using KmsConsole.LocalKms.Quotas;
+using KmsConsole.Rotation;
+using KmsConsole.Rotation.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KmsConsole.Benchmarks.Inventory;
+
+/// <summary>
+/// The console's first inventory sync of N keys against the local endpoint with KMS's request quotas on, timed against
+/// the least time the quotas allow: the slowest operation's accepted calls ÷ its requests per second.
+/// </summary>
+internal static class QuotaPacedSyncBenchmark
+{
+    public static async Task<int> RunAsync(int keyCount, string? markdownPath, string[] args)
+    {
+        var directory = Directory.CreateTempSubdirectory("kmsconsole-sync-bench-").FullName;
+        var calls = new CallCounter();
+        try
+        {
+            await using var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms"), Seed = false },
+                "http://127.0.0.1:0", null, services => services.AddSingleton<IKmsOperationAuthorizer>(calls), null);
+            Console.WriteLine($"creating {keyCount} keys ...");
+            await CreateKeysAsync(kms, keyCount);
+
+            var database = new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "kmsconsole.db")};Pooling=False" };
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddOptions<RotationOptions>().Configure(o =>
+            {
+                o.Database = database;
+                o.Targets.Add(new KmsTarget { Name = "local", ServiceUrl = kms.Endpoint.ToString(), AccessKeyId = "bench", SecretAccessKey = "local" });
+            });
+            services.AddRotationCore(database);
+            await using var provider = services.BuildServiceProvider();
+            await provider.GetRequiredService<RotationDatabase>().EnsureMigratedAsync();
+            var inventory = provider.GetRequiredService<KeyInventory>();
+
+            kms.Options.Quotas.Enabled = true;
+            calls.Reset();
+            Console.WriteLine("syncing with quotas on ...");
+            var clock = Stopwatch.StartNew();
+            var result = await inventory.SyncAsync(progress: null);
+            clock.Stop();
+
+            var read = result.Targets.Sum(t => t.KeysRead);
+            var slowest = calls.Counts
+                .Select(c => (Operation: c.Key, Calls: c.Value, Rate: RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(c.Key), out var rate) ? rate : double.PositiveInfinity))
+                .Where(c => !double.IsPositiveInfinity(c.Rate))
+                .MaxBy(c => c.Calls / c.Rate);
+            var allowed = TimeSpan.FromSeconds(slowest.Calls / slowest.Rate);
+            var ratio = clock.Elapsed / allowed;
+            var report = Report(keyCount, read, calls, slowest, allowed, clock.Elapsed, ratio, args);
+            Console.WriteLine(report);
+            if (markdownPath is not null)
+            {
+                await File.WriteAllTextAsync(markdownPath, report);
+            }
+
+            return read == keyCount && ratio <= 1.2 ? 0 : 1;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task CreateKeysAsync(LocalKmsServer kms, int keyCount)
+    {
+        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("bench", "local"),
+            new AmazonKeyManagementServiceConfig { ServiceURL = kms.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < keyCount)
+            {
+                await client.CreateKeyAsync(new CreateKeyRequest { Description = "bulk key" });
+            }
+        }));
+    }
+
+    private static string Report(int keyCount, int read, CallCounter calls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
+        TimeSpan took, double ratio, string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(inv, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        text.AppendLine(inv, $"First inventory sync of {keyCount} keys (read {read}), local endpoint in process with KMS's documented request quotas on.");
+        text.AppendLine();
+        text.AppendLine("| operation | calls accepted | quota (req/s) | least time the quota allows |");
+        text.AppendLine("|---|---:|---:|---:|");
+        foreach (var (operation, count) in calls.Counts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var rate = RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(operation), out var r) ? r : double.PositiveInfinity;
+            text.AppendLine(inv, $"| {operation} | {count} | {(double.IsPositiveInfinity(rate) ? "not limited" : rate.ToString("F0", inv))} | {(double.IsPositiveInfinity(rate) ? "-" : $"{count / rate:F1} s")} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(inv, $"Sync took {took.TotalSeconds:F1} s; the quotas allow {allowed.TotalSeconds:F1} s ({slowest.Operation}: {slowest.Calls} calls ÷ {slowest.Rate:F0}/s): {ratio:F2}× (target ≤ 1.2×: {(ratio <= 1.2 ? "met" : "NOT met")}).");
+        text.AppendLine();
+        text.AppendLine("```");
+        text.AppendLine($"dotnet run -c Release --project tests/KmsConsole.Benchmarks -- {string.Join(' ', args)}".TrimEnd());
+        text.AppendLine("```");
+        return text.ToString();
+    }
+
+    /// <summary>Counts the requests the endpoint accepted (past its quotas), by operation.</summary>
+    private sealed class CallCounter : IKmsOperationAuthorizer
+    {
+        private ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, long> Counts => _counts;
+
+        public void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+        public void Reset() => _counts = new(StringComparer.Ordinal);
+    }
+}
