@@ -38,14 +38,16 @@ public static class KeysApi
             .WithDescription("Filters as the Keys page: q (alias, id, ARN or description contains), origin (AWS_KMS, EXTERNAL), state (KMS key state), " +
                              "rotation, expiringWithinDays (imported material), expired, couldNotRead; sort and descending; page from 0, pageSize up to 500.");
 
-        keys.MapGet("/{target}/{keyId}", async (KeyInventory inventory, RunQueries runs, string target, string keyId, CancellationToken cancellationToken) =>
+        // A catch-all, so an alias name reads as it is (/keys/local/alias/FirstCMK); an escaped slash (%2F) is not decoded by routing.
+        keys.MapGet("/{target}/{**keyId}", async (KeyInventory inventory, RunQueries runs, string target, string keyId, CancellationToken cancellationToken) =>
             {
-                var detail = await inventory.GetDetailAsync(target, keyId, cancellationToken);
+                var detail = await inventory.GetDetailAsync(target, Uri.UnescapeDataString(keyId), cancellationToken);
                 var onKey = await runs.ForKeyAsync(target, detail.KeyId, cancellationToken);
                 return TypedResults.Ok(new KeyDetailResponse(detail, onKey));
             })
             .WithName("GetKey")
-            .WithSummary("Reads one key live from KMS: metadata, aliases, rotation status and history, tags, and the runs on it");
+            .WithSummary("Reads one key live from KMS: metadata, aliases, rotation status and history, tags, and the runs on it")
+            .WithDescription("keyId is a key id, key ARN or alias name, e.g. /api/v1/keys/local/alias/FirstCMK.");
 
         return api;
     }
