@@ -69,6 +69,9 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
             sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddSingleton(sp => new PersonalAccessTokens(sp.GetRequiredService<RotationStore>()));
+        services.AddSingleton(sp => new ConsoleUsers(sp.GetRequiredService<RotationStore>()));
+        services.AddSingleton(sp => new Automation.IdempotentRunRequests(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>()));
         services.AddHostedService<Persistence.DatabaseMigration>();
         return services;
     }

@@ -1,10 +1,16 @@
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Hosting;
 using KmsConsole.Web.Security;
+using KmsConsole.Web.Tokens;
 
 if (AuditExportCommand.Matches(args))
 {
     return AuditExportCommand.Run(args, Console.Out);
+}
+
+if (TokensCommand.Matches(args))
+{
+    return await TokensCommand.RunAsync(args, Console.Out);
 }
 
 return StartupRefusal.Run(() =>

@@ -24,6 +24,9 @@ public class RotationDbContext : DbContext
     public DbSet<KeySnapshot> KeySnapshots => Set<KeySnapshot>();
     internal DbSet<Escrow.EscrowedMaterial> EscrowedMaterials => Set<Escrow.EscrowedMaterial>();
     public DbSet<Iam.PolicyGrant> PolicyGrants => Set<Iam.PolicyGrant>();
+    public DbSet<Automation.AccessToken> AccessTokens => Set<Automation.AccessToken>();
+    public DbSet<ConsoleUser> ConsoleUsers => Set<ConsoleUser>();
+    public DbSet<Automation.IdempotencyKey> IdempotencyKeys => Set<Automation.IdempotencyKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

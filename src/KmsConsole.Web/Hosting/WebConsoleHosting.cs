@@ -1,5 +1,6 @@
 using System.Reflection;
 using KmsConsole.Rotation;
+using KmsConsole.Web.Api;
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
 using KmsConsole.Web.Security;
@@ -99,6 +100,7 @@ public static class WebConsoleHosting
         app.UseRouting();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseConsoleApi();
 
         app.MapStaticAssets();
         app.MapGet("/favicon.ico", () => Results.Redirect($"{AssetsFolder.RequestPath}/favicon.svg")).AllowAnonymous();
@@ -113,6 +115,7 @@ public static class WebConsoleHosting
         }
 
         app.MapAuditExport();
+        app.MapConsoleApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Logger.LogInformation("Sign-in: {SignIn}.", signIn.Description);
 
@@ -161,6 +164,7 @@ public static class WebConsoleHosting
         }
 
         builder.Services.AddSingleton(settings);
+        builder.AddConsoleApi(settings);
         builder.Services.AddAuthorizationBuilder().AddConsolePolicies();
         builder.Services.AddCascadingAuthenticationState();
     }
