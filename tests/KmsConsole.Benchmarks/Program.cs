@@ -177,7 +177,7 @@ internal sealed record BenchOptions(
           --duration SECONDS              measured time per operation, 1..120 (default 10)
           --warmup SECONDS                warm-up per operation, 0..30 (default 2)
           --max-requests N                cap per phase (default 1000000)
-          --operations DescribeKey,Encrypt,Decrypt
+          --operations DescribeKey,Encrypt,Decrypt,Sign,GenerateMac
           --local-hosting process|inprocess   the local endpoint in its own process (default) or in this one
           --markdown PATH                 also write the report as markdown
           --keys N                        queries: key snapshots to seed; inventory: keys to create, 1..1000000 (default 10000)

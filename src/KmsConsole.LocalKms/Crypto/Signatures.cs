@@ -32,8 +32,7 @@ public static class Signatures
         {
             case KeyFamily.Rsa:
             {
-                using var rsa = RSA.Create();
-                rsa.ImportPkcs8PrivateKey(privateKeyPkcs8, out _);
+                var rsa = ParsedKeys.Rsa(privateKeyPkcs8);
                 return isDigest
                     ? rsa.SignHash(message, Hash(algorithm), RsaPadding(algorithm))
                     : rsa.SignData(message, Hash(algorithm), RsaPadding(algorithm));
@@ -41,8 +40,7 @@ public static class Signatures
 
             case KeyFamily.Ecc:
             {
-                using var ecdsa = ECDsa.Create();
-                ecdsa.ImportPkcs8PrivateKey(privateKeyPkcs8, out _);
+                var ecdsa = ParsedKeys.Ecdsa(privateKeyPkcs8);
                 return isDigest
                     ? ecdsa.SignHash(message, DSASignatureFormat.Rfc3279DerSequence)
                     : ecdsa.SignData(message, Hash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
@@ -51,7 +49,7 @@ public static class Signatures
             default:
             {
                 var signer = BouncyCastleSigner(keySpec, algorithm);
-                signer.Init(true, KeyMaterial.BouncyCastlePrivateKey(privateKeyPkcs8));
+                signer.Init(true, ParsedKeys.BouncyCastle(privateKeyPkcs8));
                 signer.BlockUpdate(message, 0, message.Length);
                 return signer.GenerateSignature();
             }
@@ -67,8 +65,7 @@ public static class Signatures
             {
                 case KeyFamily.Rsa:
                 {
-                    using var rsa = RSA.Create();
-                    rsa.ImportPkcs8PrivateKey(privateKeyPkcs8, out _);
+                    var rsa = ParsedKeys.Rsa(privateKeyPkcs8);
                     return isDigest
                         ? rsa.VerifyHash(message, signature, Hash(algorithm), RsaPadding(algorithm))
                         : rsa.VerifyData(message, signature, Hash(algorithm), RsaPadding(algorithm));
@@ -76,8 +73,7 @@ public static class Signatures
 
                 case KeyFamily.Ecc:
                 {
-                    using var ecdsa = ECDsa.Create();
-                    ecdsa.ImportPkcs8PrivateKey(privateKeyPkcs8, out _);
+                    var ecdsa = ParsedKeys.Ecdsa(privateKeyPkcs8);
                     return isDigest
                         ? ecdsa.VerifyHash(message, signature, DSASignatureFormat.Rfc3279DerSequence)
                         : ecdsa.VerifyData(message, signature, Hash(algorithm), DSASignatureFormat.Rfc3279DerSequence);
@@ -86,7 +82,7 @@ public static class Signatures
                 default:
                 {
                     var signer = BouncyCastleSigner(keySpec, algorithm);
-                    signer.Init(false, PublicKeyOf(KeyMaterial.BouncyCastlePrivateKey(privateKeyPkcs8)));
+                    signer.Init(false, PublicKeyOf(ParsedKeys.BouncyCastle(privateKeyPkcs8)));
                     signer.BlockUpdate(message, 0, message.Length);
                     return signer.VerifySignature(signature);
                 }

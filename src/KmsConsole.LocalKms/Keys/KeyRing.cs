@@ -303,6 +303,7 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     {
         if (material.Secret is not null)
         {
+            ParsedKeys.Forget(material.Secret);
             CryptographicOperations.ZeroMemory(material.Secret);
         }
 

@@ -188,10 +188,8 @@ public static class EncryptionOperations
             throw KmsErrors.Validation("EncryptionContext is not supported with asymmetric KMS keys.");
         }
 
-        using var rsa = RSA.Create();
-        rsa.ImportPkcs8PrivateKey(material.Secret, out _);
         RequirePlaintextFits(key, algorithm, plaintext);
-        return (rsa.Encrypt(plaintext, Padding(algorithm)), null);
+        return (ParsedKeys.Rsa(material.Secret).Encrypt(plaintext, Padding(algorithm)), null);
     }
 
     private static (byte[] Plaintext, KmsKey Key, KeyMaterialVersion? Material) DecryptWith(
@@ -211,11 +209,9 @@ public static class EncryptionOperations
             RequireAlgorithmFits(named, algorithm);
             var privateKey = KeyUsageRules.RequireSecret(named, context.Ring.KeyArn(named.KeyId));
             DryRunStopsHereUnlessReEncrypt(request, operation);
-            using var rsa = RSA.Create();
-            rsa.ImportPkcs8PrivateKey(privateKey, out _);
             try
             {
-                return (rsa.Decrypt(ciphertext, Padding(algorithm)), named, null);
+                return (ParsedKeys.Rsa(privateKey).Decrypt(ciphertext, Padding(algorithm)), named, null);
             }
             catch (CryptographicException)
             {

@@ -151,6 +151,7 @@ public static partial class ImportOperations
 
         if (target.Secret is not null)
         {
+            ParsedKeys.Forget(target.Secret);
             CryptographicOperations.ZeroMemory(target.Secret);
         }
 

@@ -51,8 +51,7 @@ public static class KeyAgreementOperations
             throw KmsErrors.Validation("");
         }
 
-        using var own = ECDiffieHellman.Create();
-        own.ImportPkcs8PrivateKey(secret, out _);
+        var own = ParsedKeys.Ecdh(secret);
         if (peer.ExportParameters(false).Curve.Oid.Value != own.ExportParameters(false).Curve.Oid.Value)
         {
             throw KmsErrors.Validation($"The public key is not on the curve of {arn}, whose key spec is {key.KeySpec}.");

@@ -56,4 +56,10 @@ public class KmsCallBenchmarks
 
     [Benchmark]
     public Task Decrypt() => KmsCalls.CallAsync(_client!, _target!, KmsOperation.Decrypt, CancellationToken.None);
+
+    [Benchmark]
+    public Task Sign() => KmsCalls.CallAsync(_client!, _target!, KmsOperation.Sign, CancellationToken.None);
+
+    [Benchmark]
+    public Task GenerateMac() => KmsCalls.CallAsync(_client!, _target!, KmsOperation.GenerateMac, CancellationToken.None);
 }

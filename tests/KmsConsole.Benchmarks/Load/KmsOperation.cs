@@ -4,12 +4,18 @@ using KmsConsole.Benchmarks.Targets;
 
 namespace KmsConsole.Benchmarks.Load;
 
-/// <summary>The three calls the benchmark measures, each one request through the AWS SDK client.</summary>
+/// <summary>The calls the benchmark measures, each one request through the AWS SDK client.</summary>
 public enum KmsOperation
 {
     DescribeKey,
     Encrypt,
     Decrypt,
+
+    /// <summary>ECDSA_SHA_256 over the 32-byte plaintext with an ECC_NIST_P256 key.</summary>
+    Sign,
+
+    /// <summary>HMAC_SHA_256 over the 32-byte plaintext with an HMAC_256 key.</summary>
+    GenerateMac,
 }
 
 public static class KmsCalls
@@ -43,6 +49,36 @@ public static class KmsCalls
                 if (!decrypted.Plaintext.ToArray().AsSpan().SequenceEqual(BenchmarkTarget.Plaintext))
                 {
                     throw new InvalidOperationException("Decrypt answered with other plaintext");
+                }
+
+                break;
+            case KmsOperation.Sign:
+                var signed = await client.SignAsync(
+                    new SignRequest
+                    {
+                        KeyId = target.SigningKeyId,
+                        Message = new MemoryStream(BenchmarkTarget.Plaintext, writable: false),
+                        SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256,
+                    },
+                    cancellationToken);
+                if (signed.Signature.Length < 64)
+                {
+                    throw new InvalidOperationException("Sign answered with a short signature");
+                }
+
+                break;
+            case KmsOperation.GenerateMac:
+                var mac = await client.GenerateMacAsync(
+                    new GenerateMacRequest
+                    {
+                        KeyId = target.MacKeyId,
+                        Message = new MemoryStream(BenchmarkTarget.Plaintext, writable: false),
+                        MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256,
+                    },
+                    cancellationToken);
+                if (mac.Mac.Length != 32)
+                {
+                    throw new InvalidOperationException("GenerateMac answered with a MAC that is not 32 bytes");
                 }
 
                 break;

@@ -17,7 +17,7 @@ public enum LocalHosting
 
 /// <summary>
 /// A KMS endpoint on loopback that the benchmark drives, with one symmetric key and one
-/// ciphertext of it made ready before measuring.
+/// ciphertext of it, an ECC_NIST_P256 signing key and an HMAC_256 key made ready before measuring.
 /// </summary>
 public sealed class BenchmarkTarget : IAsyncDisposable
 {
@@ -37,6 +37,10 @@ public sealed class BenchmarkTarget : IAsyncDisposable
     public string KeyId { get; private set; } = string.Empty;
 
     public byte[] Ciphertext { get; private set; } = [];
+
+    public string SigningKeyId { get; private set; } = string.Empty;
+
+    public string MacKeyId { get; private set; } = string.Empty;
 
     public static readonly byte[] Plaintext = "32 bytes of benchmark plaintext!"u8.ToArray();
 
@@ -109,6 +113,10 @@ public sealed class BenchmarkTarget : IAsyncDisposable
             target.KeyId = key.KeyMetadata.KeyId;
             var encrypted = await client.EncryptAsync(new EncryptRequest { KeyId = target.KeyId, Plaintext = new MemoryStream(Plaintext) });
             target.Ciphertext = encrypted.CiphertextBlob.ToArray();
+            var signing = await client.CreateKeyAsync(new CreateKeyRequest { Description = "benchmark signing key", KeySpec = KeySpec.ECC_NIST_P256, KeyUsage = KeyUsageType.SIGN_VERIFY });
+            target.SigningKeyId = signing.KeyMetadata.KeyId;
+            var hmac = await client.CreateKeyAsync(new CreateKeyRequest { Description = "benchmark HMAC key", KeySpec = KeySpec.HMAC_256, KeyUsage = KeyUsageType.GENERATE_VERIFY_MAC });
+            target.MacKeyId = hmac.KeyMetadata.KeyId;
             return target;
         }
         catch
