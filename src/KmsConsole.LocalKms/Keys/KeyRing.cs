@@ -161,6 +161,12 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
             return ResolveAlias(keyIdentifier, keyIdentifier, now, aliasesAccepted);
         }
 
+        // A bare id that is neither a key id nor an mrk- id is "Invalid keyId '<id>'" (LocalStack's AWS-recorded test_get_key_invalid_uuid).
+        if (ReferenceEquals(keyId, keyIdentifier) && !IsKeyIdShape(keyId))
+        {
+            throw KmsErrors.NotFound($"Invalid keyId '{keyIdentifier}'");
+        }
+
         var key = _keys.GetValueOrDefault(keyId);
         if (key is null || !ApplyTime(key, now))
         {
@@ -169,6 +175,11 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
 
         return key;
     }
+
+    /// <summary>A key id (a UUID with dashes) or a multi-Region key id (mrk- and 32 hex digits).</summary>
+    public static bool IsKeyIdShape(string keyId) =>
+        (keyId.Length == 36 && Guid.TryParseExact(keyId, "D", out _))
+        || (keyId.Length == 36 && keyId.StartsWith("mrk-", StringComparison.Ordinal) && keyId[4..].All(Uri.IsHexDigit));
 
     /// <summary>The key by id as it stands, without applying time-driven changes (for read-only checks such as authorization).</summary>
     public KmsKey? Peek(string keyId) => _keys.GetValueOrDefault(keyId);

@@ -25,7 +25,7 @@ public static class CustomKeyStoreOperations
         catalog.Add("UpdateCustomKeyStore", (request, _) => NotFound(request));
     }
 
-    public static KmsException StoreNotFound() => new("CustomKeyStoreNotFoundException", NotFoundMessage);
+    public static KmsException StoreNotFound() => KmsErrors.CustomKeyStoreNotFound(NotFoundMessage);
 
     public static JsonObject DescribeCustomKeyStores(KmsRequest request, OperationContext context)
     {

@@ -104,7 +104,9 @@ public static class RotationOperations
 
         key.OnDemandRotationCount++;
         context.Ring.Save(key);
-        return new JsonObject { ["KeyId"] = key.KeyId };
+
+        // AWS answers the key ARN (LocalStack's AWS-recorded test_rotate_on_demand_returns_arn_for_key_id).
+        return new JsonObject { ["KeyId"] = arn };
     }
 
     public static JsonObject ListKeyRotations(KmsRequest request, OperationContext context)

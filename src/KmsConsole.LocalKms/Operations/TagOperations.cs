@@ -22,24 +22,28 @@ public static class TagOperations
         var tags = request.RequiredTags("Tags");
         var key = KeyLifecycleOperations.Target(request, context, "TagResource");
         Validate(tags);
+
+        // Worked out on a copy, so a refusal (too many tags) leaves the key's tags as they were.
+        var updated = new List<KmsTag>(key.Tags);
         foreach (var (tagKey, tagValue) in tags)
         {
-            var index = key.Tags.FindIndex(t => t.TagKey == tagKey);
+            var index = updated.FindIndex(t => t.TagKey == tagKey);
             if (index >= 0)
             {
-                key.Tags[index] = new KmsTag(tagKey, tagValue);
+                updated[index] = new KmsTag(tagKey, tagValue);
             }
             else
             {
-                key.Tags.Add(new KmsTag(tagKey, tagValue));
+                updated.Add(new KmsTag(tagKey, tagValue));
             }
         }
 
-        if (key.Tags.Count > TagLimit)
+        if (updated.Count > TagLimit)
         {
-            throw KmsErrors.LimitExceeded($"A KMS key can have at most {TagLimit} tags.");
+            throw TooMany();
         }
 
+        key.Tags = updated;
         context.Ring.Save(key);
         return [];
     }
@@ -59,19 +63,24 @@ public static class TagOperations
         return Paging.Page(request, key.Tags, "Tags", tag => new JsonObject { ["TagKey"] = tag.TagKey, ["TagValue"] = tag.TagValue }, defaultLimit: 50);
     }
 
+    /// <summary>AWS's tag rules and words (LocalStack's AWS-recorded tag tests): reserved prefix, duplicates, at most 50.</summary>
     public static void Validate(IReadOnlyList<KeyValuePair<string, string>> tags)
     {
-        foreach (var (tagKey, _) in tags)
+        if (tags.Any(t => t.Key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)))
         {
-            if (tagKey.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
-            {
-                throw KmsErrors.Tag($"Tag key {tagKey} uses the reserved prefix aws:.");
-            }
+            throw KmsErrors.Tag("Tags beginning with aws: are reserved");
         }
 
-        if (tags.Select(t => t.Key).Distinct().Count() > TagLimit)
+        if (tags.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count() != tags.Count)
         {
-            throw KmsErrors.LimitExceeded($"A KMS key can have at most {TagLimit} tags.");
+            throw KmsErrors.Tag("Duplicate tag keys");
+        }
+
+        if (tags.Count > TagLimit)
+        {
+            throw TooMany();
         }
     }
+
+    private static KmsException TooMany() => KmsErrors.Tag("Too many tags");
 }

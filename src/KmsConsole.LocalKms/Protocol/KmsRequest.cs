@@ -8,8 +8,11 @@ namespace KmsConsole.LocalKms.Protocol;
 /// a wrong JSON type is a SerializationException, a missing required member or a value outside its
 /// constraints a ValidationException, as AWS answers.
 /// </summary>
-public sealed class KmsRequest(JsonElement body, string caller)
+public sealed class KmsRequest(JsonElement body, string caller, string path = "")
 {
+    /// <summary>Members the model marks sensitive: AWS leaves their value out of a validation message, and so does this endpoint.</summary>
+    private static readonly HashSet<string> Sensitive = new(StringComparer.Ordinal) { "KeyStorePassword", "RawSecretAccessKey", "AccessKeyId", "Plaintext" };
+
     /// <summary>The access key id the request was signed with; names the caller.</summary>
     public string Caller { get; } = caller;
 
@@ -33,8 +36,7 @@ public sealed class KmsRequest(JsonElement body, string caller)
         var text = value.GetString()!;
         if (text.Length < minLength || text.Length > maxLength)
         {
-            throw KmsErrors.Validation(
-                $"1 validation error detected: Value at '{Camel(member)}' failed to satisfy constraint: Member must have length between {minLength} and {maxLength}");
+            throw LengthOutOfBounds(member, Sensitive.Contains(member) ? null : text, text.Length < minLength, minLength, maxLength);
         }
 
         return text;
@@ -66,10 +68,12 @@ public sealed class KmsRequest(JsonElement body, string caller)
             throw KmsErrors.Serialization($"Member '{member}' must be an integer.");
         }
 
+        // AWS names the one bound a value breaks (LocalStack's AWS-recorded GenerateRandom NumberOfBytes 0 and 1025).
         if (number < min || number > max)
         {
-            throw KmsErrors.Validation(
-                $"1 validation error detected: Value '{number}' at '{Camel(member)}' failed to satisfy constraint: Member must have value between {min} and {max}");
+            throw KmsErrors.Validation(number < min
+                ? $"1 validation error detected: Value '{number}' at '{Camel(member)}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+                : $"1 validation error detected: Value '{number}' at '{Camel(member)}' failed to satisfy constraint: Member must have value less than or equal to {max}");
         }
 
         return number;
@@ -126,10 +130,10 @@ public sealed class KmsRequest(JsonElement body, string caller)
             throw KmsErrors.Serialization($"Member '{member}' is not valid base64.");
         }
 
+        // Blobs are never echoed: "Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096".
         if (bytes.Length < minLength || bytes.Length > maxLength)
         {
-            throw KmsErrors.Validation(
-                $"1 validation error detected: Value at '{Camel(member)}' failed to satisfy constraint: Member must have length between {minLength} and {maxLength}");
+            throw LengthOutOfBounds(member, null, bytes.Length < minLength, minLength, maxLength);
         }
 
         return bytes;
@@ -216,6 +220,7 @@ public sealed class KmsRequest(JsonElement body, string caller)
         }
 
         var tags = new List<KeyValuePair<string, string>>();
+        var position = 0;
         foreach (var item in value.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
@@ -223,7 +228,8 @@ public sealed class KmsRequest(JsonElement body, string caller)
                 throw KmsErrors.Serialization($"Items of '{member}' must be tags.");
             }
 
-            var tag = new KmsRequest(item, Caller);
+            // AWS prints the member path of the tag at fault, e.g. 'tags.1.member.tagValue'.
+            var tag = new KmsRequest(item, Caller, $"{Camel(member)}.{++position}.member.");
             tags.Add(new(tag.RequiredString("TagKey", 1, 128), tag.RequiredString("TagValue", 0, 256)));
         }
 
@@ -237,14 +243,24 @@ public sealed class KmsRequest(JsonElement body, string caller)
         if (!pattern.IsMatch(value))
         {
             throw KmsErrors.Validation(
-                $"1 validation error detected: Value '{value}' at '{Camel(member)}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}");
+                $"1 validation error detected: Value '{value}' at '{CamelCase(member)}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}");
         }
     }
 
-    public static KmsException MissingMember(string member) => Missing(member);
+    public static KmsException MissingMember(string member) => new KmsRequest(default, "").Missing(member);
 
-    private static KmsException Missing(string member) =>
+    private KmsException Missing(string member) =>
         KmsErrors.Validation($"1 validation error detected: Value null at '{Camel(member)}' failed to satisfy constraint: Member must not be null");
 
-    private static string Camel(string member) => char.ToLowerInvariant(member[0]) + member[1..];
+    private KmsException LengthOutOfBounds(string member, string? shownValue, bool tooShort, int minLength, int maxLength)
+    {
+        var value = shownValue is null ? "Value" : $"Value '{shownValue}'";
+        return KmsErrors.Validation(tooShort
+            ? $"1 validation error detected: {value} at '{Camel(member)}' failed to satisfy constraint: Member must have length greater than or equal to {minLength}"
+            : $"1 validation error detected: {value} at '{Camel(member)}' failed to satisfy constraint: Member must have length less than or equal to {maxLength}");
+    }
+
+    private string Camel(string member) => path + CamelCase(member);
+
+    private static string CamelCase(string member) => char.ToLowerInvariant(member[0]) + member[1..];
 }

@@ -110,7 +110,7 @@ public class RotationTests
         for (var i = 1; i <= 3; i++)
         {
             var rotated = await endpoint.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId });
-            Assert.Equal(key.KeyId, rotated.KeyId);
+            Assert.Equal(key.Arn, rotated.KeyId);
             ciphertexts.Add(await endpoint.Kms.EncryptTextAsync(key.KeyId, $"generation {i}"));
         }
 
