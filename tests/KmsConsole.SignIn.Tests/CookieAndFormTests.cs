@@ -97,8 +97,8 @@ public sealed class CookieAndFormTests
         Assert.NotEmpty(await json.Content.ReadAsStringAsync());
 
         using var huge = await browser.PostAsync(signIn, [new("__RequestVerificationToken", token), new("user", new string('a', 200_000))]);
-        Assert.True(huge.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"{huge.StatusCode}");
-        Assert.NotEmpty(await huge.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Contains("larger than the 16 KB", await huge.Content.ReadAsStringAsync());
 
         using var noUser = await browser.PostAsync(signIn, [new("__RequestVerificationToken", token)]);
         Assert.Equal(HttpStatusCode.Redirect, noUser.StatusCode);

@@ -17,9 +17,15 @@ public static class FormPosts
         .AddEndpointFilter(async (invocation, next) =>
         {
             var antiforgery = invocation.HttpContext.Features.Get<IAntiforgeryValidationFeature>();
-            return antiforgery is { IsValid: false }
-                ? Results.Text(InvalidToken, statusCode: StatusCodes.Status400BadRequest)
-                : await next(invocation);
+            if (antiforgery is not { IsValid: false })
+            {
+                return await next(invocation);
+            }
+
+            // The token is read from the form, so a form beyond the limit fails there first: say what really went wrong.
+            return invocation.HttpContext.Request.ContentLength > RequestLimits.MaxFormBytes || IsTooLarge(antiforgery.Error)
+                ? TooLarge()
+                : Results.Text(InvalidToken, statusCode: StatusCodes.Status400BadRequest);
         });
 
     /// <summary>The posted form, or the refusal to answer with when the body is not a form or is too large.</summary>
@@ -44,6 +50,9 @@ public static class FormPosts
             return (null, TooLarge());
         }
     }
+
+    private static bool IsTooLarge(Exception? error) =>
+        error is not null && (error is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } || error is InvalidDataException || IsTooLarge(error.InnerException));
 
     private static IResult TooLarge() =>
         Results.Text($"The form is larger than the {RequestLimits.MaxFormBytes / 1024} KB the console accepts.", statusCode: StatusCodes.Status413PayloadTooLarge);

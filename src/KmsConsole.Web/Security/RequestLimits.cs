@@ -18,11 +18,11 @@ public static class RequestLimits
 
     /// <summary>
     /// One message from the browser on the Blazor circuit. A 4,000-character field sends its whole value in one
-    /// change event: at most 12 KB of UTF-8 for characters of the Basic Multilingual Plane (3 bytes each), and
-    /// 4,000 characters of JSON escapes (\uXXXX, 6 bytes each) make 24 KB; 64 KB leaves room for the event's
-    /// envelope while still refusing the megabyte a pasted file would be.
+    /// change event: at most 12 KB of UTF-8 (3 bytes for each character of the Basic Multilingual Plane, 4 for a
+    /// pair of surrogates), so 32 KB leaves room for the event's envelope and for two such fields, while a pasted
+    /// document of 100,000 characters is refused (the field's own maximum length stops it before it is sent).
     /// </summary>
-    public const long MaxCircuitMessageBytes = 64 * 1024;
+    public const long MaxCircuitMessageBytes = 32 * 1024;
 
     public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder webHost) => webHost.ConfigureKestrel(kestrel =>
     {
