@@ -39,6 +39,24 @@ public sealed class CookieAndFormTests
     }
 
     [Fact]
+    public async Task Behind_a_TLS_proxy_that_forwards_the_scheme_cookies_are_Secure_and_HSTS_is_sent()
+    {
+        // What the README asks of an operator behind a proxy: ASPNETCORE_FORWARDEDHEADERS_ENABLED=true.
+        await using var console = await ConsoleServer.StartAsync(new Dictionary<string, string?> { ["FORWARDEDHEADERS_ENABLED"] = "true" }, https: false);
+        using var browser = new TestBrowser();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(console.Address, "signin"));
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        using var page = await browser.SendAsync(request);
+        using var direct = await browser.GetAsync(new Uri(console.Address, "signin"));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.StartsWith("max-age=", string.Join("", page.Headers.GetValues("Strict-Transport-Security")), StringComparison.Ordinal);
+        Assert.Contains("; secure", Assert.Single(page.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+        Assert.False(direct.Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task Sign_out_without_a_valid_antiforgery_token_is_refused_and_the_user_stays_signed_in()
     {
         await using var console = await ConsoleServer.StartAsync(new Dictionary<string, string?>());
