@@ -180,6 +180,20 @@ public sealed class CookieAndFormTests
         Assert.Contains("connectionToken", await accepted.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Readiness_includes_the_audit_integrity_check_and_needs_no_sign_in()
+    {
+        await using var console = await ConsoleServer.StartAsync(new Dictionary<string, string?>());
+        using var anonymous = new TestBrowser();
+
+        using var ready = await anonymous.FetchAsync(new Uri(console.Address, "health/ready"));
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var report = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        var audit = report.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "audit-integrity");
+        Assert.Equal("Healthy", audit.GetProperty("status").GetString());
+    }
+
     /// <summary>Every Set-Cookie of opening the sign-in page, signing in and opening a page.</summary>
     private static async Task<List<string>> CookiesOfASignInAsync(ConsoleServer console)
     {

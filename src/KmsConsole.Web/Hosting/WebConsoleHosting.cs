@@ -100,6 +100,7 @@ public static class WebConsoleHosting
         app.UseRouting();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseReadinessFallback();
         app.UseConsoleApi();
 
         app.MapStaticAssets();
