@@ -66,6 +66,21 @@ public class DataKeyPairTests
         Assert.Equal("KeySpec SM2 is not supported in this Region", sm2.Message);
     }
 
+    [Fact]
+    public async Task An_Ed25519_data_key_pair_is_a_PKCS8_private_key_and_its_SubjectPublicKeyInfo()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync();
+
+        var pair = await endpoint.Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = key.KeyId, KeyPairSpec = DataKeyPairSpec.ECC_NIST_EDWARDS25519 });
+
+        var privateKey = Assert.IsType<Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters>(
+            Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(pair.PrivateKeyPlaintext.ToArray()));
+        var publicKey = Assert.IsType<Org.BouncyCastle.Crypto.Parameters.Ed25519PublicKeyParameters>(
+            Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(pair.PublicKey.ToArray()));
+        Assert.Equal(privateKey.GeneratePublicKey().GetEncoded(), publicKey.GetEncoded());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(32)]

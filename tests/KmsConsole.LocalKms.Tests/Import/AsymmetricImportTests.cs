@@ -75,6 +75,24 @@ public class AsymmetricImportTests
         Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(hmac.KeyId)).KeyState);
     }
 
+    [Theory]
+    [InlineData("RSA_2048", "SIGN_VERIFY")]
+    [InlineData("ECC_NIST_P384", "KEY_AGREEMENT")]
+    [InlineData("ECC_NIST_EDWARDS25519", "SIGN_VERIFY")]
+    [InlineData("ML_DSA_44", "SIGN_VERIFY")]
+    public async Task Bytes_that_are_no_private_key_are_IncorrectKeyMaterialException(string keySpec, string keyUsage)
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var key = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL, keySpec: keySpec, keyUsage: keyUsage);
+
+        await Assert.ThrowsAsync<IncorrectKeyMaterialException>(() =>
+            endpoint.Kms.ImportAsync(key.KeyId, RandomNumberGenerator.GetBytes(120), algorithm: "RSA_AES_KEY_WRAP_SHA_256"));
+        await Assert.ThrowsAsync<IncorrectKeyMaterialException>(() =>
+            endpoint.Kms.ImportAsync(key.KeyId, [0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x05], algorithm: "RSA_AES_KEY_WRAP_SHA_256"));
+
+        Assert.Equal(KeyState.PendingImport, (await endpoint.Kms.DescribeAsync(key.KeyId)).KeyState);
+    }
+
     [Fact]
     public async Task An_asymmetric_key_takes_no_second_material_and_reimport_needs_the_same_private_key()
     {

@@ -96,6 +96,31 @@ public class PersistenceTests
         }
     }
 
+    [Fact]
+    public async Task Imported_private_keys_and_HMAC_keys_and_data_key_pairs_never_appear_in_plaintext_in_the_data_folder()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var ecc = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL, keySpec: KeySpec.ECC_NIST_P256, keyUsage: KeyUsageType.SIGN_VERIFY);
+        var hmac = await endpoint.Kms.CreateKeyAsync(origin: OriginType.EXTERNAL, keySpec: KeySpec.HMAC_256, keyUsage: KeyUsageType.GENERATE_VERIFY_MAC);
+        using var privateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var scalar = privateKey.ExportParameters(includePrivateParameters: true).D!;
+        var hmacKey = RandomNumberGenerator.GetBytes(32);
+        await endpoint.Kms.ImportAsync(ecc.KeyId, privateKey.ExportPkcs8PrivateKey());
+        await endpoint.Kms.ImportAsync(hmac.KeyId, hmacKey);
+        var symmetric = await endpoint.Kms.CreateKeyAsync();
+        var pair = await endpoint.Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = symmetric.KeyId, KeyPairSpec = DataKeyPairSpec.RSA_2048 });
+
+        await endpoint.Server.StopAsync();
+
+        foreach (var file in Directory.GetFiles(endpoint.DataDirectory).Where(f => !f.EndsWith(MasterKeyFileName, StringComparison.Ordinal)))
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(scalar));
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(hmacKey.AsSpan(0, 16)));
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(pair.PrivateKeyPlaintext.ToArray().AsSpan(0, 64)));
+        }
+    }
+
     [SkippableFact]
     public async Task The_master_key_file_is_readable_by_its_owner_only()
     {
