@@ -38,10 +38,13 @@ public sealed partial class PolicyGrants
     private readonly IIamClientFactory _iam;
     private readonly IKmsClientFactory _kms;
     private readonly Preflight _preflight;
+    private readonly WorkflowDefinitions _workflows;
     private readonly RotationOptions _options;
 
-    internal PolicyGrants(RotationStore store, IIamClientFactory iam, IKmsClientFactory kms, Preflight preflight, IOptions<RotationOptions> options)
+    internal PolicyGrants(RotationStore store, IIamClientFactory iam, IKmsClientFactory kms, Preflight preflight, WorkflowDefinitions workflows,
+        IOptions<RotationOptions> options)
     {
+        _workflows = workflows;
         _store = store;
         _iam = iam;
         _kms = kms;
@@ -279,7 +282,7 @@ public sealed partial class PolicyGrants
         {
             foreach (var workflow in request.Workflows.Distinct())
             {
-                permissions.AddRange(KmsPermissionRequirements.For(workflow, scopeResources, rotateNow: true));
+                permissions.AddRange(KmsPermissionRequirements.For(_workflows[workflow], scopeResources, rotateNow: true));
             }
         }
         else
@@ -303,22 +306,23 @@ public sealed partial class PolicyGrants
                     throw new RotationRefusedException($"{identifier} was not found on target '{target.Name}'.");
                 }
 
-                var aliases = identifier.StartsWith("alias/", StringComparison.Ordinal)
+                var aliases = identifier.StartsWith(AliasNames.Prefix, StringComparison.Ordinal)
                     ? [identifier]
-                    : (await KmsKeys.AliasesOfAsync(kms, key.KeyId, cancellationToken)).Select(a => a.AliasName).Where(a => !a.StartsWith("alias/aws/", StringComparison.Ordinal)).ToList();
-                foreach (var workflow in request.Workflows.Distinct())
+                    : (await KmsKeys.AliasesOfAsync(kms, key.KeyId, cancellationToken)).Select(a => a.AliasName)
+                        .Where(a => !a.StartsWith(AliasNames.AwsPrefix, StringComparison.Ordinal)).ToList();
+                foreach (var workflow in request.Workflows.Distinct().Select(w => _workflows[w]))
                 {
-                    var needsAlias = workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey or WorkflowKind.RollBack;
-                    if (needsAlias && aliases.Count == 0)
+                    if (workflow.MovesAlias && aliases.Count == 0)
                     {
-                        throw new RotationRefusedException($"{identifier} has no alias; {workflow} moves an alias, so name the alias.");
+                        throw new RotationRefusedException($"{identifier} has no alias; {workflow.Kind} moves an alias, so name the alias.",
+                            kind: RefusalKind.Invalid) { Field = nameof(PolicyGrantRequest.NamedResources) };
                     }
 
-                    var movedAliases = needsAlias ? aliases.Select(a => (string?)a).ToList() : new List<string?> { null };
+                    var movedAliases = workflow.MovesAlias ? aliases.Select(a => (string?)a).ToList() : new List<string?> { null };
                     foreach (var alias in movedAliases)
                     {
                         var resources = await _preflight.ResourcesAsync(kms, key.Arn, alias, workflow, cancellationToken);
-                        if (workflow == WorkflowKind.RollBack)
+                        if (workflow.StartsFromAliasKey)
                         {
                             // A roll back starts from the key a future swap creates, which only "any key" can name.
                             resources = resources with { AliasKeyArn = null };

@@ -62,6 +62,38 @@ public sealed class Run
         ActiveAliasLock = null;
     }
 
+    /// <summary>A roll back of this run succeeded: its alias is back on the key it started from.</summary>
+    internal void MarkRolledBack()
+    {
+        State = RunState.RolledBack;
+        Version = Guid.NewGuid();
+    }
+
+    /// <summary>
+    /// Why this run cannot be rolled back, whoever asks; null when it can: it ended, its workflow can be rolled back and
+    /// its alias move succeeded — whether it then succeeded, failed, or was cancelled or rejected at the old key's fate.
+    /// </summary>
+    /// <param name="aliasMoved">The step of <paramref name="workflow"/> that moves the alias succeeded.</param>
+    internal string? RollBackRefusal(Workflows.WorkflowDefinition workflow, bool aliasMoved)
+    {
+        if (!workflow.CanBeRolledBack || AliasName is null)
+        {
+            return "Only an alias swap can be rolled back.";
+        }
+
+        if (State == RunState.RolledBack)
+        {
+            return $"Run {Id} was already rolled back.";
+        }
+
+        if (!IsFinished)
+        {
+            return $"Run {Id} is {State}; cancel it or let it finish before rolling it back.";
+        }
+
+        return !aliasMoved || NewKeyId is null ? $"Run {Id} never moved {AliasName}; there is nothing to roll back." : null;
+    }
+
     /// <summary>
     /// The gate whose approvals a run waiting for approval needs: the gate it is at, or, for a failed run resumed after
     /// the approval it had passed expired, the last gate before the step it resumes at. Null when it waits for nothing.

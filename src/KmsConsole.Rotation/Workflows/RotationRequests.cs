@@ -1,3 +1,4 @@
+using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.Rotation.Approvals;
 using KmsConsole.Rotation.Persistence;
@@ -19,10 +20,12 @@ public sealed class RotationRequests
     private readonly RotationOptions _options;
     private readonly Iam.RunPermissionCheck _permissions;
     private readonly ResumePreflight _resume;
+    private readonly WorkflowDefinitions _definitions;
 
-    internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, RotationStore store, IKmsClientFactory clients, RunChangeFeed feed,
-        IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
+    internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, WorkflowDefinitions definitions, RotationStore store, IKmsClientFactory clients,
+        RunChangeFeed feed, IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
     {
+        _definitions = definitions;
         _permissions = permissions;
         _preflight = preflight;
         _catalog = catalog;
@@ -30,7 +33,7 @@ public sealed class RotationRequests
         _clients = clients;
         _feed = feed;
         _options = options.Value;
-        _resume = new ResumePreflight(preflight, catalog, clients, store, permissions);
+        _resume = new ResumePreflight(preflight, catalog, definitions, clients, store, permissions);
     }
 
     private DateTimeOffset Now => _store.Time.GetUtcNow();
@@ -49,7 +52,7 @@ public sealed class RotationRequests
         var outcome = await _preflight.RunAsync(request, cancellationToken);
         if (!outcome.Plan.Allowed)
         {
-            throw new RotationRefusedException(string.Join(" ", outcome.Plan.Refusals), outcome.Plan.Refusals);
+            throw outcome.Refusal();
         }
 
         var run = NewRun(requester, request.Workflow, request.Target, outcome.Plan.Key.KeyId, outcome.KeyArn, outcome.AliasName,
@@ -357,36 +360,22 @@ public sealed class RotationRequests
                 ?? throw new RotationRefusedException($"Run {runId} does not exist.");
         }
 
-        if (original.Workflow is not (WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey) || original.AliasName is null)
+        original.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
+        if (RollBackRefusal(original) is { } refusal)
         {
-            throw new RotationRefusedException("Only an alias swap can be rolled back.");
+            throw refusal;
         }
 
-        if (original.State == RunState.RolledBack)
-        {
-            throw new RotationRefusedException($"Run {original.Id} was already rolled back.");
-        }
-
-        if (!original.IsFinished)
-        {
-            throw new RotationRefusedException($"Run {original.Id} is {original.State}; cancel it or let it finish before rolling it back.");
-        }
-
-        var swapped = original.Steps.Any(s => s.Name.StartsWith("Point the alias at", StringComparison.Ordinal) && s.State == StepState.Succeeded);
-        if (!swapped || original.NewKeyId is null)
-        {
-            throw new RotationRefusedException($"Run {original.Id} never moved {original.AliasName}; there is nothing to roll back.");
-        }
-
+        var alias = original.AliasName!;
         var kms = _clients.Create(original.Target);
         var previous = await KmsKeys.FindAsync(kms, original.KeyId, cancellationToken)
             ?? throw new RotationRefusedException($"The previous key {original.KeyId} no longer exists on target '{original.Target}'.");
-        if (previous.KeyState != Amazon.KeyManagementService.KeyState.Enabled)
+        if (previous.KeyState != KeyState.Enabled)
         {
             throw new RotationRefusedException($"The previous key {original.KeyId} is {previous.KeyState}; {original.AliasName} can only go back to a usable (Enabled) key.");
         }
 
-        var current = await KmsKeys.FindAsync(kms, original.AliasName, cancellationToken)
+        var current = await KmsKeys.FindAsync(kms, alias, cancellationToken)
             ?? throw new RotationRefusedException($"{original.AliasName} no longer exists on target '{original.Target}'; there is nothing to roll back.");
         if (current.KeyId != original.NewKeyId)
         {
@@ -394,8 +383,9 @@ public sealed class RotationRequests
         }
 
         var parameters = new RotationParameters { RollBackOf = original.Id };
-        var resources = await _preflight.ResourcesAsync(kms, previous.Arn, original.AliasName, WorkflowKind.RollBack, cancellationToken);
-        var permissions = await _permissions.CheckAsync(original.Target, WorkflowKind.RollBack, resources, parameters, cancellationToken);
+        var rollBack = _definitions[WorkflowKind.RollBack];
+        var resources = await _preflight.ResourcesAsync(kms, previous.Arn, alias, rollBack, cancellationToken);
+        var permissions = await _permissions.CheckAsync(original.Target, rollBack, resources, parameters, cancellationToken);
         if (permissions.Refusal is { } missing)
         {
             throw new RotationRefusedException(missing, permissions.Report?.Refusals ?? [missing]);
@@ -408,46 +398,19 @@ public sealed class RotationRequests
         return run;
     }
 
-    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key)
+    /// <summary>The workflows that fit the key as the key list last saw it (each definition says which keys it fits).</summary>
+    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key) => _definitions.Fitting(key).Select(d => d.Kind).ToList();
+
+    /// <summary>
+    /// Why the run cannot be rolled back, whoever asks (before KMS is asked whether the previous key is usable and the
+    /// alias still on the new key); null when it can: a finished run of a workflow that can be rolled back, whose alias move succeeded.
+    /// </summary>
+    public RotationRefusedException? RollBackRefusal(Run run)
     {
-        if (key.KeyState is "PendingDeletion" or "PendingReplicaDeletion" or "Unavailable" or "Creating" or "NotFound")
-        {
-            return [];
-        }
-
-        var hasAlias = key.Aliases.Any(a => !a.StartsWith("alias/aws/", StringComparison.Ordinal));
-        var symmetric = key.KeySpec == "SYMMETRIC_DEFAULT";
-        var list = new List<WorkflowKind>();
-        switch (key.Origin)
-        {
-            case "AWS_KMS":
-                if (symmetric && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.EnableAutomaticRotation);
-                }
-
-                if (hasAlias && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.AliasSwapNewKey);
-                }
-
-                break;
-            case "EXTERNAL" when symmetric:
-                if (hasAlias && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.AliasSwapImportedKey);
-                }
-
-                if (key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.NewMaterialInPlace);
-                }
-
-                list.Add(WorkflowKind.ReimportBeforeExpiry);
-                break;
-        }
-
-        return list;
+        var workflow = _definitions[run.Workflow];
+        var moveStep = workflow.AliasMoveStepKey is { } key ? _catalog.StepsFor(run).Select((s, i) => (s, i)).FirstOrDefault(x => x.s.Key == key) : default;
+        var aliasMoved = moveStep.s is not null && run.Steps.Any(s => s.Index == moveStep.i && s.State == StepState.Succeeded);
+        return run.RollBackRefusal(workflow, aliasMoved) is { } reason ? new RotationRefusedException(reason) : null;
     }
 
     private Run NewRun(Actor requester, WorkflowKind workflow, string target, string keyId, string? keyArn, string? alias,
@@ -553,6 +516,9 @@ public sealed class RotationRequests
 
     /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="CancelRefusal"/>).</summary>
     public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && CancelRefusal(run) is null;
+
+    /// <summary>The actor may roll the run back now: a requester, and the run's own rules allow it (<see cref="RollBackRefusal"/>).</summary>
+    public bool MayRollBack(Actor actor, Run run) => actor.IsIn(Roles.Requester) && RollBackRefusal(run) is null;
 
     /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="ResumeRefusal"/>).</summary>
     public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && ResumeRefusal(run) is null;
