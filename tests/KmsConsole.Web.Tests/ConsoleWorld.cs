@@ -90,6 +90,8 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());
+        services.AddSingleton(_ => Get<KmsConsole.Rotation.Changes.IChangeFeed>());
+        services.AddLogging();
         services.AddSingleton(TimeProvider.System);
     }
 

@@ -38,15 +38,21 @@ public sealed class RotationRequests
 
     private DateTimeOffset Now => _store.Time.GetUtcNow();
 
-    public async Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) =>
-        (await _preflight.RunAsync(request, cancellationToken)).Plan;
+    public Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(async () => (await _preflight.RunAsync(request, cancellationToken)).Plan, cancellationToken);
 
-    public async Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default)
+    public Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => SubmitCoreAsync(requester, request, cancellationToken), cancellationToken);
+
+    private async Task<Run> SubmitCoreAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken)
     {
         requester.Require(Roles.Requester, "request a rotation");
         if (string.IsNullOrWhiteSpace(request.Justification))
         {
-            throw new RotationRefusedException("Give a justification: approvers and auditors read it.");
+            throw new RotationRefusedException("Give a justification: approvers and auditors read it.", kind: RefusalKind.Invalid)
+            {
+                Field = nameof(RotationRequest.Justification),
+            };
         }
 
         var outcome = await _preflight.RunAsync(request, cancellationToken);
@@ -70,7 +76,7 @@ public sealed class RotationRequests
     {
         if (string.IsNullOrWhiteSpace(comment))
         {
-            throw new RotationRefusedException("Give the reason for the rejection; the requester reads it.");
+            throw RotationRefusedException.Missing("Give the reason for the rejection; the requester reads it.", "comment");
         }
 
         return DecideAsync(approver, runId, ApprovalDecision.Rejected, comment, cancellationToken);
@@ -89,9 +95,7 @@ public sealed class RotationRequests
 
             // The gate itself, or the gate a resumed run must pass again before its current step (see ResumeAsync).
             var gate = run.GateAwaitingDecision() ?? throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
-            var waiting = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
-
-            if (string.Equals(approver.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase))
+            if (run.IsRequestedBy(approver))
             {
                 throw new RotationAuthorizationException($"{approver.DisplayName} requested run {run.Id}; someone else must approve or reject it.");
             }
@@ -117,11 +121,7 @@ public sealed class RotationRequests
 
             if (decision == ApprovalDecision.Rejected)
             {
-                waiting.State = StepState.Failed;
-                waiting.FinishedAt = now;
-                waiting.ErrorCode = "Rejected";
-                waiting.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
-                run.End(RunState.Rejected, waiting.ErrorMessage, now);
+                run.Reject(approver.DisplayName, comment!.Trim(), now);
                 await audit.AppendAsync(approver.UserId, "run.rejected", RunEngine.Subject(run), $"{gate.Name}: {comment.Trim()}", null, run.Id);
                 return;
             }
@@ -129,8 +129,7 @@ public sealed class RotationRequests
             var valid = ApprovalGate.ValidApprovals(run, gate.Index, now);
             if (valid.Count >= policy.RequiredApprovals)
             {
-                waiting.State = StepState.Pending;
-                run.State = RunState.Queued;
+                run.PassGate();
             }
 
             await audit.AppendAsync(approver.UserId, "run.approved", RunEngine.Subject(run),
@@ -148,14 +147,14 @@ public sealed class RotationRequests
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw new RotationRefusedException("Give the reason for cancelling the run.");
+            throw RotationRefusedException.Missing("Give the reason for cancelling the run.", "reason");
         }
 
         var outcome = RunState.Cancelled;
         await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             RequireRequesterOrApprover(actor, run, "cancel");
-            if (CancelRefusal(run) is { } refusal)
+            if (run.CancelRefusal() is { } refusal)
             {
                 throw new RotationRefusedException(refusal);
             }
@@ -163,10 +162,7 @@ public sealed class RotationRequests
             var now = Now;
             if (run.State == RunState.Running)
             {
-                run.CancelRequestedBy = actor.UserId;
-                run.CancelRequestedByName = actor.DisplayName;
-                run.CancelRequestedAt = now;
-                run.CancelReason = reason.Trim();
+                run.RequestCancel(actor, reason.Trim(), now);
                 var current = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
                 await audit.AppendAsync(actor.UserId, "run.cancel-requested", RunEngine.Subject(run),
                     $"{reason.Trim()} (the run stops once step {current.Index + 1} \"{current.Name}\" is done, before its next step)", null, run.Id);
@@ -174,40 +170,10 @@ public sealed class RotationRequests
                 return;
             }
 
-            foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
-            {
-                step.State = StepState.Skipped;
-            }
-
-            run.End(RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
+            run.Cancel($"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
             await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
         }, cancellationToken, keepVersion: run => run.State == RunState.Running);
         return outcome;
-    }
-
-    /// <summary>Why the run cannot be cancelled now, whoever asks; null when it can.</summary>
-    public static string? CancelRefusal(Run run)
-    {
-        if (run.IsFinished)
-        {
-            return $"Run {run.Id} already ended ({run.State}).";
-        }
-
-        if (run.CancelRequestedAt is { } requestedAt)
-        {
-            return $"{run.CancelRequestedByName} already asked to cancel run {run.Id} at {requestedAt:yyyy-MM-dd HH:mm:ss} UTC; " +
-                "it stops before its next step.";
-        }
-
-        var lastGate = run.Steps.Where(s => s.Kind == StepKind.Gate).Select(s => (int?)s.Index).Max();
-        if (lastGate is null || run.CurrentStepIndex > lastGate)
-        {
-            return run.State == RunState.Running
-                ? $"Run {run.Id} has passed its last approval gate; it finishes its remaining steps and can no longer be cancelled."
-                : $"Run {run.Id} has passed its last approval gate; it can no longer be cancelled.";
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -217,14 +183,17 @@ public sealed class RotationRequests
     /// waits at that step for a fresh approval of that gate instead (no step already done runs again).
     /// </summary>
     /// <returns>Queued, or AwaitingApproval when a fresh approval is needed.</returns>
-    public async Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
+    public Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => ResumeCoreAsync(actor, runId, reason, cancellationToken), cancellationToken);
+
+    private async Task<RunState> ResumeCoreAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken)
     {
         Run seen;
         await using (var db = await _store.ReadAsync(cancellationToken))
         {
             seen = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
                 .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
         }
 
         seen.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
@@ -260,28 +229,14 @@ public sealed class RotationRequests
                 var reapprove = gate is not null && fresh < policy.RequiredApprovals;
 
                 var previousError = run.Error ?? $"{step.ErrorCode}: {step.ErrorMessage}";
-                step.State = reapprove ? StepState.AwaitingApproval : StepState.Pending;
-                step.FinishedAt = null;
-                if (reapprove)
-                {
-                    step.Output = $"Resumed after the approval of \"{gate!.Name}\" expired: {policy.RequiredApprovals} fresh approval(s) by the " +
-                        $"{policy.ApproverRole} role are needed before this step runs again.";
-                }
-
-                resumedAs = reapprove ? RunState.AwaitingApproval : RunState.Queued;
-                run.State = resumedAs;
-                run.Error = null;
-                run.FinishedAt = null;
-                run.LeaseOwner = null;
-                run.LeaseUntil = null;
                 var withdrawnCancel = run.CancelRequestedAt is null ? string.Empty
                     : $"; the cancel {run.CancelRequestedByName} had asked for before it failed is withdrawn";
-                run.CancelRequestedBy = null;
-                run.CancelRequestedByName = null;
-                run.CancelRequestedAt = null;
-                run.CancelReason = null;
-                run.ActiveKeyLock = Preflight.KeyLock(run.Target, run.KeyId);
-                run.ActiveAliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
+                var reapproval = reapprove
+                    ? $"Resumed after the approval of \"{gate!.Name}\" expired: {policy.RequiredApprovals} fresh approval(s) by the " +
+                      $"{policy.ApproverRole} role are needed before this step runs again."
+                    : null;
+                resumedAs = run.Resume(reapproval, Preflight.KeyLock(run.Target, run.KeyId),
+                    run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName));
                 var permissionNote = check.Permissions is { } report ? $" ({Iam.RecordedPermissionCheck.From(report, now).Describe()} now)" : string.Empty;
                 await audit.AppendAsync(actor.UserId, "run.resumed", RunEngine.Subject(run),
                     $"{step.Name} again, after {previousError}: {reason.Trim()}{permissionNote}" +
@@ -307,14 +262,14 @@ public sealed class RotationRequests
 
     private static string ReasonToResume(Run run, string? reason) =>
         !string.IsNullOrWhiteSpace(reason) ? reason
-        : ResumeNeedsReason(run) ? throw new RotationRefusedException("Give the reason for resuming the run: say what changed since it failed.")
+        : ResumeNeedsReason(run) ? throw RotationRefusedException.Missing("Give the reason for resuming the run: say what changed since it failed.", "reason")
         : "it failed only on transient KMS errors, so it is tried again as it is";
 
     /// <summary>Who may resume which run: its requester or an approver, a Failed run, failed at an action (a gate's refusal is a rejection).</summary>
     private RunStep ResumableStep(Actor actor, Run run)
     {
         RequireRequesterOrApprover(actor, run, "resume");
-        if (ResumeRefusal(run) is { } refusal)
+        if (run.ResumeRefusal() is { } refusal)
         {
             throw new RotationRefusedException(refusal);
         }
@@ -322,42 +277,22 @@ public sealed class RotationRequests
         return run.Steps.Single(s => s.Index == run.CurrentStepIndex);
     }
 
-    /// <summary>Why the run cannot be resumed, whoever asks; null when it can (it failed at an action step).</summary>
-    public static string? ResumeRefusal(Run run)
-    {
-        if (run.State != RunState.Failed)
-        {
-            return run.State switch
-            {
-                RunState.Rejected => $"Run {run.Id} was rejected; a rejected run never resumes. Request a new run.",
-                RunState.Cancelled => $"Run {run.Id} was cancelled; a cancelled run never resumes. Request a new run.",
-                RunState.Succeeded or RunState.RolledBack => $"Run {run.Id} already ended ({run.State}); there is nothing to resume.",
-                _ => $"Run {run.Id} is {run.State}; only a failed run can be resumed.",
-            };
-        }
+    public Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => RequestRollBackCoreAsync(actor, runId, justification, cancellationToken), cancellationToken);
 
-        var step = run.Steps.SingleOrDefault(s => s.Index == run.CurrentStepIndex);
-        if (step is null || step.State != StepState.Failed)
-        {
-            return $"Run {run.Id} has no failed step to continue from.";
-        }
-
-        return step.Kind == StepKind.Gate ? $"Run {run.Id} failed at its approval gate \"{step.Name}\"; request a new run." : null;
-    }
-
-    public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
+    private async Task<Run> RequestRollBackCoreAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken)
     {
         actor.Require(Roles.Requester, "request a roll back");
         if (string.IsNullOrWhiteSpace(justification))
         {
-            throw new RotationRefusedException("Give a justification for the roll back.");
+            throw RotationRefusedException.Missing("Give a justification for the roll back.", "justification");
         }
 
         Run original;
         await using (var db = await _store.ReadAsync(cancellationToken))
         {
             original = await db.Runs.AsNoTracking().Include(r => r.Steps).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
         }
 
         original.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
@@ -483,7 +418,7 @@ public sealed class RotationRequests
             {
                 var run = await db.Runs.Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
                     .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                    ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                    ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
                 await change(db, run, audit);
                 if (keepVersion?.Invoke(run) != true)
                 {
@@ -504,24 +439,20 @@ public sealed class RotationRequests
 
     private static string PermissionNote(Run run) => run.PermissionCheck is { } check ? $" ({check.Describe()})" : string.Empty;
 
-    /// <summary>The actor requested the run (user ids compare without case, everywhere the services compare them).</summary>
-    public static bool IsRequesterOf(Actor actor, Run run) => string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The actor holds the approver role of the run's workflow and did not request it; what a page offers, checked again on use.</summary>
-    public bool MayDecide(Actor actor, Run run) => actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole) && !IsRequesterOf(actor, run);
+    /// <summary>The actor may decide the run's gate now (the run's rule, with the approver role of its workflow); checked again on use.</summary>
+    public bool MayDecide(Actor actor, Run run) => run.MayBeDecidedBy(actor, _options.PolicyFor(run.Workflow).ApproverRole);
 
     /// <summary>The run's own requester (as a Requester) or an approver of its workflow.</summary>
-    public bool MayCancelOrResume(Actor actor, Run run) =>
-        (IsRequesterOf(actor, run) && actor.IsIn(Roles.Requester)) || actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole);
+    public bool MayCancelOrResume(Actor actor, Run run) => run.IsOwnedOrApprovableBy(actor, _options.PolicyFor(run.Workflow).ApproverRole);
 
-    /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="CancelRefusal"/>).</summary>
-    public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && CancelRefusal(run) is null;
+    /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="Run.CancelRefusal"/>).</summary>
+    public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && run.CancelRefusal() is null;
 
     /// <summary>The actor may roll the run back now: a requester, and the run's own rules allow it (<see cref="RollBackRefusal"/>).</summary>
     public bool MayRollBack(Actor actor, Run run) => actor.IsIn(Roles.Requester) && RollBackRefusal(run) is null;
 
-    /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="ResumeRefusal"/>).</summary>
-    public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && ResumeRefusal(run) is null;
+    /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="Run.ResumeRefusal"/>).</summary>
+    public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && run.ResumeRefusal() is null;
 
     /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
     private void RequireRequesterOrApprover(Actor actor, Run run, string verb)
