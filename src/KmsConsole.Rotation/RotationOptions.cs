@@ -29,7 +29,10 @@ public sealed class RotationOptions
 
     /// <summary>The target by name; refuses, naming it, when none is configured.</summary>
     public KmsTarget RequireTarget(string name) =>
-        FindTarget(name) ?? throw new RotationRefusedException($"No KMS target named '{name}' is configured (Rotation:Targets).");
+        FindTarget(name) ?? throw new RotationRefusedException($"No KMS target named '{name}' is configured (Rotation:Targets).", kind: RefusalKind.NotFound)
+        {
+            Field = "target",
+        };
 }
 
 public sealed class DatabaseOptions

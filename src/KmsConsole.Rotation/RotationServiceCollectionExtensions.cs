@@ -56,15 +56,19 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Iam.RunPermissionCheck>();
         services.AddSingleton<IStepErrorPolicy, Workflows.KmsErrorPolicy>();
         services.AddSingleton<Escrow.MaterialEscrow>();
+        services.AddSingleton<Workflows.WorkflowDefinitions>();
         services.AddSingleton<IWorkflowCatalog, Workflows.WorkflowCatalog>();
         services.AddSingleton<Workflows.Preflight>();
         services.TryAddSingleton<RunEngineHooks>();
+        services.TryAddSingleton<Changes.IChangeFeed, Changes.InProcessChangeFeed>();
         services.AddSingleton<RunChangeFeed>();
         services.AddSingleton(sp => new RotationRequests(sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IWorkflowCatalog>(),
+            sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
             sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(),
             sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Iam.RunPermissionCheck>()));
         services.AddSingleton(sp => new Iam.PolicyGrants(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IIamClientFactory>(),
-            sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+            sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
+            sp.GetRequiredService<Changes.IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),

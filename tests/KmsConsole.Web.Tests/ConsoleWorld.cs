@@ -89,6 +89,9 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<KmsConsole.Rotation.Iam.PolicyGrants>());
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
+        services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());
+        services.AddSingleton(_ => Get<KmsConsole.Rotation.Changes.IChangeFeed>());
+        services.AddLogging();
         services.AddSingleton(TimeProvider.System);
     }
 

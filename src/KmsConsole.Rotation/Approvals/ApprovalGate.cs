@@ -7,8 +7,9 @@ namespace KmsConsole.Rotation.Approvals;
 /// requester. An approval that expired before the run got past the gate no longer counts: the run waits
 /// for a new one.
 /// </summary>
-internal sealed class ApprovalGate(ApprovalPolicy policy, string name, string description) : WorkflowStep
+internal sealed class ApprovalGate(ApprovalPolicy policy, string key, string name, string description) : WorkflowStep
 {
+    public override string Key => key;
     public override string Name => name;
     public override StepKind Kind => StepKind.Gate;
     public override string Description => $"{description} Needs {policy.RequiredApprovals} approval(s) by the {policy.ApproverRole} role, " +

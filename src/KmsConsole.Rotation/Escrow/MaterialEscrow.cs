@@ -202,12 +202,10 @@ internal static class ImportWrapping
     {
         using var rsa = RSA.Create();
         rsa.ImportSubjectPublicKeyInfo(publicKeyDer, out _);
-        var padding = wrappingAlgorithm switch
-        {
-            RotationParameters.OaepSha256 => RSAEncryptionPadding.OaepSHA256,
-            RotationParameters.OaepSha1 => RSAEncryptionPadding.OaepSHA1,
-            _ => throw new RotationRefusedException($"Wrapping algorithm {wrappingAlgorithm} is not supported; use RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1."),
-        };
+        var padding = wrappingAlgorithm == RotationParameters.OaepSha256 ? RSAEncryptionPadding.OaepSHA256
+            : wrappingAlgorithm == RotationParameters.OaepSha1 ? RSAEncryptionPadding.OaepSHA1
+            : throw new RotationRefusedException($"Wrapping algorithm {wrappingAlgorithm} is not supported; use RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1.",
+                kind: RefusalKind.Invalid) { Field = nameof(RotationParameters.WrappingAlgorithm) };
         return rsa.Encrypt(material, padding);
     }
 }

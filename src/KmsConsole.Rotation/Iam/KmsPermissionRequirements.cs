@@ -41,27 +41,28 @@ public static class KmsArns
 /// <summary>
 /// The KMS actions each workflow calls, per resource — the request's own reads (the preflight) and every step's
 /// calls, including the ones only a resumed or retried step makes — following the "Required permissions" of each
-/// operation in the KMS API reference. Notably kms:UpdateAlias is checked on the alias (IAM policy) and on both the
-/// current and the new key (key policy), kms:CreateAlias on the alias and on its key, and CreateKey with Tags
-/// needs kms:TagResource in an IAM policy covering every key of the account; with the default key policy the
-/// key checks are delegated to IAM, so the principal's IAM policies must allow them all. ListKeys and ListAliases
-/// act on no resource ("*"). The reads that refresh a run's keys in the key list when it ends are included; the
-/// key list's own sync and detail reads, made with the same credentials, are <see cref="ForInventory"/>. The search for
-/// a key an interrupted run created (ListKeys, ListResourceTags on any key) is <see cref="KmsPermission.RecoveryOnly"/>:
-/// an uninterrupted run never makes it, but the role needs it to recover, so it is checked and granted all the same.
-/// Workflows are named as <c>WorkflowKind</c>'s members (EnableAutomaticRotation, AliasSwapNewKey,
-/// AliasSwapImportedKey, NewMaterialInPlace, ReimportBeforeExpiry, RollBack); pass <c>kind.ToString()</c>.
+/// operation in the KMS API reference. Each workflow's definition lists its own (<see cref="Workflows.WorkflowDefinition"/>,
+/// with the building blocks of <see cref="KmsPermissionList"/>); this is where they are asked for. Notably kms:UpdateAlias
+/// is checked on the alias (IAM policy) and on both the current and the new key (key policy), kms:CreateAlias on the
+/// alias and on its key, and CreateKey with Tags needs kms:TagResource in an IAM policy covering every key of the
+/// account; with the default key policy the key checks are delegated to IAM, so the principal's IAM policies must
+/// allow them all. ListKeys and ListAliases act on no resource ("*"). The reads that refresh a run's keys in the key
+/// list when it ends are included; the key list's own sync and detail reads, made with the same credentials, are
+/// <see cref="ForInventory"/>. The search for a key an interrupted run created (ListKeys, ListResourceTags on any key)
+/// is <see cref="KmsPermission.RecoveryOnly"/>: an uninterrupted run never makes it, but the role needs it to recover,
+/// so it is checked and granted all the same. Workflows are named as <c>WorkflowKind</c>'s members
+/// (EnableAutomaticRotation, AliasSwapNewKey, AliasSwapImportedKey, NewMaterialInPlace, ReimportBeforeExpiry,
+/// RollBack); pass <c>kind.ToString()</c>.
 /// </summary>
 public static class KmsPermissionRequirements
 {
     /// <summary>Ends the reason of a <see cref="KmsPermission.RecoveryOnly"/> requirement, so the preflight and the grant preview say why it is there.</summary>
     public const string RecoveryOnlyNote = " (only when resuming a run whose CreateKey answer was lost; an uninterrupted run does not call it)";
 
-    public static IReadOnlyList<string> Workflows { get; } =
-        ["EnableAutomaticRotation", "AliasSwapNewKey", "AliasSwapImportedKey", "NewMaterialInPlace", "ReimportBeforeExpiry", "RollBack"];
+    public static IReadOnlyList<string> Workflows { get; } = Rotation.Workflows.WorkflowDefinitions.BuiltIn.All.Select(d => d.Kind.ToString()).ToList();
 
     /// <summary>Old key fates of the alias-swap workflows (names of <c>OldKeyFate</c>).</summary>
-    public static IReadOnlyList<string> OldKeyFates { get; } = ["Keep", "Disable", "ScheduleDeletion", "DeleteImportedMaterial"];
+    public static IReadOnlyList<string> OldKeyFates { get; } = Enum.GetNames<OldKeyFate>();
 
     /// <summary>As <see cref="For(string, KmsRunResources, bool, string?)"/> for the orchestrator's enums (WorkflowKind, OldKeyFate).</summary>
     public static IReadOnlyList<KmsPermission> For<TWorkflow>(TWorkflow workflow, KmsRunResources resources, bool rotateNow = false, Enum? oldKeyFate = null)
@@ -94,179 +95,123 @@ public static class KmsPermissionRequirements
     /// <param name="oldKeyFate">An <c>OldKeyFate</c> name for the alias swaps; null asks for every fate's permission.</param>
     public static IReadOnlyList<KmsPermission> For(string workflow, KmsRunResources resources, bool rotateNow = false, string? oldKeyFate = null)
     {
+        var definition = Rotation.Workflows.WorkflowDefinitions.BuiltIn.All.FirstOrDefault(d => d.Kind.ToString() == workflow)
+            ?? throw new ArgumentException($"Unknown workflow '{workflow}'. Known: {string.Join(", ", Workflows)}.", nameof(workflow));
+        return For(definition, resources, rotateNow, oldKeyFate);
+    }
+
+    /// <summary>The permissions the workflow's definition declares, one line per action and resource.</summary>
+    public static IReadOnlyList<KmsPermission> For(Rotation.Workflows.WorkflowDefinition workflow, KmsRunResources resources, bool rotateNow = false,
+        string? oldKeyFate = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(resources);
-        var key = resources.KeyArn;
-        var anyKey = resources.AnyKeyArn;
-        var list = new List<KmsPermission>();
-        void Add(string action, string resource, string reason) => list.Add(new KmsPermission("kms:" + action, resource, reason));
-        void Recovery(string action, string resource, string reason) =>
-            list.Add(new KmsPermission("kms:" + action, resource, reason + RecoveryOnlyNote, RecoveryOnly: true));
-        bool Fate(string fate) => oldKeyFate is null || string.Equals(oldKeyFate, fate, StringComparison.OrdinalIgnoreCase);
+        var list = new KmsPermissionList(resources, rotateNow, oldKeyFate);
+        workflow.AddPermissions(list);
+        return list.Merged();
+    }
+}
 
-        // Every request reads the key and its aliases before the run exists.
-        void RequestReads(string describeWhy)
-        {
-            Add("DescribeKey", key, describeWhy);
-            Add("ListAliases", "*", "find the key's aliases (preflight)");
-        }
+/// <summary>The permissions a workflow declares, with the blocks several workflows share (the request's reads, a round trip, the escrow, the refresh).</summary>
+public sealed class KmsPermissionList
+{
+    private readonly List<KmsPermission> _list = [];
 
-        // When a run ends its keys are read again for the key list (KeyInventory.RefreshAsync): DescribeKey and
-        // ListAliases, then GetKeyRotationStatus unless the key is pending deletion, and ListKeyRotations unless it
-        // is also not pending import.
-        void Refresh(string resource, bool pendingDeletion = false, bool pendingImport = false)
+    internal KmsPermissionList(KmsRunResources resources, bool rotateNow, string? oldKeyFate)
+    {
+        Resources = resources;
+        RotateNow = rotateNow;
+        OldKeyFate = oldKeyFate;
+    }
+
+    public KmsRunResources Resources { get; }
+
+    /// <summary>The run's key (the key it starts from).</summary>
+    public string Key => Resources.KeyArn;
+
+    /// <summary>Any key of the account, for a key the run creates (no id yet).</summary>
+    public string AnyKey => Resources.AnyKeyArn;
+
+    /// <summary>The run also rotates on demand.</summary>
+    public bool RotateNow { get; }
+
+    /// <summary>The old key's fate asked, by name; null asks for every fate.</summary>
+    public string? OldKeyFate { get; }
+
+    /// <summary>The old key's fate is <paramref name="fate"/>, or every fate is asked for.</summary>
+    public bool Fate(OldKeyFate fate) => OldKeyFate is null || string.Equals(OldKeyFate, fate.ToString(), StringComparison.OrdinalIgnoreCase);
+
+    public void Add(string action, string resource, string reason) => _list.Add(new KmsPermission("kms:" + action, resource, reason));
+
+    /// <summary>A call only the recovery of an interrupted run makes (<see cref="KmsPermission.RecoveryOnly"/>).</summary>
+    public void Recovery(string action, string resource, string reason) =>
+        _list.Add(new KmsPermission("kms:" + action, resource, reason + KmsPermissionRequirements.RecoveryOnlyNote, RecoveryOnly: true));
+
+    /// <summary>Every request reads the key and its aliases before the run exists.</summary>
+    public void RequestReads(string describeWhy)
+    {
+        Add("DescribeKey", Key, describeWhy);
+        Add("ListAliases", "*", "find the key's aliases (preflight)");
+    }
+
+    /// <summary>
+    /// When a run ends its keys are read again for the key list (KeyInventory.RefreshAsync): DescribeKey and
+    /// ListAliases, then GetKeyRotationStatus unless the key is pending deletion, and ListKeyRotations unless it
+    /// is also not pending import.
+    /// </summary>
+    public void Refresh(string resource, bool pendingDeletion = false, bool pendingImport = false)
+    {
+        const string why = "refresh the key list when the run ends";
+        Add("DescribeKey", resource, why);
+        Add("ListAliases", "*", why);
+        if (!pendingDeletion)
         {
-            const string why = "refresh the key list when the run ends";
-            Add("DescribeKey", resource, why);
-            Add("ListAliases", "*", why);
-            if (!pendingDeletion)
+            Add("GetKeyRotationStatus", resource, why);
+            if (!pendingImport)
             {
-                Add("GetKeyRotationStatus", resource, why);
-                if (!pendingImport)
-                {
-                    Add("ListKeyRotations", resource, why);
-                }
+                Add("ListKeyRotations", resource, why);
             }
         }
+    }
 
-        void RoundTrip(string resource, string what)
+    public void RoundTrip(string resource, string what)
+    {
+        Add("Encrypt", resource, $"encrypt a probe under {what}");
+        Add("Decrypt", resource, $"decrypt the probe (and the sample) under {what}");
+    }
+
+    /// <summary>
+    /// MaterialEscrow: finds the escrow key by its alias, else by its tag (an earlier attempt may have created
+    /// it and failed before the alias), else creates it with the tag, turns on its rotation and names it.
+    /// </summary>
+    public void Escrow(bool seal)
+    {
+        var escrowKey = Resources.EscrowKeyArn ?? AnyKey;
+        Add("DescribeKey", escrowKey, "find the escrow key by its alias");
+        if (seal && Resources.EscrowKeyArn is null)
         {
-            Add("Encrypt", resource, $"encrypt a probe under {what}");
-            Add("Decrypt", resource, $"decrypt the probe (and the sample) under {what}");
+            Add("ListKeys", "*", "find an escrow key an interrupted run created, by its tag");
+            Add("ListResourceTags", AnyKey, "read the keys' tags to find an escrow key an interrupted run created");
+            Add("CreateKey", "*", "create the escrow key (the first import does)");
+            Add("TagResource", AnyKey, "tag the escrow key so it is found again (CreateKey with Tags)");
+            Add("EnableKeyRotation", AnyKey, "turn on yearly rotation of the escrow key");
+            Add("CreateAlias", Resources.EscrowAliasArn, $"name the escrow key {Resources.EscrowAliasName} (checked on the alias)");
+            Add("CreateAlias", AnyKey, "name the escrow key (checked on the escrow key)");
         }
 
-        // MaterialEscrow: finds the escrow key by its alias, else by its tag (an earlier attempt may have created
-        // it and failed before the alias), else creates it with the tag, turns on its rotation and names it.
-        void Escrow(bool seal)
+        if (seal)
         {
-            var escrowKey = resources.EscrowKeyArn ?? anyKey;
-            Add("DescribeKey", escrowKey, "find the escrow key by its alias");
-            if (seal && resources.EscrowKeyArn is null)
-            {
-                Add("ListKeys", "*", "find an escrow key an interrupted run created, by its tag");
-                Add("ListResourceTags", anyKey, "read the keys' tags to find an escrow key an interrupted run created");
-                Add("CreateKey", "*", "create the escrow key (the first import does)");
-                Add("TagResource", anyKey, "tag the escrow key so it is found again (CreateKey with Tags)");
-                Add("EnableKeyRotation", anyKey, "turn on yearly rotation of the escrow key");
-                Add("CreateAlias", resources.EscrowAliasArn, $"name the escrow key {resources.EscrowAliasName} (checked on the alias)");
-                Add("CreateAlias", anyKey, "name the escrow key (checked on the escrow key)");
-            }
-
-            if (seal)
-            {
-                Add("GenerateDataKey", escrowKey, "seal the new material for escrow (a data key of the escrow key)");
-            }
-
-            Add("Decrypt", escrowKey, "open the escrowed material to wrap it for import");
+            Add("GenerateDataKey", escrowKey, "seal the new material for escrow (a data key of the escrow key)");
         }
 
-        switch (workflow)
-        {
-            case "EnableAutomaticRotation":
-                RequestReads("read the key's origin, spec and state (preflight)");
-                Add("GetKeyRotationStatus", key, "read the rotation status (preflight, before and after enabling it)");
-                Add("EnableKeyRotation", key, "turn on automatic rotation with the chosen period");
-                if (rotateNow)
-                {
-                    Add("ListKeyRotations", key, "count the on-demand rotations before rotating (preflight, and to rotate only once)");
-                    Add("RotateKeyOnDemand", key, "rotate the key material now");
-                }
+        Add("Decrypt", escrowKey, "open the escrowed material to wrap it for import");
+    }
 
-                RoundTrip(key, "the key");
-                Refresh(key);
-                break;
-
-            case "AliasSwapNewKey":
-            case "AliasSwapImportedKey":
-                var imported = workflow == "AliasSwapImportedKey";
-                RequestReads("read the old key (preflight), copy its description, spec and usage, check its fate");
-                Add("Encrypt", key, "encrypt a sample under the current key");
-                Add("Decrypt", key, "show the sample encrypted under the old key still decrypts after the swap");
-                Add("GetKeyPolicy", key, "copy the old key's policy to the new key");
-                Add("ListResourceTags", key, "copy the old key's tags to the new key");
-                Recovery("ListKeys", "*", "find a new key an interrupted run already created, by its run-id tag");
-                Recovery("ListResourceTags", anyKey, "read the keys' tags to find a new key an interrupted run already created");
-                Add("CreateKey", "*", imported ? "create the new key with origin EXTERNAL" : "create the new key");
-                Add("TagResource", anyKey, "tag the new key with the run id (CreateKey with Tags)");
-                Add("DescribeKey", anyKey, "verify the new key and that the alias resolves to it");
-                if (imported)
-                {
-                    Add("GetParametersForImport", anyKey, "get the wrapping public key and import token for the new key");
-                    Add("ImportKeyMaterial", anyKey, "import the wrapped material into the new key");
-                    Escrow(seal: true);
-                }
-
-                RoundTrip(anyKey, "the new key, directly and through the alias");
-                Add("UpdateAlias", resources.AliasArn, "move the alias (checked on the alias)");
-                Add("UpdateAlias", key, "move the alias away from the current key (checked on the current key)");
-                Add("UpdateAlias", anyKey, "move the alias to the new key (checked on the new key)");
-                if (Fate("Disable"))
-                {
-                    Add("DisableKey", key, "disable the old key");
-                }
-
-                if (Fate("ScheduleDeletion"))
-                {
-                    Add("ScheduleKeyDeletion", key, "schedule the old key's deletion");
-                }
-
-                if (imported && Fate("DeleteImportedMaterial"))
-                {
-                    Add("DeleteImportedKeyMaterial", key, "delete the old key's imported material");
-                }
-
-                // Every fate but ScheduleDeletion leaves the old key's rotation readable (null asks for them all).
-                Refresh(key, pendingDeletion: oldKeyFate is not null && Fate("ScheduleDeletion"),
-                    pendingImport: oldKeyFate is not null && Fate("DeleteImportedMaterial"));
-                Refresh(anyKey);
-                break;
-
-            case "NewMaterialInPlace":
-                RequestReads("read the key's origin and material state (preflight, and to verify the import)");
-                Add("ListKeyRotations", key, "count the key's materials and on-demand rotations, to import and rotate only once");
-                Add("Encrypt", key, "encrypt a sample under the current material");
-                Add("GetParametersForImport", key, "get the wrapping public key and import token");
-                Escrow(seal: true);
-                Add("ImportKeyMaterial", key, "import NEW_KEY_MATERIAL into the key");
-                Add("RotateKeyOnDemand", key, "make the new material current");
-                RoundTrip(key, "the key's new material");
-                Refresh(key);
-                break;
-
-            case "ReimportBeforeExpiry":
-                RequestReads("read the material's ValidTo (preflight, and to verify the import)");
-                Add("ListKeyRotations", key, "find the id of the key's current material");
-                Add("GetParametersForImport", key, "get the wrapping public key and import token");
-                Escrow(seal: false);
-                Add("ImportKeyMaterial", key, "re-import the same material with a later ValidTo");
-                RoundTrip(key, "the key");
-                Refresh(key);
-                break;
-
-            case "RollBack":
-                if (resources.AliasName is null)
-                {
-                    throw new ArgumentException("A roll back moves an alias; name it in the resources.", nameof(resources));
-                }
-
-                var swapped = resources.AliasKeyArn ?? anyKey;
-                Add("DescribeKey", key, "check the previous key is Enabled");
-                Add("DescribeKey", swapped, "check the alias still points at the key the swap created");
-                Add("UpdateAlias", resources.AliasArn, "move the alias back (checked on the alias)");
-                Add("UpdateAlias", swapped, "move the alias away from the swap's new key (checked on that key)");
-                Add("UpdateAlias", key, "move the alias back to the previous key (checked on that key)");
-                RoundTrip(key, "the previous key, through the alias");
-                Refresh(key);
-                break;
-
-            default:
-                throw new ArgumentException($"Unknown workflow '{workflow}'. Known: {string.Join(", ", Workflows)}.", nameof(workflow));
-        }
-
-        // One line per action and resource, with every reason it is needed; recovery-only when every reason is.
-        return list
+    /// <summary>One line per action and resource, with every reason it is needed; recovery-only when every reason is.</summary>
+    internal IReadOnlyList<KmsPermission> Merged() =>
+        _list
             .GroupBy(p => (p.Action, p.Resource))
             .Select(g => g.Count() == 1 ? g.First() : new KmsPermission(g.Key.Action, g.Key.Resource, string.Join("; ", g.Select(p => p.Reason).Distinct()),
                 g.All(p => p.RecoveryOnly)))
             .ToList();
-    }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Persistence;
 using KmsConsole.Rotation.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -38,10 +39,15 @@ public sealed partial class PolicyGrants
     private readonly IIamClientFactory _iam;
     private readonly IKmsClientFactory _kms;
     private readonly Preflight _preflight;
+    private readonly WorkflowDefinitions _workflows;
+    private readonly IChangeFeed _changes;
     private readonly RotationOptions _options;
 
-    internal PolicyGrants(RotationStore store, IIamClientFactory iam, IKmsClientFactory kms, Preflight preflight, IOptions<RotationOptions> options)
+    internal PolicyGrants(RotationStore store, IIamClientFactory iam, IKmsClientFactory kms, Preflight preflight, WorkflowDefinitions workflows,
+        IChangeFeed changes, IOptions<RotationOptions> options)
     {
+        _changes = changes;
+        _workflows = workflows;
         _store = store;
         _iam = iam;
         _kms = kms;
@@ -49,8 +55,6 @@ public sealed partial class PolicyGrants
         _options = options.Value;
     }
 
-    /// <summary>Raised after every change of a grant, so pages can refresh.</summary>
-    public event Action<Guid>? GrantChanged;
 
     private DateTimeOffset Now => _store.Time.GetUtcNow();
 
@@ -59,7 +63,7 @@ public sealed partial class PolicyGrants
     public async Task<PolicyGrantPreview> PreviewAsync(Actor admin, PolicyGrantRequest request, CancellationToken cancellationToken = default)
     {
         admin.Require(Roles.Admin, "prepare a policy grant");
-        return await BuildAsync(request, cancellationToken);
+        return await Refusals.TranslateAsync(() => BuildAsync(request, cancellationToken), cancellationToken);
     }
 
     public async Task<PolicyGrant> RequestAsync(Actor admin, PolicyGrantRequest request, string justification, CancellationToken cancellationToken = default)
@@ -67,10 +71,10 @@ public sealed partial class PolicyGrants
         admin.Require(Roles.Admin, "request a policy grant");
         if (string.IsNullOrWhiteSpace(justification))
         {
-            throw new RotationRefusedException("Give a justification: the approver and the auditors read it.");
+            throw RotationRefusedException.Missing("Give a justification: the approver and the auditors read it.", "justification");
         }
 
-        var preview = await BuildAsync(request, cancellationToken);
+        var preview = await Refusals.TranslateAsync(() => BuildAsync(request, cancellationToken), cancellationToken);
         var grant = new PolicyGrant
         {
             Id = Guid.NewGuid(),
@@ -94,7 +98,7 @@ public sealed partial class PolicyGrants
             await audit.AppendAsync(admin.UserId, "grant.requested", Subject(grant.Id),
                 $"{grant.PolicyName} for {grant.RoleArn} on target {grant.Target} ({grant.Workflows}; {Describe(grant)}): {grant.Justification}");
         }, cancellationToken);
-        GrantChanged?.Invoke(grant.Id);
+        _changes.Publish(new ConsoleChange(ChangeKind.Grant, grant.Id));
         return grant;
     }
 
@@ -109,7 +113,7 @@ public sealed partial class PolicyGrants
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw new RotationRefusedException("Give the reason for the rejection; the requester reads it.");
+            throw RotationRefusedException.Missing("Give the reason for the rejection; the requester reads it.", "reason");
         }
 
         return await DecideAsync(approver, grantId, approve: false, reason, cancellationToken);
@@ -186,7 +190,7 @@ public sealed partial class PolicyGrants
 
     private async Task<PolicyGrant> ApplyCoreAsync(Actor actor, Guid grantId, CancellationToken cancellationToken)
     {
-        var grant = await GetAsync(grantId, cancellationToken) ?? throw new RotationRefusedException($"Policy grant {grantId} does not exist.");
+        var grant = await GetAsync(grantId, cancellationToken) ?? throw new RotationRefusedException($"Policy grant {grantId} does not exist.", kind: RefusalKind.NotFound);
         if (!grant.CanApply)
         {
             throw new RotationRefusedException($"Policy grant {grant.Id} is {grant.State}; only an approved grant (or one that failed to apply) can be applied.");
@@ -238,7 +242,7 @@ public sealed partial class PolicyGrants
             changed = await _store.WriteAsync(async (db, audit) =>
             {
                 var grant = await db.PolicyGrants.FirstOrDefaultAsync(g => g.Id == grantId, cancellationToken)
-                    ?? throw new RotationRefusedException($"Policy grant {grantId} does not exist.");
+                    ?? throw new RotationRefusedException($"Policy grant {grantId} does not exist.", kind: RefusalKind.NotFound);
                 await change(grant, audit);
                 grant.Version = Guid.NewGuid();
                 return grant;
@@ -249,7 +253,7 @@ public sealed partial class PolicyGrants
             throw new RotationRefusedException($"Policy grant {grantId} changed at the same moment; look again and retry.");
         }
 
-        GrantChanged?.Invoke(grantId);
+        _changes.Publish(new ConsoleChange(ChangeKind.Grant, grantId));
         return changed;
     }
 
@@ -279,7 +283,7 @@ public sealed partial class PolicyGrants
         {
             foreach (var workflow in request.Workflows.Distinct())
             {
-                permissions.AddRange(KmsPermissionRequirements.For(workflow, scopeResources, rotateNow: true));
+                permissions.AddRange(KmsPermissionRequirements.For(_workflows[workflow], scopeResources, rotateNow: true));
             }
         }
         else
@@ -303,22 +307,23 @@ public sealed partial class PolicyGrants
                     throw new RotationRefusedException($"{identifier} was not found on target '{target.Name}'.");
                 }
 
-                var aliases = identifier.StartsWith("alias/", StringComparison.Ordinal)
+                var aliases = identifier.StartsWith(AliasNames.Prefix, StringComparison.Ordinal)
                     ? [identifier]
-                    : (await KmsKeys.AliasesOfAsync(kms, key.KeyId, cancellationToken)).Select(a => a.AliasName).Where(a => !a.StartsWith("alias/aws/", StringComparison.Ordinal)).ToList();
-                foreach (var workflow in request.Workflows.Distinct())
+                    : (await KmsKeys.AliasesOfAsync(kms, key.KeyId, cancellationToken)).Select(a => a.AliasName)
+                        .Where(a => !a.StartsWith(AliasNames.AwsPrefix, StringComparison.Ordinal)).ToList();
+                foreach (var workflow in request.Workflows.Distinct().Select(w => _workflows[w]))
                 {
-                    var needsAlias = workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey or WorkflowKind.RollBack;
-                    if (needsAlias && aliases.Count == 0)
+                    if (workflow.MovesAlias && aliases.Count == 0)
                     {
-                        throw new RotationRefusedException($"{identifier} has no alias; {workflow} moves an alias, so name the alias.");
+                        throw new RotationRefusedException($"{identifier} has no alias; {workflow.Kind} moves an alias, so name the alias.",
+                            kind: RefusalKind.Invalid) { Field = nameof(PolicyGrantRequest.NamedResources) };
                     }
 
-                    var movedAliases = needsAlias ? aliases.Select(a => (string?)a).ToList() : new List<string?> { null };
+                    var movedAliases = workflow.MovesAlias ? aliases.Select(a => (string?)a).ToList() : new List<string?> { null };
                     foreach (var alias in movedAliases)
                     {
                         var resources = await _preflight.ResourcesAsync(kms, key.Arn, alias, workflow, cancellationToken);
-                        if (workflow == WorkflowKind.RollBack)
+                        if (workflow.StartsFromAliasKey)
                         {
                             // A roll back starts from the key a future swap creates, which only "any key" can name.
                             resources = resources with { AliasKeyArn = null };

@@ -20,7 +20,7 @@ public sealed record PermissionOutcome(PermissionReport? Report, string? Error)
 /// </summary>
 internal sealed class RunPermissionCheck(IIamClientFactory clients, IOptions<RotationOptions> options)
 {
-    public async Task<PermissionOutcome> CheckAsync(string targetName, WorkflowKind workflow, KmsRunResources resources, RotationParameters parameters,
+    public async Task<PermissionOutcome> CheckAsync(string targetName, Workflows.WorkflowDefinition workflow, KmsRunResources resources, RotationParameters parameters,
         CancellationToken cancellationToken)
     {
         var target = options.Value.FindTarget(targetName);
@@ -29,8 +29,9 @@ internal sealed class RunPermissionCheck(IIamClientFactory clients, IOptions<Rot
             return PermissionOutcome.Off;
         }
 
+        // A workflow that offers old-key fates needs only the chosen fate's permission.
         var required = KmsPermissionRequirements.For(workflow, resources, parameters.RotateNow,
-            workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey ? parameters.OldKeyFate : null);
+            workflow.OldKeyFates.Count > 0 ? parameters.OldKeyFate.ToString() : null);
         var preflight = new PermissionPreflight(clients.Create(target.Name));
         try
         {

@@ -69,6 +69,9 @@ public class RotationRefusedException(string message, IReadOnlyList<string>? rea
 
     /// <summary>AWS's request id of the refused call, for support cases and CloudTrail.</summary>
     public string? AwsRequestId { get; init; }
+
+    /// <summary>A required text (a justification, a reason) was left empty.</summary>
+    public static RotationRefusedException Missing(string message, string field) => new(message, kind: RefusalKind.Invalid) { Field = field };
 }
 
 /// <summary>The actor lacks the role an action needs, or is not allowed to act on this run (e.g. self-approval).</summary>

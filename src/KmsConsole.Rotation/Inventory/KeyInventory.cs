@@ -31,7 +31,10 @@ public sealed class KeyInventory
     /// starting a second pass over the same keys. A key KMS deleted meanwhile is dropped; a key KMS refuses to
     /// describe stays listed with its AWS error and whatever an earlier sync knew of it.
     /// </summary>
-    public async Task<InventorySyncResult> SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default)
+    public Task<InventorySyncResult> SyncAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => SyncTargetsAsync(progress, cancellationToken), cancellationToken);
+
+    private async Task<InventorySyncResult> SyncTargetsAsync(IProgress<InventorySyncProgress>? progress, CancellationToken cancellationToken)
     {
         var targets = new List<TargetSyncResult>();
         foreach (var target in _options.Targets)
@@ -212,7 +215,10 @@ public sealed class KeyInventory
     }
 
     /// <summary>Reads a key live: DescribeKey, aliases, rotation status, rotations with all key material, tags.</summary>
-    public async Task<KeyDetail> GetDetailAsync(string target, string keyId, CancellationToken cancellationToken = default)
+    public Task<KeyDetail> GetDetailAsync(string target, string keyId, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => ReadDetailAsync(target, keyId, cancellationToken), cancellationToken);
+
+    private async Task<KeyDetail> ReadDetailAsync(string target, string keyId, CancellationToken cancellationToken)
     {
         var kms = _clients.Create(target);
         var metadata = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
@@ -238,11 +244,11 @@ public sealed class KeyInventory
     /// never imported into, or whose material was deleted on purpose (an alias swap's fate), is PendingImport with no expiry.
     /// </summary>
     private static IQueryable<KeySnapshot> WithExpiredMaterial(IQueryable<KeySnapshot> keys) =>
-        keys.Where(k => k.Origin == "EXTERNAL" && k.KeyState == "PendingImport" && k.ValidTo != null);
+        keys.Where(k => k.Origin == OriginType.EXTERNAL.Value && k.KeyState == KeyState.PendingImport.Value && k.ValidTo != null);
 
     /// <summary>Imported material still in use whose expiry falls between <paramref name="from"/> and <paramref name="until"/>.</summary>
     private static IQueryable<KeySnapshot> WithMaterialExpiring(IQueryable<KeySnapshot> keys, DateTimeOffset from, DateTimeOffset until) =>
-        keys.Where(k => k.KeyState != "PendingImport" && k.ValidTo != null && k.ValidTo >= from && k.ValidTo <= until);
+        keys.Where(k => k.KeyState != KeyState.PendingImport.Value && k.ValidTo != null && k.ValidTo >= from && k.ValidTo <= until);
 
     public async Task<DashboardCounts> GetDashboardAsync(CancellationToken cancellationToken = default)
     {
@@ -250,7 +256,7 @@ public sealed class KeyInventory
         var in30 = now.AddDays(30);
         await using var db = await _store.ReadAsync(cancellationToken);
         var keys = db.KeySnapshots.AsNoTracking();
-        var withoutRotation = await keys.CountAsync(k => k.Origin == "AWS_KMS" && k.KeySpec == "SYMMETRIC_DEFAULT" && k.KeyState == "Enabled" && !k.RotationEnabled, cancellationToken);
+        var withoutRotation = await keys.CountAsync(k => k.Origin == OriginType.AWS_KMS.Value && k.KeySpec == KeySpec.SYMMETRIC_DEFAULT.Value && k.KeyState == KeyState.Enabled.Value && !k.RotationEnabled, cancellationToken);
         var rotationDue = await keys.CountAsync(k => k.RotationEnabled && k.NextRotationDate != null && k.NextRotationDate <= in30, cancellationToken);
         var expiring = await WithMaterialExpiring(keys, now, in30).CountAsync(cancellationToken);
         var expired = await WithExpiredMaterial(keys).CountAsync(cancellationToken);

@@ -51,14 +51,7 @@ internal sealed class RunEngine(
             var record = run.Steps[index];
             await hooks.BeforeStepStartsAsync(run, index);
 
-            var now = Time.GetUtcNow();
-            run.State = RunState.Running;
-            run.StartedAt ??= now;
-            record.State = StepState.Running;
-            record.StartedAt ??= now;
-            record.FinishedAt = null;
-            record.ErrorCode = null;
-            record.ErrorMessage = null;
+            run.StartStep(index, Time.GetUtcNow());
             var started = await SaveRunAsync(run, null, cancellationToken, unlessCancelRequested: true);
             if (started == Saved.CancelRequested)
             {
@@ -89,12 +82,8 @@ internal sealed class RunEngine(
                 await heartbeat.DisposeAsync();
                 var (code, message, requestId) = errors.Describe(e);
                 logger.LogWarning("Run {RunId} step {Step} failed: {Code}: {Message}", run.Id, record.Name, code, message);
-                record.State = StepState.Failed;
-                record.FinishedAt = Time.GetUtcNow();
-                record.ErrorCode = code;
-                record.ErrorMessage = message;
-                record.AwsRequestId = requestId ?? record.AwsRequestId;
-                await FinishAsync(run, RunState.Failed, $"{record.Name} failed: {code}: {message}", cancellationToken, requestId);
+                var error = run.StepFailed(index, code, message, requestId, Time.GetUtcNow());
+                await FinishAsync(run, RunState.Failed, error, cancellationToken, requestId);
                 return;
             }
             finally
@@ -111,11 +100,7 @@ internal sealed class RunEngine(
 
             if (result.IsWaiting)
             {
-                record.State = StepState.AwaitingApproval;
-                record.Output = result.WaitingReason;
-                run.State = RunState.AwaitingApproval;
-                run.LeaseOwner = null;
-                run.LeaseUntil = null;
+                run.WaitAtGate(index, result.WaitingReason!);
                 var waiting = await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "run.awaiting-approval", Subject(run),
                     $"{record.Name}: {result.WaitingReason}", null, run.Id), cancellationToken, unlessCancelRequested: true);
                 if (waiting == Saved.CancelRequested)
@@ -127,11 +112,8 @@ internal sealed class RunEngine(
                 return;
             }
 
-            record.State = StepState.Succeeded;
-            record.FinishedAt = Time.GetUtcNow();
-            record.Output = callRetries.Describe() is { } retried ? (result.Output is { Length: > 0 } output ? $"{output} ({retried})" : retried) : result.Output;
-            record.AwsRequestId = result.AwsRequestId ?? record.AwsRequestId;
-            run.CurrentStepIndex = index + 1;
+            var output = callRetries.Describe() is { } retried ? (result.Output is { Length: > 0 } said ? $"{said} ({retried})" : retried) : result.Output;
+            run.StepSucceeded(index, output, result.AwsRequestId, Time.GetUtcNow());
             if (await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "step.succeeded", Subject(run),
                     $"{record.Name}: {result.Output}", result.AwsRequestId, run.Id), cancellationToken) != Saved.Yes)
             {
@@ -158,9 +140,7 @@ internal sealed class RunEngine(
                 var (code, message, requestId) = errors.Describe(e);
                 var delay = options.Backoff(attempt);
                 logger.LogInformation("Run {RunId} step {Step} attempt {Attempt} hit {Code}; retrying in {Delay}", run.Id, record.Name, attempt, code, delay);
-                record.ErrorCode = code;
-                record.ErrorMessage = message;
-                record.AwsRequestId = requestId ?? record.AwsRequestId;
+                run.StepRetrying(record.Index, code, message, requestId);
                 if (await SaveRunAsync(run, null, cancellationToken) != Saved.Yes)
                 {
                     throw new OperationCanceledException("The run changed under the orchestrator (its lease was lost).");
@@ -200,12 +180,7 @@ internal sealed class RunEngine(
                   $"and whether it took effect in KMS was not checked: look at the key and alias before acting (a key this run created carries the tag {KmsConsole.Rotation.Workflows.KmsKeys.RunIdTag} = {run.Id})."
                 : string.Empty);
 
-        foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
-        {
-            step.State = StepState.Skipped;
-            step.FinishedAt = null;
-        }
-
+        run.SkipRemainingSteps(clearFinishTimes: true);
         await FinishAsync(run, RunState.Cancelled, message, cancellationToken);
     }
 

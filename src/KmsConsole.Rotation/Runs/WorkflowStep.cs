@@ -6,6 +6,13 @@ namespace KmsConsole.Rotation.Runs;
 /// </summary>
 internal abstract class WorkflowStep
 {
+    /// <summary>
+    /// What the step is, for code: stable across releases and the same for every wording of <see cref="Name"/>
+    /// (a roll back finds the alias move by it, the preflight attaches its notes by it). <see cref="StepKey"/> lists them.
+    /// </summary>
+    public abstract string Key { get; }
+
+    /// <summary>What the user reads; may change wording, so never matched on.</summary>
     public abstract string Name { get; }
 
     public virtual StepKind Kind => StepKind.Action;

@@ -7,7 +7,7 @@ using KmsConsole.Rotation.Runs;
 
 namespace KmsConsole.Rotation.Workflows;
 
-internal static class StepKeys
+internal static class RunValues
 {
     public const string RunKey = "KeyId";
     public const string EscrowId = "EscrowId";
@@ -23,6 +23,7 @@ internal static class StepKeys
 /// <summary>GetParametersForImport: an RSA_2048 wrapping public key and an import token (valid 24 hours); neither is secret.</summary>
 internal sealed class GetImportParametersStep(IAmazonKeyManagementService kms, string keyValueName) : WorkflowStep
 {
+    public override string Key => StepKey.GetImportParameters;
     public override string Name => "Get import parameters";
     public override string Description => "GetParametersForImport with the chosen wrapping algorithm (RSA_2048 wrapping key).";
 
@@ -30,17 +31,17 @@ internal sealed class GetImportParametersStep(IAmazonKeyManagementService kms, s
 
     public static async Task<StepResult> FetchAsync(IAmazonKeyManagementService kms, StepContext context, string keyValueName)
     {
-        var keyId = StepKeys.KeyOf(context, keyValueName);
+        var keyId = RunValues.KeyOf(context, keyValueName);
         var response = await kms.GetParametersForImportAsync(new GetParametersForImportRequest
         {
             KeyId = keyId,
             WrappingAlgorithm = context.Parameters.WrappingAlgorithm,
             WrappingKeySpec = WrappingKeySpec.RSA_2048,
         }, context.CancellationToken);
-        context.Set(StepKeys.PublicKey, Convert.ToBase64String(response.PublicKey.ToArray()));
-        context.Set(StepKeys.ImportToken, Convert.ToBase64String(response.ImportToken.ToArray()));
+        context.Set(RunValues.PublicKey, Convert.ToBase64String(response.PublicKey.ToArray()));
+        context.Set(RunValues.ImportToken, Convert.ToBase64String(response.ImportToken.ToArray()));
         var validTo = response.ParametersValidTo ?? context.Time.GetUtcNow().UtcDateTime.AddHours(24);
-        context.Set(StepKeys.ParametersValidTo, new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture));
+        context.Set(RunValues.ParametersValidTo, new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture));
         return new StepResult($"Wrapping key and import token for {keyId} ({context.Parameters.WrappingAlgorithm}), valid until {validTo:u}",
             response.RequestId());
     }
@@ -49,32 +50,36 @@ internal sealed class GetImportParametersStep(IAmazonKeyManagementService kms, s
 /// <summary>Generates 256-bit material from the CSPRNG and escrows it before it is ever imported.</summary>
 internal sealed class GenerateAndEscrowStep(IAmazonKeyManagementService kms, MaterialEscrow escrow, string keyValueName) : WorkflowStep
 {
+    public override string Key => StepKey.GenerateAndEscrow;
     public override string Name => "Generate and escrow key material";
     public override string Description => "256-bit material from the CSPRNG, sealed under the escrow KMS key (GenerateDataKey + AES-GCM).";
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var existing = await escrow.FindForRunAsync(context.Run.Id, StepKeys.KeyOf(context, keyValueName), context.CancellationToken);
+        var existing = await escrow.FindForRunAsync(context.Run.Id, RunValues.KeyOf(context, keyValueName), context.CancellationToken);
         if (existing is null)
         {
             return null;
         }
 
-        context.Set(StepKeys.EscrowId, existing.Id.ToString());
+        context.Set(RunValues.EscrowId, existing.Id.ToString());
         return new StepResult($"Material escrowed ({existing.Id})");
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var id = await escrow.GenerateAndSealAsync(kms, context.Run, StepKeys.KeyOf(context, keyValueName), context.CancellationToken);
-        context.Set(StepKeys.EscrowId, id.ToString());
+        var id = await escrow.GenerateAndSealAsync(kms, context.Run, RunValues.KeyOf(context, keyValueName), context.CancellationToken);
+        context.Set(RunValues.EscrowId, id.ToString());
         return new StepResult($"Material generated and escrowed ({id})");
     }
 }
 
 /// <summary>Wraps the escrowed material with the import public key, in .NET, and calls ImportKeyMaterial.</summary>
-internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, MaterialEscrow escrow, string keyValueName, ImportType importType) : WorkflowStep
+/// <param name="addsToCurrentMaterial">The key already has material (new material in place): the import adds one more, counted before it.</param>
+internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, MaterialEscrow escrow, string keyValueName, ImportType importType,
+    bool addsToCurrentMaterial = false) : WorkflowStep
 {
+    public override string Key => StepKey.ImportMaterial;
     public override string Name => importType == ImportType.NEW_KEY_MATERIAL ? "Wrap and import new key material" : "Wrap and re-import the escrowed material";
 
     public override string Description => $"Wrap the material with the import public key (RSA OAEP, in .NET) and ImportKeyMaterial ({importType}), " +
@@ -82,9 +87,9 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var keyId = StepKeys.KeyOf(context, keyValueName);
+        var keyId = RunValues.KeyOf(context, keyValueName);
         var metadata = (await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken)).KeyMetadata;
-        if (context.Get(StepKeys.MaterialsBefore) is { } before)
+        if (context.Get(RunValues.MaterialsBefore) is { } before)
         {
             // Adding material to a key that already has some: done when the key has one more material than before.
             var materials = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: true, context.CancellationToken);
@@ -98,7 +103,7 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
             return null;
         }
 
-        if (importType == ImportType.NEW_KEY_MATERIAL && context.Run.Workflow == WorkflowKind.NewMaterialInPlace)
+        if (importType == ImportType.NEW_KEY_MATERIAL && addsToCurrentMaterial)
         {
             return null;
         }
@@ -113,27 +118,27 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var keyId = StepKeys.KeyOf(context, keyValueName);
-        if (context.Run.Workflow == WorkflowKind.NewMaterialInPlace)
+        var keyId = RunValues.KeyOf(context, keyValueName);
+        if (addsToCurrentMaterial)
         {
             var materials = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: true, context.CancellationToken);
-            context.Set(StepKeys.MaterialsBefore, materials.Count.ToString(CultureInfo.InvariantCulture));
+            context.Set(RunValues.MaterialsBefore, materials.Count.ToString(CultureInfo.InvariantCulture));
             await context.CheckpointAsync();
         }
 
-        if (context.Get(StepKeys.ParametersValidTo) is not { } validTo
+        if (context.Get(RunValues.ParametersValidTo) is not { } validTo
             || DateTimeOffset.Parse(validTo, CultureInfo.InvariantCulture) < context.Time.GetUtcNow().AddMinutes(5))
         {
             // The import token lasts 24 hours; a run resumed later asks for fresh parameters.
             await GetImportParametersStep.FetchAsync(kms, context, keyValueName);
         }
 
-        var escrowId = Guid.Parse(context.Require(StepKeys.EscrowId));
+        var escrowId = Guid.Parse(context.Require(RunValues.EscrowId));
         var material = await escrow.OpenAsync(kms, escrowId, context.CancellationToken);
         byte[] wrapped;
         try
         {
-            wrapped = ImportWrapping.Wrap(material, Convert.FromBase64String(context.Require(StepKeys.PublicKey)), context.Parameters.WrappingAlgorithm);
+            wrapped = ImportWrapping.Wrap(material, Convert.FromBase64String(context.Require(RunValues.PublicKey)), context.Parameters.WrappingAlgorithm);
         }
         finally
         {
@@ -143,7 +148,7 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
         var request = new ImportKeyMaterialRequest
         {
             KeyId = keyId,
-            ImportToken = new MemoryStream(Convert.FromBase64String(context.Require(StepKeys.ImportToken))),
+            ImportToken = new MemoryStream(Convert.FromBase64String(context.Require(RunValues.ImportToken))),
             EncryptedKeyMaterial = new MemoryStream(wrapped),
             ExpirationModel = context.Parameters.ExpirationModel,
             ImportType = importType,
@@ -185,6 +190,7 @@ internal sealed class ImportMaterialStep(IAmazonKeyManagementService kms, Materi
 /// <summary>Workflow 5: finds the escrowed copy of the key's material.</summary>
 internal sealed class FindEscrowedMaterialStep(IAmazonKeyManagementService kms, MaterialEscrow escrow) : WorkflowStep
 {
+    public override string Key => StepKey.FindEscrowedMaterial;
     public override string Name => "Find the escrowed material";
     public override string Description => "The key's material as KmsConsole escrowed it when it was imported.";
 
@@ -195,7 +201,7 @@ internal sealed class FindEscrowedMaterialStep(IAmazonKeyManagementService kms, 
         var found = (current?.KeyMaterialId is { } id ? await escrow.FindForKeyAsync(context.Run.Target, context.Run.KeyId, id, context.CancellationToken) : null)
             ?? await escrow.FindForKeyAsync(context.Run.Target, context.Run.KeyId, null, context.CancellationToken)
             ?? throw new StepCheckFailedException($"No escrowed material exists for {context.Run.KeyId}; only material KmsConsole imported can be re-imported.");
-        context.Set(StepKeys.EscrowId, found.Id.ToString());
+        context.Set(RunValues.EscrowId, found.Id.ToString());
         if (found.KeyMaterialId is { } materialId)
         {
             context.Set("KeyMaterialId", materialId);
@@ -208,12 +214,13 @@ internal sealed class FindEscrowedMaterialStep(IAmazonKeyManagementService kms, 
 /// <summary>Verifies an EXTERNAL key after an import: Enabled, the chosen expiry, a round trip, old data still decrypting.</summary>
 internal sealed class VerifyImportedKeyStep(IAmazonKeyManagementService kms, string keyValueName, bool checkSample) : WorkflowStep
 {
+    public override string Key => StepKey.VerifyImportedKey;
     public override string Name => "Verify the key";
     public override string Description => "DescribeKey shows the key Enabled with the chosen expiry; a round trip works" + (checkSample ? "; the sample still decrypts." : ".");
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var keyId = StepKeys.KeyOf(context, keyValueName);
+        var keyId = RunValues.KeyOf(context, keyValueName);
         var metadata = await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken);
         if (metadata.KeyMetadata.KeyState != KeyState.Enabled)
         {

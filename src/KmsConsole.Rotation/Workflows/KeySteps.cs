@@ -13,6 +13,7 @@ namespace KmsConsole.Rotation.Workflows;
 /// <summary>Workflow 1: EnableKeyRotation with the chosen period.</summary>
 internal sealed class EnableRotationStep(IAmazonKeyManagementService kms) : WorkflowStep
 {
+    public override string Key => StepKey.EnableRotation;
     public override string Name => "Enable automatic rotation";
     public override string Description => "EnableKeyRotation with the chosen rotation period.";
 
@@ -36,6 +37,7 @@ internal sealed class EnableRotationStep(IAmazonKeyManagementService kms) : Work
 
 internal sealed class VerifyRotationStatusStep(IAmazonKeyManagementService kms) : WorkflowStep
 {
+    public override string Key => StepKey.VerifyRotationStatus;
     public override string Name => "Verify the rotation status";
     public override string Description => "GetKeyRotationStatus shows rotation on with the chosen period.";
 
@@ -56,6 +58,7 @@ internal sealed class VerifyRotationStatusStep(IAmazonKeyManagementService kms) 
 /// <summary>RotateKeyOnDemand, once: the count of on-demand rotations before the call is saved first.</summary>
 internal sealed class RotateOnDemandStep(IAmazonKeyManagementService kms, string keyValueName = "RotationsBefore") : WorkflowStep
 {
+    public override string Key => StepKey.RotateNow;
     public override string Name => "Rotate now";
     public override string Description => "RotateKeyOnDemand: new key material now; older material keeps decrypting.";
 
@@ -85,12 +88,13 @@ internal sealed class RotateOnDemandStep(IAmazonKeyManagementService kms, string
 
 internal sealed class RoundTripStep(IAmazonKeyManagementService kms, string keyValueName, string name) : WorkflowStep
 {
+    public override string Key => StepKey.RoundTrip;
     public override string Name => name;
     public override string Description => "Encrypt and decrypt a probe under the key.";
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var keyId = StepKeys.KeyOf(context, keyValueName);
+        var keyId = RunValues.KeyOf(context, keyValueName);
         var requestId = await KmsKeys.RoundTripAsync(kms, keyId, context.CancellationToken);
         return new StepResult($"Encrypt/decrypt round trip under {keyId} succeeded", requestId);
     }
@@ -99,6 +103,7 @@ internal sealed class RoundTripStep(IAmazonKeyManagementService kms, string keyV
 /// <summary>Encrypts a sample under the current key so later steps can show old data still decrypts.</summary>
 internal sealed class EncryptSampleStep(IAmazonKeyManagementService kms) : WorkflowStep
 {
+    public override string Key => StepKey.EncryptSample;
     public const string SampleValue = "SampleCiphertext";
     public const string SamplePlaintext = "kmsconsole sample encrypted before the rotation";
 
@@ -144,6 +149,7 @@ internal sealed class EncryptSampleStep(IAmazonKeyManagementService kms) : Workf
 /// </summary>
 internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool external) : WorkflowStep
 {
+    public override string Key => StepKey.CreateKey;
     public const string NewKeyValue = "NewKeyId";
     public const string CreateKeyAttemptedValue = "CreateKeyAttemptedAt";
 
@@ -241,6 +247,7 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
 
 internal sealed class VerifyNewKeyStep(IAmazonKeyManagementService kms) : WorkflowStep
 {
+    public override string Key => StepKey.VerifyNewKey;
     public override string Name => "Verify the new key";
     public override string Description => "DescribeKey shows the new key Enabled; an encrypt/decrypt round trip works.";
 
@@ -259,21 +266,22 @@ internal sealed class VerifyNewKeyStep(IAmazonKeyManagementService kms) : Workfl
 }
 
 /// <summary>UpdateAlias to the new key (or back to the previous one when rolling back).</summary>
-internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string targetValueName, string name) : WorkflowStep
+internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string targetValueName, string key, string name) : WorkflowStep
 {
+    public override string Key => key;
     public override string Name => name;
     public override string Description => "UpdateAlias so the alias resolves to the " + (targetValueName == CreateKeyStep.NewKeyValue ? "new key." : "previous key.");
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var target = StepKeys.KeyOf(context, targetValueName);
+        var target = RunValues.KeyOf(context, targetValueName);
         var resolved = (await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken)).KeyMetadata;
         return resolved.KeyId == target ? new StepResult($"{context.Run.AliasName} points at {target}") : null;
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var target = StepKeys.KeyOf(context, targetValueName);
+        var target = RunValues.KeyOf(context, targetValueName);
         var response = await kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = context.Run.AliasName, TargetKeyId = target }, context.CancellationToken);
         return new StepResult($"{context.Run.AliasName} now points at {target}", response.RequestId());
     }
@@ -281,6 +289,7 @@ internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string tar
 
 internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string targetValueName, bool checkSample) : WorkflowStep
 {
+    public override string Key => StepKey.VerifyAlias;
     public override string Name => checkSample ? "Verify the alias and the old data" : "Verify the alias";
     public override string Description => checkSample
         ? "The alias resolves to the new key, and the sample encrypted under the old key still decrypts."
@@ -288,7 +297,7 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
-        var target = StepKeys.KeyOf(context, targetValueName);
+        var target = RunValues.KeyOf(context, targetValueName);
         var resolved = await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken);
         if (resolved.KeyMetadata.KeyId != target)
         {
@@ -306,6 +315,7 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
 /// <summary>The old key's fate after an alias swap: disable, schedule deletion, or delete imported material.</summary>
 internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays) : WorkflowStep
 {
+    public override string Key => StepKey.OldKeyFate;
     public override string Name => fate switch
     {
         OldKeyFate.Disable => "Disable the old key",
@@ -359,6 +369,7 @@ internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate
 /// <summary>Roll back: the previous key must still be usable before the alias moves back to it.</summary>
 internal sealed class PreviousKeyUsableStep(IAmazonKeyManagementService kms) : WorkflowStep
 {
+    public override string Key => StepKey.PreviousKeyUsable;
     public override string Name => "Check the previous key is usable";
     public override string Description => "DescribeKey shows the previous key Enabled.";
 

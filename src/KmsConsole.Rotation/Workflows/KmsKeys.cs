@@ -151,3 +151,10 @@ internal static class KmsKeys
 
     public static string? RequestId(this Amazon.Runtime.AmazonWebServiceResponse response) => response.ResponseMetadata?.RequestId;
 }
+
+/// <summary>Alias name prefixes KMS reserves (CreateAlias: names start with alias/; alias/aws/ is for AWS managed keys).</summary>
+internal static class AliasNames
+{
+    public const string Prefix = "alias/";
+    public const string AwsPrefix = "alias/aws/";
+}

@@ -1,14 +1,16 @@
+using Amazon.KeyManagementService;
+
 namespace KmsConsole.Rotation;
 
 /// <summary>What the requester chose for a run; stored with the run as JSON.</summary>
 public sealed record RotationParameters
 {
-    public const string KeyMaterialExpires = "KEY_MATERIAL_EXPIRES";
-    public const string KeyMaterialDoesNotExpire = "KEY_MATERIAL_DOES_NOT_EXPIRE";
-    public const string OaepSha256 = "RSAES_OAEP_SHA_256";
-    public const string OaepSha1 = "RSAES_OAEP_SHA_1";
+    public static string KeyMaterialExpires => ExpirationModelType.KEY_MATERIAL_EXPIRES.Value;
+    public static string KeyMaterialDoesNotExpire => ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE.Value;
+    public static string OaepSha256 => AlgorithmSpec.RSAES_OAEP_SHA_256.Value;
+    public static string OaepSha1 => AlgorithmSpec.RSAES_OAEP_SHA_1.Value;
 
-    /// <summary>EnableKeyRotation's period, 90–2560 days; null means KMS's default of 365.</summary>
+    /// <summary>EnableKeyRotation's period (<see cref="WorkflowBounds.RotationPeriod"/>); null means KMS's default of 365.</summary>
     public int? RotationPeriodInDays { get; init; }
 
     /// <summary>Workflow 1: also RotateKeyOnDemand right away.</summary>
@@ -16,12 +18,12 @@ public sealed record RotationParameters
 
     public OldKeyFate OldKeyFate { get; init; } = OldKeyFate.Keep;
 
-    /// <summary>ScheduleKeyDeletion's waiting period, 7–30 days (KMS default 30).</summary>
+    /// <summary>ScheduleKeyDeletion's waiting period (<see cref="WorkflowBounds.PendingWindow"/>); KMS's default is 30.</summary>
     public int? PendingWindowInDays { get; init; }
 
-    public string WrappingAlgorithm { get; init; } = OaepSha256;
+    public string WrappingAlgorithm { get; init; } = AlgorithmSpec.RSAES_OAEP_SHA_256.Value;
 
-    public string ExpirationModel { get; init; } = KeyMaterialDoesNotExpire;
+    public string ExpirationModel { get; init; } = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE.Value;
 
     public DateTimeOffset? ValidTo { get; init; }
 

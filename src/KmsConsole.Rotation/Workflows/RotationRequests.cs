@@ -1,3 +1,4 @@
+using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsConsole.Rotation.Approvals;
 using KmsConsole.Rotation.Persistence;
@@ -19,10 +20,12 @@ public sealed class RotationRequests
     private readonly RotationOptions _options;
     private readonly Iam.RunPermissionCheck _permissions;
     private readonly ResumePreflight _resume;
+    private readonly WorkflowDefinitions _definitions;
 
-    internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, RotationStore store, IKmsClientFactory clients, RunChangeFeed feed,
-        IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
+    internal RotationRequests(Preflight preflight, IWorkflowCatalog catalog, WorkflowDefinitions definitions, RotationStore store, IKmsClientFactory clients,
+        RunChangeFeed feed, IOptions<RotationOptions> options, Iam.RunPermissionCheck permissions)
     {
+        _definitions = definitions;
         _permissions = permissions;
         _preflight = preflight;
         _catalog = catalog;
@@ -30,26 +33,32 @@ public sealed class RotationRequests
         _clients = clients;
         _feed = feed;
         _options = options.Value;
-        _resume = new ResumePreflight(preflight, catalog, clients, store, permissions);
+        _resume = new ResumePreflight(preflight, catalog, definitions, clients, store, permissions);
     }
 
     private DateTimeOffset Now => _store.Time.GetUtcNow();
 
-    public async Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) =>
-        (await _preflight.RunAsync(request, cancellationToken)).Plan;
+    public Task<PreflightPlan> PreflightAsync(RotationRequest request, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(async () => (await _preflight.RunAsync(request, cancellationToken)).Plan, cancellationToken);
 
-    public async Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default)
+    public Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => SubmitCoreAsync(requester, request, cancellationToken), cancellationToken);
+
+    private async Task<Run> SubmitCoreAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken)
     {
         requester.Require(Roles.Requester, "request a rotation");
         if (string.IsNullOrWhiteSpace(request.Justification))
         {
-            throw new RotationRefusedException("Give a justification: approvers and auditors read it.");
+            throw new RotationRefusedException("Give a justification: approvers and auditors read it.", kind: RefusalKind.Invalid)
+            {
+                Field = nameof(RotationRequest.Justification),
+            };
         }
 
         var outcome = await _preflight.RunAsync(request, cancellationToken);
         if (!outcome.Plan.Allowed)
         {
-            throw new RotationRefusedException(string.Join(" ", outcome.Plan.Refusals), outcome.Plan.Refusals);
+            throw outcome.Refusal();
         }
 
         var run = NewRun(requester, request.Workflow, request.Target, outcome.Plan.Key.KeyId, outcome.KeyArn, outcome.AliasName,
@@ -67,7 +76,7 @@ public sealed class RotationRequests
     {
         if (string.IsNullOrWhiteSpace(comment))
         {
-            throw new RotationRefusedException("Give the reason for the rejection; the requester reads it.");
+            throw RotationRefusedException.Missing("Give the reason for the rejection; the requester reads it.", "comment");
         }
 
         return DecideAsync(approver, runId, ApprovalDecision.Rejected, comment, cancellationToken);
@@ -86,9 +95,7 @@ public sealed class RotationRequests
 
             // The gate itself, or the gate a resumed run must pass again before its current step (see ResumeAsync).
             var gate = run.GateAwaitingDecision() ?? throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
-            var waiting = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
-
-            if (string.Equals(approver.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase))
+            if (run.IsRequestedBy(approver))
             {
                 throw new RotationAuthorizationException($"{approver.DisplayName} requested run {run.Id}; someone else must approve or reject it.");
             }
@@ -114,11 +121,7 @@ public sealed class RotationRequests
 
             if (decision == ApprovalDecision.Rejected)
             {
-                waiting.State = StepState.Failed;
-                waiting.FinishedAt = now;
-                waiting.ErrorCode = "Rejected";
-                waiting.ErrorMessage = $"Rejected by {approver.DisplayName}: {comment!.Trim()}";
-                run.End(RunState.Rejected, waiting.ErrorMessage, now);
+                run.Reject(approver.DisplayName, comment!.Trim(), now);
                 await audit.AppendAsync(approver.UserId, "run.rejected", RunEngine.Subject(run), $"{gate.Name}: {comment.Trim()}", null, run.Id);
                 return;
             }
@@ -126,8 +129,7 @@ public sealed class RotationRequests
             var valid = ApprovalGate.ValidApprovals(run, gate.Index, now);
             if (valid.Count >= policy.RequiredApprovals)
             {
-                waiting.State = StepState.Pending;
-                run.State = RunState.Queued;
+                run.PassGate();
             }
 
             await audit.AppendAsync(approver.UserId, "run.approved", RunEngine.Subject(run),
@@ -145,14 +147,14 @@ public sealed class RotationRequests
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
-            throw new RotationRefusedException("Give the reason for cancelling the run.");
+            throw RotationRefusedException.Missing("Give the reason for cancelling the run.", "reason");
         }
 
         var outcome = RunState.Cancelled;
         await ChangeRunAsync(runId, async (_, run, audit) =>
         {
             RequireRequesterOrApprover(actor, run, "cancel");
-            if (CancelRefusal(run) is { } refusal)
+            if (run.CancelRefusal() is { } refusal)
             {
                 throw new RotationRefusedException(refusal);
             }
@@ -160,10 +162,7 @@ public sealed class RotationRequests
             var now = Now;
             if (run.State == RunState.Running)
             {
-                run.CancelRequestedBy = actor.UserId;
-                run.CancelRequestedByName = actor.DisplayName;
-                run.CancelRequestedAt = now;
-                run.CancelReason = reason.Trim();
+                run.RequestCancel(actor, reason.Trim(), now);
                 var current = run.Steps.Single(s => s.Index == run.CurrentStepIndex);
                 await audit.AppendAsync(actor.UserId, "run.cancel-requested", RunEngine.Subject(run),
                     $"{reason.Trim()} (the run stops once step {current.Index + 1} \"{current.Name}\" is done, before its next step)", null, run.Id);
@@ -171,40 +170,10 @@ public sealed class RotationRequests
                 return;
             }
 
-            foreach (var step in run.Steps.Where(s => s.Index >= run.CurrentStepIndex))
-            {
-                step.State = StepState.Skipped;
-            }
-
-            run.End(RunState.Cancelled, $"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
+            run.Cancel($"Cancelled by {actor.DisplayName}: {reason.Trim()}", now);
             await audit.AppendAsync(actor.UserId, "run.cancelled", RunEngine.Subject(run), reason.Trim(), null, run.Id);
         }, cancellationToken, keepVersion: run => run.State == RunState.Running);
         return outcome;
-    }
-
-    /// <summary>Why the run cannot be cancelled now, whoever asks; null when it can.</summary>
-    public static string? CancelRefusal(Run run)
-    {
-        if (run.IsFinished)
-        {
-            return $"Run {run.Id} already ended ({run.State}).";
-        }
-
-        if (run.CancelRequestedAt is { } requestedAt)
-        {
-            return $"{run.CancelRequestedByName} already asked to cancel run {run.Id} at {requestedAt:yyyy-MM-dd HH:mm:ss} UTC; " +
-                "it stops before its next step.";
-        }
-
-        var lastGate = run.Steps.Where(s => s.Kind == StepKind.Gate).Select(s => (int?)s.Index).Max();
-        if (lastGate is null || run.CurrentStepIndex > lastGate)
-        {
-            return run.State == RunState.Running
-                ? $"Run {run.Id} has passed its last approval gate; it finishes its remaining steps and can no longer be cancelled."
-                : $"Run {run.Id} has passed its last approval gate; it can no longer be cancelled.";
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -214,14 +183,17 @@ public sealed class RotationRequests
     /// waits at that step for a fresh approval of that gate instead (no step already done runs again).
     /// </summary>
     /// <returns>Queued, or AwaitingApproval when a fresh approval is needed.</returns>
-    public async Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default)
+    public Task<RunState> ResumeAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => ResumeCoreAsync(actor, runId, reason, cancellationToken), cancellationToken);
+
+    private async Task<RunState> ResumeCoreAsync(Actor actor, Guid runId, string reason, CancellationToken cancellationToken)
     {
         Run seen;
         await using (var db = await _store.ReadAsync(cancellationToken))
         {
             seen = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
                 .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
         }
 
         seen.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
@@ -257,28 +229,14 @@ public sealed class RotationRequests
                 var reapprove = gate is not null && fresh < policy.RequiredApprovals;
 
                 var previousError = run.Error ?? $"{step.ErrorCode}: {step.ErrorMessage}";
-                step.State = reapprove ? StepState.AwaitingApproval : StepState.Pending;
-                step.FinishedAt = null;
-                if (reapprove)
-                {
-                    step.Output = $"Resumed after the approval of \"{gate!.Name}\" expired: {policy.RequiredApprovals} fresh approval(s) by the " +
-                        $"{policy.ApproverRole} role are needed before this step runs again.";
-                }
-
-                resumedAs = reapprove ? RunState.AwaitingApproval : RunState.Queued;
-                run.State = resumedAs;
-                run.Error = null;
-                run.FinishedAt = null;
-                run.LeaseOwner = null;
-                run.LeaseUntil = null;
                 var withdrawnCancel = run.CancelRequestedAt is null ? string.Empty
                     : $"; the cancel {run.CancelRequestedByName} had asked for before it failed is withdrawn";
-                run.CancelRequestedBy = null;
-                run.CancelRequestedByName = null;
-                run.CancelRequestedAt = null;
-                run.CancelReason = null;
-                run.ActiveKeyLock = Preflight.KeyLock(run.Target, run.KeyId);
-                run.ActiveAliasLock = run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName);
+                var reapproval = reapprove
+                    ? $"Resumed after the approval of \"{gate!.Name}\" expired: {policy.RequiredApprovals} fresh approval(s) by the " +
+                      $"{policy.ApproverRole} role are needed before this step runs again."
+                    : null;
+                resumedAs = run.Resume(reapproval, Preflight.KeyLock(run.Target, run.KeyId),
+                    run.AliasName is null ? null : Preflight.KeyLock(run.Target, run.AliasName));
                 var permissionNote = check.Permissions is { } report ? $" ({Iam.RecordedPermissionCheck.From(report, now).Describe()} now)" : string.Empty;
                 await audit.AppendAsync(actor.UserId, "run.resumed", RunEngine.Subject(run),
                     $"{step.Name} again, after {previousError}: {reason.Trim()}{permissionNote}" +
@@ -304,14 +262,14 @@ public sealed class RotationRequests
 
     private static string ReasonToResume(Run run, string? reason) =>
         !string.IsNullOrWhiteSpace(reason) ? reason
-        : ResumeNeedsReason(run) ? throw new RotationRefusedException("Give the reason for resuming the run: say what changed since it failed.")
+        : ResumeNeedsReason(run) ? throw RotationRefusedException.Missing("Give the reason for resuming the run: say what changed since it failed.", "reason")
         : "it failed only on transient KMS errors, so it is tried again as it is";
 
     /// <summary>Who may resume which run: its requester or an approver, a Failed run, failed at an action (a gate's refusal is a rejection).</summary>
     private RunStep ResumableStep(Actor actor, Run run)
     {
         RequireRequesterOrApprover(actor, run, "resume");
-        if (ResumeRefusal(run) is { } refusal)
+        if (run.ResumeRefusal() is { } refusal)
         {
             throw new RotationRefusedException(refusal);
         }
@@ -319,74 +277,40 @@ public sealed class RotationRequests
         return run.Steps.Single(s => s.Index == run.CurrentStepIndex);
     }
 
-    /// <summary>Why the run cannot be resumed, whoever asks; null when it can (it failed at an action step).</summary>
-    public static string? ResumeRefusal(Run run)
-    {
-        if (run.State != RunState.Failed)
-        {
-            return run.State switch
-            {
-                RunState.Rejected => $"Run {run.Id} was rejected; a rejected run never resumes. Request a new run.",
-                RunState.Cancelled => $"Run {run.Id} was cancelled; a cancelled run never resumes. Request a new run.",
-                RunState.Succeeded or RunState.RolledBack => $"Run {run.Id} already ended ({run.State}); there is nothing to resume.",
-                _ => $"Run {run.Id} is {run.State}; only a failed run can be resumed.",
-            };
-        }
+    public Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => RequestRollBackCoreAsync(actor, runId, justification, cancellationToken), cancellationToken);
 
-        var step = run.Steps.SingleOrDefault(s => s.Index == run.CurrentStepIndex);
-        if (step is null || step.State != StepState.Failed)
-        {
-            return $"Run {run.Id} has no failed step to continue from.";
-        }
-
-        return step.Kind == StepKind.Gate ? $"Run {run.Id} failed at its approval gate \"{step.Name}\"; request a new run." : null;
-    }
-
-    public async Task<Run> RequestRollBackAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken = default)
+    private async Task<Run> RequestRollBackCoreAsync(Actor actor, Guid runId, string justification, CancellationToken cancellationToken)
     {
         actor.Require(Roles.Requester, "request a roll back");
         if (string.IsNullOrWhiteSpace(justification))
         {
-            throw new RotationRefusedException("Give a justification for the roll back.");
+            throw RotationRefusedException.Missing("Give a justification for the roll back.", "justification");
         }
 
         Run original;
         await using (var db = await _store.ReadAsync(cancellationToken))
         {
             original = await db.Runs.AsNoTracking().Include(r => r.Steps).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
         }
 
-        if (original.Workflow is not (WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey) || original.AliasName is null)
+        original.Steps.Sort((a, b) => a.Index.CompareTo(b.Index));
+        if (RollBackRefusal(original) is { } refusal)
         {
-            throw new RotationRefusedException("Only an alias swap can be rolled back.");
+            throw refusal;
         }
 
-        if (original.State == RunState.RolledBack)
-        {
-            throw new RotationRefusedException($"Run {original.Id} was already rolled back.");
-        }
-
-        if (!original.IsFinished)
-        {
-            throw new RotationRefusedException($"Run {original.Id} is {original.State}; cancel it or let it finish before rolling it back.");
-        }
-
-        var swapped = original.Steps.Any(s => s.Name.StartsWith("Point the alias at", StringComparison.Ordinal) && s.State == StepState.Succeeded);
-        if (!swapped || original.NewKeyId is null)
-        {
-            throw new RotationRefusedException($"Run {original.Id} never moved {original.AliasName}; there is nothing to roll back.");
-        }
-
+        var alias = original.AliasName!;
         var kms = _clients.Create(original.Target);
         var previous = await KmsKeys.FindAsync(kms, original.KeyId, cancellationToken)
             ?? throw new RotationRefusedException($"The previous key {original.KeyId} no longer exists on target '{original.Target}'.");
-        if (previous.KeyState != Amazon.KeyManagementService.KeyState.Enabled)
+        if (previous.KeyState != KeyState.Enabled)
         {
             throw new RotationRefusedException($"The previous key {original.KeyId} is {previous.KeyState}; {original.AliasName} can only go back to a usable (Enabled) key.");
         }
 
-        var current = await KmsKeys.FindAsync(kms, original.AliasName, cancellationToken)
+        var current = await KmsKeys.FindAsync(kms, alias, cancellationToken)
             ?? throw new RotationRefusedException($"{original.AliasName} no longer exists on target '{original.Target}'; there is nothing to roll back.");
         if (current.KeyId != original.NewKeyId)
         {
@@ -394,8 +318,9 @@ public sealed class RotationRequests
         }
 
         var parameters = new RotationParameters { RollBackOf = original.Id };
-        var resources = await _preflight.ResourcesAsync(kms, previous.Arn, original.AliasName, WorkflowKind.RollBack, cancellationToken);
-        var permissions = await _permissions.CheckAsync(original.Target, WorkflowKind.RollBack, resources, parameters, cancellationToken);
+        var rollBack = _definitions[WorkflowKind.RollBack];
+        var resources = await _preflight.ResourcesAsync(kms, previous.Arn, alias, rollBack, cancellationToken);
+        var permissions = await _permissions.CheckAsync(original.Target, rollBack, resources, parameters, cancellationToken);
         if (permissions.Refusal is { } missing)
         {
             throw new RotationRefusedException(missing, permissions.Report?.Refusals ?? [missing]);
@@ -408,46 +333,19 @@ public sealed class RotationRequests
         return run;
     }
 
-    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key)
+    /// <summary>The workflows that fit the key as the key list last saw it (each definition says which keys it fits).</summary>
+    public IReadOnlyList<WorkflowKind> WorkflowsFor(KeySummary key) => _definitions.Fitting(key).Select(d => d.Kind).ToList();
+
+    /// <summary>
+    /// Why the run cannot be rolled back, whoever asks (before KMS is asked whether the previous key is usable and the
+    /// alias still on the new key); null when it can: a finished run of a workflow that can be rolled back, whose alias move succeeded.
+    /// </summary>
+    public RotationRefusedException? RollBackRefusal(Run run)
     {
-        if (key.KeyState is "PendingDeletion" or "PendingReplicaDeletion" or "Unavailable" or "Creating" or "NotFound")
-        {
-            return [];
-        }
-
-        var hasAlias = key.Aliases.Any(a => !a.StartsWith("alias/aws/", StringComparison.Ordinal));
-        var symmetric = key.KeySpec == "SYMMETRIC_DEFAULT";
-        var list = new List<WorkflowKind>();
-        switch (key.Origin)
-        {
-            case "AWS_KMS":
-                if (symmetric && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.EnableAutomaticRotation);
-                }
-
-                if (hasAlias && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.AliasSwapNewKey);
-                }
-
-                break;
-            case "EXTERNAL" when symmetric:
-                if (hasAlias && key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.AliasSwapImportedKey);
-                }
-
-                if (key.KeyState == "Enabled")
-                {
-                    list.Add(WorkflowKind.NewMaterialInPlace);
-                }
-
-                list.Add(WorkflowKind.ReimportBeforeExpiry);
-                break;
-        }
-
-        return list;
+        var workflow = _definitions[run.Workflow];
+        var moveStep = workflow.AliasMoveStepKey is { } key ? _catalog.StepsFor(run).Select((s, i) => (s, i)).FirstOrDefault(x => x.s.Key == key) : default;
+        var aliasMoved = moveStep.s is not null && run.Steps.Any(s => s.Index == moveStep.i && s.State == StepState.Succeeded);
+        return run.RollBackRefusal(workflow, aliasMoved) is { } reason ? new RotationRefusedException(reason) : null;
     }
 
     private Run NewRun(Actor requester, WorkflowKind workflow, string target, string keyId, string? keyArn, string? alias,
@@ -520,7 +418,7 @@ public sealed class RotationRequests
             {
                 var run = await db.Runs.Include(r => r.Steps).Include(r => r.Approvals).AsSplitQuery()
                     .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
-                    ?? throw new RotationRefusedException($"Run {runId} does not exist.");
+                    ?? throw new RotationRefusedException($"Run {runId} does not exist.", kind: RefusalKind.NotFound);
                 await change(db, run, audit);
                 if (keepVersion?.Invoke(run) != true)
                 {
@@ -541,21 +439,20 @@ public sealed class RotationRequests
 
     private static string PermissionNote(Run run) => run.PermissionCheck is { } check ? $" ({check.Describe()})" : string.Empty;
 
-    /// <summary>The actor requested the run (user ids compare without case, everywhere the services compare them).</summary>
-    public static bool IsRequesterOf(Actor actor, Run run) => string.Equals(actor.UserId, run.RequestedBy, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The actor holds the approver role of the run's workflow and did not request it; what a page offers, checked again on use.</summary>
-    public bool MayDecide(Actor actor, Run run) => actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole) && !IsRequesterOf(actor, run);
+    /// <summary>The actor may decide the run's gate now (the run's rule, with the approver role of its workflow); checked again on use.</summary>
+    public bool MayDecide(Actor actor, Run run) => run.MayBeDecidedBy(actor, _options.PolicyFor(run.Workflow).ApproverRole);
 
     /// <summary>The run's own requester (as a Requester) or an approver of its workflow.</summary>
-    public bool MayCancelOrResume(Actor actor, Run run) =>
-        (IsRequesterOf(actor, run) && actor.IsIn(Roles.Requester)) || actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole);
+    public bool MayCancelOrResume(Actor actor, Run run) => run.IsOwnedOrApprovableBy(actor, _options.PolicyFor(run.Workflow).ApproverRole);
 
-    /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="CancelRefusal"/>).</summary>
-    public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && CancelRefusal(run) is null;
+    /// <summary>The actor may cancel the run now: its requester or an approver, and the run has not passed its last gate (<see cref="Run.CancelRefusal"/>).</summary>
+    public bool MayCancel(Actor actor, Run run) => MayCancelOrResume(actor, run) && run.CancelRefusal() is null;
 
-    /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="ResumeRefusal"/>).</summary>
-    public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && ResumeRefusal(run) is null;
+    /// <summary>The actor may roll the run back now: a requester, and the run's own rules allow it (<see cref="RollBackRefusal"/>).</summary>
+    public bool MayRollBack(Actor actor, Run run) => actor.IsIn(Roles.Requester) && RollBackRefusal(run) is null;
+
+    /// <summary>The actor may resume the run now: its requester or an approver, and it failed at an action step (<see cref="Run.ResumeRefusal"/>).</summary>
+    public bool MayResume(Actor actor, Run run) => MayCancelOrResume(actor, run) && run.ResumeRefusal() is null;
 
     /// <summary>Cancelling and resuming are for the run's own requester or for an approver of its workflow.</summary>
     private void RequireRequesterOrApprover(Actor actor, Run run, string verb)

@@ -1,62 +1,64 @@
 using KmsConsole.Rotation;
+using KmsConsole.Rotation.Workflows;
 
 namespace KmsConsole.Web.Components.Keys;
 
 /// <summary>
-/// What the request form holds, and the same limits the KMS API enforces, so bad input is refused at
-/// the field before anything is sent (the Rotation services check again on submit).
+/// What the request form holds, and the same limits the KMS API enforces (<see cref="WorkflowBounds"/>, which the
+/// preflight reads too), so bad input is refused at the field before anything is sent (the Rotation services check
+/// again on submit). Which fields show is the chosen workflow's definition's say (<see cref="WorkflowDefinition.Inputs"/>).
 /// </summary>
 public sealed class RotationRequestForm
 {
-    public const int MinRotationPeriodInDays = 90;   // EnableKeyRotation: RotationPeriodInDays 90–2560
-    public const int MaxRotationPeriodInDays = 2560;
-    public const int MinPendingWindowInDays = 7;     // ScheduleKeyDeletion: PendingWindowInDays 7–30
-    public const int MaxPendingWindowInDays = 30;
-    public const int MaxValidToDays = 365;           // ImportKeyMaterial: ValidTo at most 365 days ahead
+    public static string KeyMaterialExpires => RotationParameters.KeyMaterialExpires;
+    public static string KeyMaterialDoesNotExpire => RotationParameters.KeyMaterialDoesNotExpire;
 
-    public const string KeyMaterialExpires = "KEY_MATERIAL_EXPIRES";
-    public const string KeyMaterialDoesNotExpire = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+    public static IReadOnlyList<string> WrappingAlgorithms => WorkflowBounds.WrappingAlgorithms;
 
-    public static IReadOnlyList<string> WrappingAlgorithms { get; } = ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1"];
+    /// <summary>The catalog the workflow is looked up in (the console's services hand theirs).</summary>
+    public WorkflowDefinitions Definitions { get; init; } = WorkflowDefinitions.BuiltIn;
 
     public WorkflowKind? Workflow { get; set; }
-    public int? RotationPeriodInDays { get; set; } = 365;
+    public int? RotationPeriodInDays { get; set; } = WorkflowBounds.DefaultRotationPeriodInDays;
     public bool RotateNow { get; set; }
     public OldKeyFate OldKeyFate { get; set; } = OldKeyFate.Keep;
-    public int? PendingWindowInDays { get; set; } = 30;
-    public string WrappingAlgorithm { get; set; } = "RSAES_OAEP_SHA_256";
-    public string ExpirationModel { get; set; } = KeyMaterialDoesNotExpire;
+    public int? PendingWindowInDays { get; set; } = WorkflowBounds.DefaultPendingWindowInDays;
+    public string WrappingAlgorithm { get; set; } = RotationParameters.OaepSha256;
+    public string ExpirationModel { get; set; } = RotationParameters.KeyMaterialDoesNotExpire;
     public DateTime? ValidToDate { get; set; }
     public string Justification { get; set; } = string.Empty;
 
-    public bool UsesRotationPeriod => Workflow == WorkflowKind.EnableAutomaticRotation;
+    /// <summary>The chosen workflow's definition; null until one is chosen.</summary>
+    public WorkflowDefinition? Definition => Workflow is { } kind ? Definitions.Find(kind) : null;
 
-    public bool UsesOldKeyFate => Workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey;
+    private bool Takes(WorkflowInputs input) => Definition?.Takes(input) == true;
+
+    public bool UsesRotationPeriod => Takes(WorkflowInputs.RotationPeriod);
+
+    public bool UsesRotateNow => Takes(WorkflowInputs.RotateNow);
+
+    public bool UsesOldKeyFate => Takes(WorkflowInputs.OldKeyFate);
 
     public bool UsesPendingWindow => UsesOldKeyFate && OldKeyFate == OldKeyFate.ScheduleDeletion;
 
-    public bool UsesImport => Workflow is WorkflowKind.AliasSwapImportedKey or WorkflowKind.NewMaterialInPlace or WorkflowKind.ReimportBeforeExpiry;
+    public bool UsesImport => Takes(WorkflowInputs.MaterialExpiry);
 
-    public bool UsesWrappingAlgorithm => Workflow is WorkflowKind.AliasSwapImportedKey or WorkflowKind.NewMaterialInPlace;
+    public bool UsesWrappingAlgorithm => Takes(WorkflowInputs.WrappingAlgorithm);
 
     public bool UsesValidTo => UsesImport && ExpirationModel == KeyMaterialExpires;
 
-    /// <summary>The old key's fates that fit the workflow (imported material can be deleted only from an EXTERNAL key).</summary>
-    public IReadOnlyList<OldKeyFate> OldKeyFates => Workflow == WorkflowKind.AliasSwapImportedKey
-        ? [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.ScheduleDeletion, OldKeyFate.DeleteImportedMaterial]
-        : [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.ScheduleDeletion];
+    /// <summary>The old key's fates the workflow offers (imported material can be deleted only from an EXTERNAL key).</summary>
+    public IReadOnlyList<OldKeyFate> OldKeyFates => Definition?.OldKeyFates ?? [];
 
     public static string? ValidateRotationPeriod(int? days) =>
         days is null ? "Enter the rotation period in days."
-        : days < MinRotationPeriodInDays || days > MaxRotationPeriodInDays
-            ? $"The rotation period must be between {MinRotationPeriodInDays} and {MaxRotationPeriodInDays} days."
-            : null;
+        : !WorkflowBounds.RotationPeriod.Contains(days.Value) ? WorkflowBounds.RotationPeriod.Rule + "."
+        : null;
 
     public static string? ValidatePendingWindow(int? days) =>
         days is null ? "Enter the waiting period in days."
-        : days < MinPendingWindowInDays || days > MaxPendingWindowInDays
-            ? $"The waiting period before deletion must be between {MinPendingWindowInDays} and {MaxPendingWindowInDays} days."
-            : null;
+        : !WorkflowBounds.PendingWindow.Contains(days.Value) ? WorkflowBounds.PendingWindow.Rule + "."
+        : null;
 
     public static string? ValidateValidTo(DateTime? date, DateTimeOffset now)
     {
@@ -71,7 +73,7 @@ public sealed class RotationRequestForm
             return "The expiry must be in the future.";
         }
 
-        return validTo > now.AddDays(MaxValidToDays) ? $"The expiry can be at most {MaxValidToDays} days from now." : null;
+        return validTo > now.AddDays(WorkflowBounds.MaxValidToDays) ? $"The expiry can be at most {WorkflowBounds.MaxValidToDays} days from now." : null;
     }
 
     public static string? ValidateWrappingAlgorithm(string? algorithm) =>
@@ -128,10 +130,10 @@ public sealed class RotationRequestForm
     public RotationParameters ToParameters() => new()
     {
         RotationPeriodInDays = UsesRotationPeriod ? RotationPeriodInDays : null,
-        RotateNow = UsesRotationPeriod && RotateNow,
+        RotateNow = UsesRotateNow && RotateNow,
         OldKeyFate = UsesOldKeyFate ? OldKeyFate : OldKeyFate.Keep,
         PendingWindowInDays = UsesPendingWindow ? PendingWindowInDays : null,
-        WrappingAlgorithm = UsesWrappingAlgorithm ? WrappingAlgorithm : "RSAES_OAEP_SHA_256",
+        WrappingAlgorithm = UsesWrappingAlgorithm ? WrappingAlgorithm : RotationParameters.OaepSha256,
         ExpirationModel = UsesImport ? ExpirationModel : KeyMaterialDoesNotExpire,
         ValidTo = UsesValidTo && ValidToDate is { } date ? ToValidTo(date) : null,
     };
