@@ -24,7 +24,9 @@ public sealed class LocalKmsProcess : IAsyncDisposable
     public string Log => _server.Log;
 
     /// <param name="environment">Extra environment variables, e.g. a quieter log level for a benchmark.</param>
-    public static async Task<LocalKmsProcess> StartAsync(string dataDirectory, bool seed, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="arguments">Extra command-line arguments, e.g. --LocalKms:AccountId=444455556666.</param>
+    public static async Task<LocalKmsProcess> StartAsync(
+        string dataDirectory, bool seed, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
         var port = LoopbackPorts.Free()[0];
         var start = new ProcessStartInfo("dotnet")
@@ -39,6 +41,11 @@ public sealed class LocalKmsProcess : IAsyncDisposable
         if (!seed)
         {
             start.ArgumentList.Add("--no-seed");
+        }
+
+        foreach (var argument in arguments ?? [])
+        {
+            start.ArgumentList.Add(argument);
         }
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 namespace KmsConsole.LocalKms.Hosting;
 
 /// <summary>
-/// Moving the clock of a running endpoint for rehearsals, from the same machine only:
+/// Reading and moving the clock of a running endpoint for rehearsals, from the same machine only (403 otherwise):
 /// GET /_localkms/clock reads it; POST /_localkms/clock with {"advanceDays": 366} (or "advanceSeconds",
 /// or "offsetSeconds" to set the offset from the host clock) moves it and applies what became due.
 /// </summary>
@@ -20,7 +20,9 @@ public static class ClockApi
 
     public static IEndpointRouteBuilder MapLocalKmsClock(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(Route, (LocalKmsClock clock) => Answer(clock)).AllowAnonymous();
+        // Reads are loopback-only too: the clock says how far a rehearsal has moved time, which is no one else's business.
+        endpoints.MapGet(Route, (HttpContext http, LocalKmsClock clock) => IsLoopback(http) ? Answer(clock) : Results.StatusCode((int)HttpStatusCode.Forbidden))
+            .AllowAnonymous();
         endpoints.MapPost(Route, async (HttpContext http, LocalKmsClock clock, TimeDrivenChanges changes) =>
         {
             if (!IsLoopback(http))

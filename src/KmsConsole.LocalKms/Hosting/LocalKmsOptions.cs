@@ -15,6 +15,9 @@ public sealed class LocalKmsOptions
 
     public string AccountId { get; set; } = "111122223333";
 
+    /// <summary>SigV4 checking and the credentials the endpoint knows (<see cref="AuthenticationOptions"/>); read on every request.</summary>
+    public AuthenticationOptions Authentication { get; set; } = new();
+
     /// <summary>Per-operation request-rate quotas as AWS documents them; off by default.</summary>
     public QuotaOptions Quotas { get; set; } = new();
 

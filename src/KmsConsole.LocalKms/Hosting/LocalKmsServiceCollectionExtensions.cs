@@ -70,6 +70,7 @@ public static class LocalKmsServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<LocalKmsRuntime>().ImportTokens);
         services.TryAddSingleton(_ => OperationCatalog.Create());
         services.TryAddSingleton(sp => new RequestQuotas(sp.GetRequiredService<LocalKmsOptions>().Quotas, sp.GetRequiredService<LocalKmsClock>()));
+        services.TryAddSingleton(sp => new SignatureV4(sp.GetRequiredService<LocalKmsOptions>().Authentication, TimeProvider.System));
         services.TryAddSingleton<KmsRequestHandler>();
         services.AddLocalIamForKms();
         services.TryAddSingleton<TimeDrivenChanges>();

@@ -23,6 +23,7 @@ public sealed class KmsRequestHandler(
     LocalKmsOptions options,
     LocalKmsClock clock,
     RequestQuotas quotas,
+    SignatureV4 signatures,
     IEnumerable<IKmsOperationAuthorizer> authorizers,
     ILogger<KmsRequestHandler> logger)
 {
@@ -36,6 +37,9 @@ public sealed class KmsRequestHandler(
         var operationName = "?";
         try
         {
+            // The signature covers the body, so it is read (within its size limit) and checked before anything else.
+            var body = await ReadBodyAsync(http.Request);
+            signatures.Verify(http.Request, body);
             var target = http.Request.Headers["X-Amz-Target"].ToString();
             if (!target.StartsWith(TargetPrefix, StringComparison.Ordinal))
             {
@@ -44,7 +48,6 @@ public sealed class KmsRequestHandler(
 
             operationName = target[TargetPrefix.Length..];
             var operation = catalog.Find(operationName) ?? throw KmsErrors.UnknownOperation($"Unknown operation {operationName}.");
-            var body = await ReadBodyAsync(http.Request);
             await InjectFaultsAsync(http.RequestAborted);
             if (!quotas.TryAcquire(operationName))
             {

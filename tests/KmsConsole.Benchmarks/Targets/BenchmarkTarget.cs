@@ -21,6 +21,11 @@ public enum LocalHosting
 /// </summary>
 public sealed class BenchmarkTarget : IAsyncDisposable
 {
+    /// <summary>The benchmark's credentials, registered with the local endpoint so its SigV4 check passes.</summary>
+    public const string AccessKeyId = "AKIDBENCH";
+
+    public const string SecretAccessKey = "bench-secret";
+
     private readonly Func<ValueTask> _stop;
 
     private BenchmarkTarget(string name, Uri endpoint, Func<ValueTask> stop)
@@ -46,7 +51,7 @@ public sealed class BenchmarkTarget : IAsyncDisposable
 
     public static AmazonKeyManagementServiceClient CreateClient(Uri endpoint) =>
         new(
-            new BasicAWSCredentials("AKIDBENCH", "bench-secret"),
+            new BasicAWSCredentials(AccessKeyId, SecretAccessKey),
             new AmazonKeyManagementServiceConfig
             {
                 ServiceURL = endpoint.ToString(),
@@ -96,6 +101,8 @@ public sealed class BenchmarkTarget : IAsyncDisposable
         {
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The endpoint checks signatures (set LocalKms__Authentication__AnyCredentials=true to measure without).
+            [$"LocalKms__Authentication__Credentials__{AccessKeyId}"] = SecretAccessKey,
         });
         return await PrepareAsync(new BenchmarkTarget("local (own process)", process.Endpoint, async () =>
         {

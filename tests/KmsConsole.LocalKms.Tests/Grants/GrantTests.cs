@@ -228,6 +228,7 @@ public class GrantAuthorizationTests
         }
 
         await store.MapAccessKeyAsync("AKID" + roleName.ToUpperInvariant(), roleName);
+        endpoint.Options.Authentication.Credentials["AKID" + roleName.ToUpperInvariant()] = "secret-" + roleName;
         return new AmazonKeyManagementServiceClient(new BasicAWSCredentials("AKID" + roleName.ToUpperInvariant(), "secret-" + roleName), new AmazonKeyManagementServiceConfig
         {
             ServiceURL = endpoint.Server.Endpoint.ToString(),

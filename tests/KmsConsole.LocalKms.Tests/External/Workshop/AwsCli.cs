@@ -28,8 +28,8 @@ public sealed class AwsCli
         File.WriteAllText(credentials, string.Empty);
         _environment = new Dictionary<string, string>
         {
-            ["AWS_ACCESS_KEY_ID"] = "AKIDWORKSHOP",
-            ["AWS_SECRET_ACCESS_KEY"] = "workshop-secret",
+            ["AWS_ACCESS_KEY_ID"] = "AKIDLOCAL",
+            ["AWS_SECRET_ACCESS_KEY"] = "local-secret",
             ["AWS_CONFIG_FILE"] = config,
             ["AWS_SHARED_CREDENTIALS_FILE"] = credentials,
             ["AWS_EC2_METADATA_DISABLED"] = "true",
