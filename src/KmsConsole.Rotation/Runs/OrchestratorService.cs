@@ -13,15 +13,30 @@ internal sealed class OrchestratorService(
     RunChangeFeed feed,
     IOptions<RotationOptions> options,
     ILoggerFactory loggers,
-    RunEngineHooks hooks) : BackgroundService
+    RunEngineHooks hooks,
+    OrchestratorLiveness liveness) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        liveness.Started();
+        try
+        {
+            await LoopAsync(stoppingToken);
+        }
+        finally
+        {
+            liveness.Stopped();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         var logger = loggers.CreateLogger<RunOrchestrator>();
         var orchestrator = new RunOrchestrator(store, catalog, errors, feed, options.Value.Orchestrator, logger, hooks);
         logger.LogInformation("Orchestrator {Instance} started", orchestrator.InstanceId);
         while (!stoppingToken.IsCancellationRequested)
         {
+            liveness.PassStarted();
             try
             {
                 if (await orchestrator.ProcessOnceAsync(stoppingToken) > 0)
@@ -37,6 +52,10 @@ internal sealed class OrchestratorService(
             {
                 // A database or network hiccup must not stop the orchestrator; the lease lets the run resume.
                 logger.LogError(e, "Orchestrator pass failed; retrying after the poll interval");
+            }
+            finally
+            {
+                liveness.PassEnded();
             }
 
             try

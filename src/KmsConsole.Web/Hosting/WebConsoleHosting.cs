@@ -2,6 +2,7 @@ using System.Reflection;
 using KmsConsole.Rotation;
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
+using KmsConsole.Web.Operations;
 using KmsConsole.Web.Security;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -35,6 +36,7 @@ public static class WebConsoleHosting
         AddLocalKms(builder);
         builder.AddRotation();
         builder.Services.AddHostedService<InitialInventorySync>();
+        builder.AddConsoleOperations();
 
         AddSignIn(builder);
         builder.AddConsoleSecurity();
@@ -113,6 +115,7 @@ public static class WebConsoleHosting
         }
 
         app.MapAuditExport();
+        app.MapConsoleOperations();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Logger.LogInformation("Sign-in: {SignIn}.", signIn.Description);
 
