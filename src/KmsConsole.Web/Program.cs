@@ -9,7 +9,7 @@ if (AuditExportCommand.Matches(args))
 
 return StartupRefusal.Run(() =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
     builder.AddWebConsole(args);
 
     var app = builder.Build();
