@@ -2,6 +2,11 @@ using KmsConsole.Web.Audit;
 using KmsConsole.Web.Hosting;
 using KmsConsole.Web.Security;
 
+if (KmsConsole.Web.Operations.HealthProbeCommand.Matches(args))
+{
+    return KmsConsole.Web.Operations.HealthProbeCommand.Run(args, Console.Out);
+}
+
 if (AuditExportCommand.Matches(args))
 {
     return AuditExportCommand.Run(args, Console.Out);
