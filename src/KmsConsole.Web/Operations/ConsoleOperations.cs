@@ -6,6 +6,8 @@ public static class ConsoleOperations
     public static WebApplicationBuilder AddConsoleOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddConsoleHealth();
+        // On SIGTERM the orchestrator cancels its KMS call and hands its leases back well within this.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder;
     }
 
