@@ -50,6 +50,7 @@ public static class RotationServiceCollectionExtensions
             new RotationDatabase.ContextFactory(database, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddSingleton<RotationDatabase>();
         services.AddSingleton<RotationStore>();
+        services.AddSingleton<OrchestratorLiveness>();
         services.AddSingleton<Targets.TargetCredentials>();
         services.AddSingleton<IKmsClientFactory, Targets.KmsClientFactory>();
         services.TryAddSingleton<IIamClientFactory, Targets.IamClientFactory>();

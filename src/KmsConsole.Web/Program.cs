@@ -3,6 +3,11 @@ using KmsConsole.Web.Hosting;
 using KmsConsole.Web.Security;
 using KmsConsole.Web.Tokens;
 
+if (KmsConsole.Web.Operations.HealthProbeCommand.Matches(args))
+{
+    return KmsConsole.Web.Operations.HealthProbeCommand.Run(args, Console.Out);
+}
+
 if (AuditExportCommand.Matches(args))
 {
     return AuditExportCommand.Run(args, Console.Out);
@@ -15,7 +20,7 @@ if (TokensCommand.Matches(args))
 
 return StartupRefusal.Run(() =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
     builder.AddWebConsole(args);
 
     var app = builder.Build();

@@ -29,7 +29,10 @@ public sealed class ConsoleProcess : IAsyncDisposable
 
     public string Output => _server.Log;
 
-    public static async Task<ConsoleProcess> StartAsync(params string[] extraArguments)
+    public static Task<ConsoleProcess> StartAsync(params string[] extraArguments) => StartAsync(Repository.WebAssemblyPath(), extraArguments);
+
+    /// <summary>Starts the console of <paramref name="assemblyPath"/> (e.g. a published copy) from a temp working directory.</summary>
+    public static async Task<ConsoleProcess> StartAsync(string assemblyPath, string[] extraArguments)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("kmsconsole-e2e-").FullName;
         var ports = LoopbackPorts.Free(2);
@@ -41,7 +44,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
             WorkingDirectory = workingDirectory,
             ArgumentList =
             {
-                Repository.WebAssemblyPath(),
+                assemblyPath,
                 "--urls", baseAddress.ToString().TrimEnd('/'),
                 $"--Console:LocalKmsUrl={localKms.ToString().TrimEnd('/')}",
             },

@@ -72,6 +72,18 @@ public sealed class RotationDatabase(IDbContextFactory<RotationDbContext> contex
         }
     }
 
+    /// <summary>Whether the database answers and which migrations of this build it still lacks (the ready health check).</summary>
+    public async Task<(bool Reachable, IReadOnlyList<string> PendingMigrations)> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Database.CanConnectAsync(cancellationToken))
+        {
+            return (false, []);
+        }
+
+        return (true, (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList());
+    }
+
     private static void EnsureSqliteFolder(string connectionString)
     {
         var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;

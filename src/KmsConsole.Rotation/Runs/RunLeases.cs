@@ -9,8 +9,28 @@ namespace KmsConsole.Rotation.Runs;
 /// </summary>
 internal static class RunLeases
 {
-    public static IQueryable<Run> Runnable(this IQueryable<Run> runs, DateTimeOffset now) =>
-        runs.Where(r => (r.State == RunState.Queued || r.State == RunState.Running) && (r.LeaseOwner == null || r.LeaseUntil < now));
+    /// <summary>
+    /// Runs <paramref name="owner"/> may claim now: unleased, their lease run out, or leased to <paramref name="owner"/>
+    /// itself, which is an instance restarting with the same InstanceId and taking its own runs back at once (its earlier
+    /// process is gone, since an instance works on one run at a time, in one loop).
+    /// </summary>
+    public static IQueryable<Run> Runnable(this IQueryable<Run> runs, DateTimeOffset now, string owner) =>
+        runs.Where(r => (r.State == RunState.Queued || r.State == RunState.Running) && (r.LeaseOwner == null || r.LeaseUntil < now || r.LeaseOwner == owner));
+
+    /// <summary>
+    /// Hands back every lease <paramref name="owner"/> holds (an instance stopping), so other instances take its runs at
+    /// once instead of after the lease runs out; a step left Running is checked for its effect by whoever continues it.
+    /// </summary>
+    public static Task<int> ReleaseAllAsync(RotationDbContext db, string owner, CancellationToken cancellationToken)
+    {
+        var version = Guid.NewGuid();
+        return db.Runs
+            .Where(r => r.LeaseOwner == owner && (r.State == RunState.Queued || r.State == RunState.Running))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.LeaseOwner, (string?)null)
+                .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(r => r.Version, version), cancellationToken);
+    }
 
     public static async Task<bool> TryClaimAsync(RotationDbContext db, Guid runId, string owner, DateTimeOffset now, TimeSpan duration,
         CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ internal sealed class RunOrchestrator(
         await using (var db = await store.ReadAsync(cancellationToken))
         {
             var now = store.Time.GetUtcNow();
-            candidates = await db.Runs.AsNoTracking().Runnable(now).OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(20).ToListAsync(cancellationToken);
+            candidates = await db.Runs.AsNoTracking().Runnable(now, options.InstanceId).OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(20).ToListAsync(cancellationToken);
         }
 
         var worked = 0;

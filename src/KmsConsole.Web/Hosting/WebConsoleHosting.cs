@@ -3,6 +3,7 @@ using KmsConsole.Rotation;
 using KmsConsole.Web.Api;
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
+using KmsConsole.Web.Operations;
 using KmsConsole.Web.Security;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -36,6 +37,7 @@ public static class WebConsoleHosting
         AddLocalKms(builder);
         builder.AddRotation();
         builder.Services.AddHostedService<InitialInventorySync>();
+        builder.AddConsoleOperations();
 
         AddSignIn(builder);
         builder.AddConsoleSecurity();
@@ -117,6 +119,7 @@ public static class WebConsoleHosting
 
         app.MapAuditExport();
         app.MapConsoleApi();
+        app.MapConsoleOperations();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Logger.LogInformation("Sign-in: {SignIn}.", signIn.Description);
 
