@@ -8,7 +8,8 @@ namespace KmsConsole.Rotation.Persistence;
 /// audit chain's next sequence is read and written without a race; a writer in another process that wins
 /// the same sequence makes the insert fail on the key and the change is retried.
 /// </summary>
-internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time)
+internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time,
+    Notifications.NotificationOutbox? outbox = null)
 {
     private static readonly SemaphoreSlim Writers = new(1, 1);
 
@@ -31,6 +32,12 @@ internal sealed class RotationStore(IDbContextFactory<RotationDbContext> context
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 var result = await change(db, new AuditWriter(db, time, cancellationToken));
+                // Notifications the change causes go into the outbox in this same transaction.
+                if (outbox is not null)
+                {
+                    await outbox.CollectAsync(db, time.GetUtcNow(), cancellationToken);
+                }
+
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return result;
