@@ -32,6 +32,8 @@ public static class RotationServiceCollectionExtensions
                 "Rotation:Orchestrator needs a positive LeaseDuration and PollInterval and MaxAttempts >= 1.")
             .ValidateOnStart();
 
+        builder.Services.AddOptions<Notifications.NotificationOptions>().Bind(builder.Configuration.GetSection(Notifications.NotificationOptions.SectionName));
+
         var options = builder.Configuration.GetSection(RotationOptions.SectionName).Get<RotationOptions>() ?? new RotationOptions();
         builder.Services.AddRotationCore(options.Database);
         builder.Services.AddAuditIntegrity(builder.Configuration);
@@ -74,6 +76,11 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
             sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddOptions<Notifications.NotificationOptions>();
+        services.AddSingleton<Notifications.NotificationOutbox>();
+        services.AddSingleton(sp => new Notifications.NotificationDeliveries(sp.GetRequiredService<RotationStore>(),
+            sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>()));
+        services.AddSingleton(sp => new Notifications.NotificationPreferences(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new PersonalAccessTokens(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new ConsoleUsers(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new Automation.IdempotentRunRequests(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>()));

@@ -28,6 +28,7 @@ public sealed class ApiConsole : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly WebApplication _app;
+    private bool _keepFolder;
 
     private ApiConsole(WebApplication app, string folder, Uri address, CapturedLogs logs)
     {
@@ -47,9 +48,10 @@ public sealed class ApiConsole : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(Folder, "kmsconsole.db");
 
-    public static async Task<ApiConsole> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="folder">The data folder of a console started before (its database and local KMS), to start it again.</param>
+    public static async Task<ApiConsole> StartAsync(IDictionary<string, string?>? settings = null, string? folder = null, bool keepFolder = false)
     {
-        var folder = Directory.CreateTempSubdirectory("kmsconsole-api-").FullName;
+        folder ??= Directory.CreateTempSubdirectory("kmsconsole-api-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = "KmsConsole.Web",
@@ -77,7 +79,7 @@ public sealed class ApiConsole : IAsyncDisposable
         app.UseWebConsole();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        var console = new ApiConsole(app, folder, new Uri(address + "/"), logs);
+        var console = new ApiConsole(app, folder, new Uri(address + "/"), logs) { _keepFolder = keepFolder };
         await console.Services.GetRequiredService<KeyInventory>().SyncAsync(null);
         return console;
     }
@@ -158,6 +160,11 @@ public sealed class ApiConsole : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_keepFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);

@@ -13,13 +13,17 @@ public sealed class ConsoleUsers
 
     internal ConsoleUsers(RotationStore store) => _store = store;
 
-    /// <summary>Records what the identity provider says of this person now; writes only when something changed.</summary>
+    /// <summary>
+    /// Records what the identity provider says of this person now; writes only when something changed. An address left
+    /// out (a provider that does not always send it) keeps the one recorded before.
+    /// </summary>
     public async Task RecordAsync(Actor seen, string? email, CancellationToken cancellationToken = default)
     {
         var roles = string.Join(',', seen.Roles.Order(StringComparer.Ordinal));
         await using (var read = await _store.ReadAsync(cancellationToken))
         {
             var known = await read.ConsoleUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == seen.UserId, cancellationToken);
+            email ??= known?.Email;
             if (known is not null && known.Roles == roles && known.DisplayName == seen.DisplayName && known.Email == email)
             {
                 return;
@@ -36,7 +40,7 @@ public sealed class ConsoleUsers
             }
 
             user.DisplayName = seen.DisplayName;
-            user.Email = email;
+            user.Email = email ?? user.Email;
             user.Roles = roles;
             user.SeenAt = _store.Time.GetUtcNow();
         }, cancellationToken);

@@ -46,3 +46,52 @@ internal sealed class IdempotencyKeyConfiguration : IEntityTypeConfiguration<Ide
         builder.Property(k => k.RequestHash).HasMaxLength(64);
     }
 }
+
+internal sealed class NotificationMessageConfiguration : IEntityTypeConfiguration<Notifications.NotificationMessage>
+{
+    public void Configure(EntityTypeBuilder<Notifications.NotificationMessage> builder)
+    {
+        builder.ToTable("NotificationMessages");
+        builder.HasKey(m => m.Id);
+        builder.Property(m => m.Event).HasConversion<string>().HasMaxLength(40);
+        builder.Property(m => m.Workflow).HasConversion<string>().HasMaxLength(40);
+        builder.HasMany(m => m.Deliveries).WithOne().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(m => m.CreatedAt);
+    }
+}
+
+internal sealed class NotificationDeliveryConfiguration : IEntityTypeConfiguration<Notifications.NotificationDelivery>
+{
+    public void Configure(EntityTypeBuilder<Notifications.NotificationDelivery> builder)
+    {
+        builder.ToTable("NotificationDeliveries");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Channel).HasMaxLength(100);
+        builder.Property(d => d.State).HasConversion<string>().HasMaxLength(20);
+        builder.HasMany(d => d.AttemptLog).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+        // Once per channel per event, whatever happens.
+        builder.HasIndex(d => new { d.MessageId, d.Channel }).IsUnique();
+        builder.HasIndex(d => new { d.State, d.NextAttemptAt });
+    }
+}
+
+internal sealed class DeliveryAttemptConfiguration : IEntityTypeConfiguration<Notifications.DeliveryAttempt>
+{
+    public void Configure(EntityTypeBuilder<Notifications.DeliveryAttempt> builder)
+    {
+        builder.ToTable("DeliveryAttempts");
+        builder.HasKey(a => a.Id);
+        builder.HasIndex(a => a.DeliveryId);
+    }
+}
+
+internal sealed class NotificationPreferenceConfiguration : IEntityTypeConfiguration<Notifications.NotificationPreference>
+{
+    public void Configure(EntityTypeBuilder<Notifications.NotificationPreference> builder)
+    {
+        builder.ToTable("NotificationPreferences");
+        builder.HasKey(p => new { p.UserId, p.Event });
+        builder.Property(p => p.UserId).HasMaxLength(300);
+        builder.Property(p => p.Event).HasConversion<string>().HasMaxLength(40);
+    }
+}

@@ -27,6 +27,10 @@ public class RotationDbContext : DbContext
     public DbSet<Automation.AccessToken> AccessTokens => Set<Automation.AccessToken>();
     public DbSet<ConsoleUser> ConsoleUsers => Set<ConsoleUser>();
     public DbSet<Automation.IdempotencyKey> IdempotencyKeys => Set<Automation.IdempotencyKey>();
+    public DbSet<Notifications.NotificationMessage> NotificationMessages => Set<Notifications.NotificationMessage>();
+    public DbSet<Notifications.NotificationDelivery> NotificationDeliveries => Set<Notifications.NotificationDelivery>();
+    public DbSet<Notifications.DeliveryAttempt> DeliveryAttempts => Set<Notifications.DeliveryAttempt>();
+    public DbSet<Notifications.NotificationPreference> NotificationPreferences => Set<Notifications.NotificationPreference>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -9,7 +9,8 @@ namespace KmsConsole.Rotation.Persistence;
 /// so the audit chain's next sequence and previous hash are read and written by one writer at a time across every
 /// console instance on the database: no two instances append the same sequence and no save fails on it.
 /// </summary>
-internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time)
+internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time,
+    Notifications.NotificationOutbox? outbox = null)
 {
     // Writers in this process queue here rather than in the database, which spares SQLite busy waits.
     private readonly SemaphoreSlim _writers = new(1, 1);
@@ -32,6 +33,12 @@ internal sealed class RotationStore(IDbContextFactory<RotationDbContext> context
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await AuditChain.LockAsync(db, cancellationToken);
             var result = await change(db, new AuditWriter(db, time, cancellationToken));
+            // Notifications the change causes go into the outbox in this same transaction.
+            if (outbox is not null)
+            {
+                await outbox.CollectAsync(db, time.GetUtcNow(), cancellationToken);
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return result;

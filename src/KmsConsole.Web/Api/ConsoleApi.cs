@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
+using KmsConsole.Web.Notifications;
 using KmsConsole.Web.SignIn;
 using KmsConsole.Web.Tokens;
 using Microsoft.AspNetCore.RateLimiting;
@@ -50,6 +51,7 @@ public static class ConsoleApi
             };
         });
 
+        builder.AddNotifications();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer<ApiDocument>().AddOperationTransformer<ApiExamples>());
         return builder;
     }

@@ -1,0 +1,115 @@
+namespace KmsConsole.Rotation.Notifications;
+
+/// <summary>What a notification tells.</summary>
+public enum NotificationEvent
+{
+    /// <summary>A run waits at a gate: sent to everyone who may decide it, never its requester.</summary>
+    ApprovalNeeded,
+    RunSucceeded,
+    RunFailed,
+    RunCancelled,
+    RunRejected,
+}
+
+/// <summary>
+/// An outbox row: one event, written in the same transaction as the run change that causes it, with one
+/// <see cref="NotificationDelivery"/> per channel. It holds what a message says (names, ids, a link), never key
+/// material, a token or a secret.
+/// </summary>
+public sealed class NotificationMessage
+{
+    public Guid Id { get; set; }
+
+    public NotificationEvent Event { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public Guid? RunId { get; set; }
+
+    public string Target { get; set; } = "";
+
+    /// <summary>The alias, or the key id of a key without one.</summary>
+    public string Key { get; set; } = "";
+
+    public WorkflowKind? Workflow { get; set; }
+
+    public string RequestedBy { get; set; } = "";
+
+    public string RequestedByName { get; set; } = "";
+
+    /// <summary>The role that decides the run's gate (for <see cref="NotificationEvent.ApprovalNeeded"/>).</summary>
+    public string? ApproverRole { get; set; }
+
+    /// <summary>One line saying what happened and what is asked.</summary>
+    public string Summary { get; set; } = "";
+
+    /// <summary>The console page where it is followed or decided, relative to the console's address (e.g. /runs/{id}).</summary>
+    public string Page { get; set; } = "";
+
+    public List<NotificationDelivery> Deliveries { get; set; } = [];
+}
+
+public enum DeliveryState
+{
+    Pending,
+    Delivered,
+
+    /// <summary>The receiver refused it (a 4xx other than 429): trying again would be refused too.</summary>
+    Refused,
+
+    /// <summary>Every attempt failed; an Admin may send it again.</summary>
+    GaveUp,
+}
+
+/// <summary>One event on one channel: claimed by one console instance at a time (a lease), tried with backoff.</summary>
+public sealed class NotificationDelivery
+{
+    public long Id { get; set; }
+
+    public Guid MessageId { get; set; }
+
+    public string Channel { get; set; } = "";
+
+    public DeliveryState State { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public string? LeaseOwner { get; set; }
+
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    public string? LastError { get; set; }
+
+    public List<DeliveryAttempt> AttemptLog { get; set; } = [];
+}
+
+/// <summary>One try to deliver, as Admins see it.</summary>
+public sealed class DeliveryAttempt
+{
+    public long Id { get; set; }
+
+    public long DeliveryId { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public string Owner { get; set; } = "";
+
+    public bool Succeeded { get; set; }
+
+    /// <summary>The receiver's answer (HTTP status, SMTP reply) or the error, without any secret.</summary>
+    public string Outcome { get; set; } = "";
+}
+
+/// <summary>A person's choice to receive an event or not (absent: receive it).</summary>
+public sealed class NotificationPreference
+{
+    public string UserId { get; set; } = "";
+
+    public NotificationEvent Event { get; set; }
+
+    public bool Receive { get; set; }
+}

@@ -1,0 +1,72 @@
+using KmsConsole.Rotation.Notifications;
+using KmsConsole.Web.SignIn;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace KmsConsole.Web.Components.Notifications;
+
+/// <summary>A person's choice of the notifications they receive; for Admins also every delivery with its attempts and "send again".</summary>
+public partial class NotificationsPage
+{
+    [Inject] private NotificationPreferences Preferences { get; set; } = default!;
+
+    [Inject] private NotificationDeliveries Deliveries { get; set; } = default!;
+
+    [Inject] private ConsoleUsers Users { get; set; } = default!;
+
+    [Inject] private IOptions<NotificationOptions> Options { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private Actor _actor = default!;
+    private bool _isAdmin;
+    private string? _email;
+    private IReadOnlyDictionary<NotificationEvent, bool> _choices = new Dictionary<NotificationEvent, bool>();
+    private IReadOnlyList<ChannelOptions> _channels = [];
+    private IReadOnlyList<(NotificationMessage Message, NotificationDelivery Delivery)> _deliveries = [];
+    private string? _refusal;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _actor = ConsoleActor.From((await AuthenticationState).User);
+        _isAdmin = _actor.Roles.Contains(Roles.Admin);
+        _email = (await Users.FindAsync(_actor.UserId))?.Email;
+        _choices = await Preferences.GetAsync(_actor);
+        _channels = Options.Value.Channels;
+        if (_isAdmin)
+        {
+            _deliveries = await Deliveries.RecentAsync(_actor);
+        }
+    }
+
+    private async Task ChooseAsync(NotificationEvent kind, bool receive)
+    {
+        await Preferences.SetAsync(_actor, kind, receive);
+        _choices = await Preferences.GetAsync(_actor);
+    }
+
+    private async Task SendAgainAsync(long deliveryId)
+    {
+        _refusal = null;
+        try
+        {
+            await Deliveries.SendAgainAsync(_actor, deliveryId);
+        }
+        catch (RotationRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+
+        _deliveries = await Deliveries.RecentAsync(_actor);
+    }
+
+    private static string Label(NotificationEvent kind) => kind switch
+    {
+        NotificationEvent.ApprovalNeeded => "A run waits for my approval",
+        NotificationEvent.RunSucceeded => "My run succeeded",
+        NotificationEvent.RunFailed => "My run failed",
+        NotificationEvent.RunCancelled => "My run was cancelled",
+        _ => "My run was rejected",
+    };
+}
