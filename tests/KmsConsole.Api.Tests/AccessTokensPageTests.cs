@@ -18,9 +18,18 @@ public sealed class AccessTokensPageTests
         await page.Locator("[data-testid='signin-rita']").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
 
-        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Access tokens", Exact = true }).ClickAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
-        await page.Locator("#token-name").FillAsync("release pipeline");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Access tokens", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/tokens", StringComparison.Ordinal));
+        try
+        {
+            await page.Locator("#token-name").FillAsync("release pipeline");
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}\nPage: {await page.Locator("body").InnerTextAsync()}\nConsole log:\n{console.Logs.Text}", timeout);
+        }
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Make token" }).ClickAsync();
         var secret = await page.Locator("#created-token").InputValueAsync();
         Assert.StartsWith("kmsc_pat_", secret, StringComparison.Ordinal);

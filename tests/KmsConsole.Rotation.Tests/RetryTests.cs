@@ -58,8 +58,10 @@ public sealed class RetryTests
         Assert.All(finished, r => Assert.True(r.State == RunState.Succeeded,
             $"{r.Workflow}: {r.State} {r.Error} ({string.Join("; ", r.Steps.Where(s => s.State == StepState.Failed).Select(s => $"{s.Name} after {s.Attempts} attempts"))})"));
         Assert.All(finished.GroupBy(r => r.Workflow), workflow => Assert.Equal(RunsPerWorkflow, workflow.Count()));
-        // Each run's retries are on its steps' records, for the run page: about half of all calls were retried.
-        Assert.All(finished, r => Assert.Contains(r.Steps, s => s.Output?.Contains("call retr", StringComparison.Ordinal) == true));
+        // Retries are on the steps' records, for the run page. Half of all calls fail once, so every workflow shows them on
+        // its runs; a single W1 run of four calls can, by chance, meet no fault at all.
+        Assert.All(finished.GroupBy(r => r.Workflow), workflow => Assert.Contains(workflow,
+            r => r.Steps.Any(s => s.Output?.Contains("call retr", StringComparison.Ordinal) == true)));
         Assert.Contains(finished.SelectMany(r => r.Steps), s => s.Output?.Contains("after ThrottlingException", StringComparison.Ordinal) == true);
         Assert.Contains(finished.SelectMany(r => r.Steps), s => s.Output?.Contains("after KMSInternalException", StringComparison.Ordinal) == true);
         foreach (var swap in finished.Where(r => r.Workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey))
