@@ -20,17 +20,8 @@ public static class RotationServiceCollectionExtensions
     {
         builder.Services.AddOptions<RotationOptions>()
             .Bind(builder.Configuration.GetSection(RotationOptions.SectionName))
-            .Validate(o => o.Database.Provider is DatabaseOptions.Sqlite or DatabaseOptions.Postgres,
-                "Rotation:Database:Provider must be Sqlite or Postgres.")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Database.ConnectionString), "Rotation:Database:ConnectionString is required.")
-            .Validate(o => o.Targets.All(t => !string.IsNullOrWhiteSpace(t.Name)), "Every Rotation:Targets entry needs a Name.")
-            .Validate(o => o.Targets.Select(t => t.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() == o.Targets.Count,
-                "Rotation:Targets names must be unique.")
-            .Validate(o => o.Approvals.Values.All(p => p.RequiredApprovals >= 1 && p.Lifetime > TimeSpan.Zero),
-                "Every approval policy needs RequiredApprovals >= 1 and a positive Lifetime.")
-            .Validate(o => o.Orchestrator.LeaseDuration > TimeSpan.Zero && o.Orchestrator.PollInterval > TimeSpan.Zero && o.Orchestrator.MaxAttempts >= 1,
-                "Rotation:Orchestrator needs a positive LeaseDuration and PollInterval and MaxAttempts >= 1.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RotationOptions>, RotationOptionsValidator>();
 
         builder.Services.AddOptions<Notifications.NotificationOptions>().Bind(builder.Configuration.GetSection(Notifications.NotificationOptions.SectionName));
 

@@ -63,16 +63,15 @@ public static class WebConsoleHosting
             return;
         }
 
-        var target = $"Rotation:Targets:{configuredTargets}";
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Services.PostConfigure<RotationOptions>(rotation => rotation.Targets.Add(new KmsTarget
         {
-            [$"{target}:Name"] = console.LocalTargetName,
-            [$"{target}:ServiceUrl"] = console.LocalKmsUrl,
-            [$"{target}:Region"] = builder.Configuration["LocalKms:Region"] ?? "us-east-1",
+            Name = console.LocalTargetName,
+            ServiceUrl = console.LocalKmsUrl,
+            Region = builder.Configuration["LocalKms:Region"] ?? "us-east-1",
             // The local endpoint takes the access key id as the caller's name; there is no real secret to keep.
-            [$"{target}:AccessKeyId"] = console.LocalTargetAccessKeyId,
-            [$"{target}:SecretAccessKey"] = "local-endpoint",
-        });
+            AccessKeyId = console.LocalTargetAccessKeyId,
+            SecretAccessKey = "local-endpoint",
+        }));
         builder.Services.AddSingleton<HostedLocalKms>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HostedLocalKms>());
     }
