@@ -37,6 +37,22 @@ public sealed class KeySnapshot
 
     public bool CouldNotRead => ReadErrorCode is not null;
 
+    /// <summary>The last tracked cryptographic use (GetKeyLastUsage's Operation); null when none is recorded or it could not be read.</summary>
+    public string? LastUsedOperation { get; set; }
+
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    /// <summary>From when KMS recorded the key's use (GetKeyLastUsage's TrackingStartDate); null when it could not be read.</summary>
+    public DateTimeOffset? UsageTrackingStartDate { get; set; }
+
+    /// <summary>AWS's error code of the last sync's failed GetKeyLastUsage; null when the usage was read.</summary>
+    public string? LastUseErrorCode { get; set; }
+
+    public string? LastUseErrorMessage { get; set; }
+
+    /// <summary>The key's last use as the last sync read it.</summary>
+    public Safety.KeyLastUse LastUse => new(LastUsedOperation, LastUsedAt, UsageTrackingStartDate, CreationDate, LastUseErrorCode, LastUseErrorMessage);
+
     /// <summary>The details shown come from an earlier sync than the last one, which could not read the key.</summary>
     public bool DetailsAreStale => CouldNotRead && DetailsReadAt is not null;
 }
@@ -76,6 +92,9 @@ public sealed record KeyQuery
     public bool? RotationEnabled { get; init; }
     public int? ExpiringWithinDays { get; init; }
 
+    /// <summary>Only keys with no recorded use for this many days (GetKeyLastUsage), whose usage could be read.</summary>
+    public int? UnusedForDays { get; init; }
+
     /// <summary>Only imported keys whose material expired (pending import, with the expiry KMS still names for its material).</summary>
     public bool MaterialExpired { get; init; }
 
@@ -108,6 +127,9 @@ public sealed record KeyDetail(
     IReadOnlyList<KeyRotationEntry> Rotations,
     IReadOnlyList<KeyTag> Tags)
 {
+    /// <summary>The key's last use, read live with the rest (GetKeyLastUsage).</summary>
+    public Safety.KeyLastUse? LastUse { get; init; }
+
     public string Target => Summary.Target;
     public string KeyId => Summary.KeyId;
     public string Arn => Summary.Arn;

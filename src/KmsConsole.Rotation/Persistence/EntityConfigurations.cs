@@ -102,6 +102,7 @@ internal sealed class KeySnapshotConfiguration : IEntityTypeConfiguration<KeySna
         builder.HasIndex(k => k.ValidTo);
         builder.HasIndex(k => k.LastRotationDate);
         builder.HasIndex(k => k.CreationDate);
+        builder.HasIndex(k => k.LastUsedAt);
     }
 }
 

@@ -429,6 +429,18 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<long?>("LastRotationDate")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("LastUseErrorCode")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastUseErrorMessage")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastUsedOperation")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("NextRotationDate")
                         .HasColumnType("INTEGER");
 
@@ -454,6 +466,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<long>("SyncedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("UsageTrackingStartDate")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ValidTo")
                         .HasColumnType("INTEGER");
 
@@ -466,6 +481,8 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.HasIndex("KeyState");
 
                     b.HasIndex("LastRotationDate");
+
+                    b.HasIndex("LastUsedAt");
 
                     b.HasIndex("Origin");
 

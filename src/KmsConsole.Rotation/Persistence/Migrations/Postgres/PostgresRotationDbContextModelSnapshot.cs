@@ -436,6 +436,18 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<long?>("LastRotationDate")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("LastUseErrorCode")
+                        .HasColumnType("text");
+
+                    b.Property<string>("LastUseErrorMessage")
+                        .HasColumnType("text");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastUsedOperation")
+                        .HasColumnType("text");
+
                     b.Property<long?>("NextRotationDate")
                         .HasColumnType("bigint");
 
@@ -461,6 +473,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<long>("SyncedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("UsageTrackingStartDate")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ValidTo")
                         .HasColumnType("bigint");
 
@@ -473,6 +488,8 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.HasIndex("KeyState");
 
                     b.HasIndex("LastRotationDate");
+
+                    b.HasIndex("LastUsedAt");
 
                     b.HasIndex("Origin");
 
