@@ -86,6 +86,7 @@ public static class KmsPermissionRequirements
             new("kms:GetKeyRotationStatus", anyKey, "read each key's automatic rotation for the key list"),
             new("kms:ListKeyRotations", anyKey, "read each key's last rotation and its key materials"),
             new("kms:ListResourceTags", anyKey, "show a key's tags on its detail page"),
+            new("kms:GetKeyLastUsage", anyKey, "read each key's last cryptographic use for the key list and its detail page"),
         ];
     }
 
@@ -157,13 +158,14 @@ public sealed class KmsPermissionList
     /// <summary>
     /// When a run ends its keys are read again for the key list (KeyInventory.RefreshAsync): DescribeKey and
     /// ListAliases, then GetKeyRotationStatus unless the key is pending deletion, and ListKeyRotations unless it
-    /// is also not pending import.
+    /// is also not pending import; GetKeyLastUsage in every state.
     /// </summary>
     public void Refresh(string resource, bool pendingDeletion = false, bool pendingImport = false)
     {
         const string why = "refresh the key list when the run ends";
         Add("DescribeKey", resource, why);
         Add("ListAliases", "*", why);
+        Add("GetKeyLastUsage", resource, why);
         if (!pendingDeletion)
         {
             Add("GetKeyRotationStatus", resource, why);

@@ -183,6 +183,14 @@ public sealed class KeyInventory
             keys = WithExpiredMaterial(keys);
         }
 
+        if (query.UnusedForDays is { } unusedDays)
+        {
+            // No use recorded since the cutoff, and tracking had begun by then (a key created yesterday is not "unused for 30 days").
+            var cutoff = _store.Time.GetUtcNow().AddDays(-Math.Max(0, unusedDays));
+            keys = keys.Where(k => k.LastUseErrorCode == null && k.UsageTrackingStartDate != null
+                                   && (k.LastUsedAt != null ? k.LastUsedAt < cutoff : k.UsageTrackingStartDate <= cutoff));
+        }
+
         if (query.ExpiringWithinDays is { } days)
         {
             var now = _store.Time.GetUtcNow();
@@ -228,6 +236,7 @@ public sealed class KeyInventory
             ? await KmsKeys.RotationsAsync(kms, metadata.KeyId, includeMaterial: metadata.Origin == OriginType.EXTERNAL, cancellationToken)
             : [];
         var tags = await KmsKeys.ListTagsAsync(kms, metadata.KeyId, cancellationToken);
+        var lastUse = await RetryAsync(() => Safety.KeyLastUse.ReadAsync(kms, metadata.KeyId, _errors.IsTransient, cancellationToken), cancellationToken);
         return new KeyDetail(
             Preflight.Summarize(target, metadata, aliases),
             Utc(metadata.CreationDate) ?? default,
@@ -236,7 +245,10 @@ public sealed class KeyInventory
             next,
             rotations.Select(r => new KeyRotationEntry(Utc(r.RotationDate), r.RotationType?.Value, r.KeyMaterialId, r.KeyMaterialState?.Value,
                 r.ImportState?.Value, r.ExpirationModel?.Value, Utc(r.ValidTo))).ToList(),
-            tags.Select(t => new KeyTag(t.TagKey, t.TagValue)).ToList());
+            tags.Select(t => new KeyTag(t.TagKey, t.TagValue)).ToList())
+        {
+            LastUse = lastUse,
+        };
     }
 
     /// <summary>
@@ -360,6 +372,8 @@ public sealed class KeyInventory
             }
         }
 
+        // Paced to GetKeyLastUsage's own quota (5 a second by default); a refusal marks the usage unknown, not the key unreadable.
+        var lastUse = await RetryAsync(() => Safety.KeyLastUse.ReadAsync(kms, m.KeyId, _errors.IsTransient, cancellationToken), cancellationToken);
         var readAt = _store.Time.GetUtcNow();
         return new KeySnapshot
         {
@@ -381,6 +395,11 @@ public sealed class KeyInventory
             CreationDate = Utc(m.CreationDate) ?? default,
             SyncedAt = readAt,
             DetailsReadAt = readAt,
+            LastUsedOperation = lastUse.Operation,
+            LastUsedAt = lastUse.UsedAt,
+            UsageTrackingStartDate = lastUse.TrackingStartDate,
+            LastUseErrorCode = lastUse.ErrorCode,
+            LastUseErrorMessage = lastUse.ErrorMessage,
         };
     }
 

@@ -18,7 +18,9 @@ internal sealed class RequestPacing : IDisposable
     public static readonly IReadOnlyDictionary<string, double> Documented = new Dictionary<string, double>(StringComparer.Ordinal)
     {
         ["DescribeKey"] = 100,
+        ["GetKeyLastUsage"] = 5,
         ["GetKeyRotationStatus"] = 30,
+        ["ListGrants"] = 100,
         ["ListAliases"] = 100,
         ["ListKeys"] = 100,
         ["ListResourceTags"] = 100,
