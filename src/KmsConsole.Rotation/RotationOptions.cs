@@ -21,6 +21,9 @@ public sealed class RotationOptions
     /// <summary>Retries of each KMS call (section Rotation:Kms).</summary>
     public KmsCallOptions Kms { get; set; } = new();
 
+    /// <summary>The hazard check before destructive steps (section Rotation:Safety).</summary>
+    public Safety.SafetyOptions Safety { get; set; } = new();
+
     public ApprovalPolicy PolicyFor(WorkflowKind workflow) =>
         Approvals.TryGetValue(workflow, out var policy) ? policy : new ApprovalPolicy();
 

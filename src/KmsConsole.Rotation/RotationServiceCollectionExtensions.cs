@@ -52,6 +52,7 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Escrow.MaterialEscrow>();
         services.AddSingleton<Workflows.WorkflowDefinitions>();
         services.AddSingleton<IWorkflowCatalog, Workflows.WorkflowCatalog>();
+        services.AddSingleton<Safety.HazardCheck>();
         services.AddSingleton<Workflows.Preflight>();
         services.TryAddSingleton<RunEngineHooks>();
         services.TryAddSingleton<Changes.IChangeFeed, Changes.InProcessChangeFeed>();
@@ -63,6 +64,8 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new Iam.PolicyGrants(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IIamClientFactory>(),
             sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
             sp.GetRequiredService<Changes.IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddSingleton(sp => new Safety.HazardAcknowledgements(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
+            sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),

@@ -15,13 +15,15 @@ namespace KmsConsole.Rotation.Safety;
 /// <param name="TrackingStartDate">From when KMS recorded this key's use.</param>
 /// <param name="KeyCreationDate">The key's creation, as GetKeyLastUsage answers it.</param>
 /// <param name="ErrorCode">AWS's error code when the usage could not be read (AccessDeniedException, ...); null when read.</param>
+/// <param name="KmsRequestId">The request id of that use (tells the console's own calls from a caller's).</param>
 public sealed record KeyLastUse(
     string? Operation,
     DateTimeOffset? UsedAt,
     DateTimeOffset? TrackingStartDate,
     DateTimeOffset? KeyCreationDate,
     string? ErrorCode = null,
-    string? ErrorMessage = null)
+    string? ErrorMessage = null,
+    string? KmsRequestId = null)
 {
     public bool Readable => ErrorCode is null;
 
@@ -73,7 +75,8 @@ public sealed record KeyLastUse(
     public static KeyLastUse From(GetKeyLastUsageResponse answer)
     {
         var usage = answer.KeyLastUsage;
-        return new KeyLastUse(usage?.Operation?.Value, Utc(usage?.Timestamp), Utc(answer.TrackingStartDate), Utc(answer.KeyCreationDate));
+        return new KeyLastUse(usage?.Operation?.Value, Utc(usage?.Timestamp), Utc(answer.TrackingStartDate), Utc(answer.KeyCreationDate),
+            KmsRequestId: usage?.KmsRequestId);
     }
 
     private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;

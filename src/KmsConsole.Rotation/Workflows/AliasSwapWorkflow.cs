@@ -1,6 +1,7 @@
 using Amazon.KeyManagementService;
 using KmsConsole.Rotation.Iam;
 using KmsConsole.Rotation.Runs;
+using KmsConsole.Rotation.Safety;
 
 namespace KmsConsole.Rotation.Workflows;
 
@@ -28,6 +29,14 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
 
     internal override IEnumerable<WorkflowStep> Steps(WorkflowStepSource source)
     {
+        // A run recorded before the safety steps existed keeps the steps it was recorded with (steps are matched by index).
+        var steps = StepsOf(source, safety: true).ToList();
+        var recorded = source.Run.Steps.Count;
+        return recorded > 0 && recorded != steps.Count ? StepsOf(source, safety: false) : steps;
+    }
+
+    private IEnumerable<WorkflowStep> StepsOf(WorkflowStepSource source, bool safety)
+    {
         var kms = source.Kms;
         yield return source.FirstGate();
         yield return new EncryptSampleStep(kms);
@@ -40,6 +49,11 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         }
 
         yield return new VerifyNewKeyStep(kms);
+        if (safety)
+        {
+            yield return new CopyGrantsStep(kms);
+        }
+
         yield return new PointAliasStep(kms, CreateKeyStep.NewKeyValue, StepKey.PointAliasAtNewKey, "Point the alias at the new key");
         yield return new VerifyAliasStep(kms, CreateKeyStep.NewKeyValue, checkSample: true);
 
@@ -47,8 +61,9 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         var fate = source.Parameters.OldKeyFate;
         if (fate != OldKeyFate.Keep)
         {
-            yield return source.Gate(StepKey.OldKeyFateApproval, "Approval of the old key's fate",
+            var gate = source.Gate(StepKey.OldKeyFateApproval, "Approval of the old key's fate",
                 $"The old key's fate ({fate}) is destructive and approved separately.");
+            yield return safety && source.Safety is { } check ? new HazardGate(gate, check, kms) : gate;
             yield return new OldKeyFateStep(kms, fate, source.Parameters.PendingWindowInDays);
         }
     }
@@ -60,7 +75,7 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         return Task.CompletedTask;
     }
 
-    internal override Task DescribeStateAsync(RequestCheck check)
+    internal override async Task DescribeStateAsync(RequestCheck check)
     {
         var m = check.Metadata;
         if (check.StateReadable && check.Alias is { } alias)
@@ -70,7 +85,10 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
             check.Note(StepKey.OldKeyFate, $"the old key {m.KeyId} is {m.KeyState}.");
         }
 
-        return Task.CompletedTask;
+        if (check.Safety is { } safety && check.Alias is not null)
+        {
+            check.Hazards.AddRange(await safety.FindAsync(new HazardScope(check.Target, check.Kms, m.KeyId, check.Alias), check.CancellationToken));
+        }
     }
 
     internal override Task<ResumePreflight.Outcome> CheckResumeAsync(ResumePreflight resume, Run run, RunStep failed, CancellationToken cancellationToken) =>
@@ -97,6 +115,10 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
             p.Escrow(seal: true);
         }
 
+        p.Add("GetKeyLastUsage", key, "read the old key's last use (hazard check before the request and at the old key's fate)");
+        p.Add("ListGrants", key, "list the old key's grants (hazard check) and copy them to the new key");
+        p.Add("GetKeyPolicy", anyKey, "read the key policies of the target's keys in the key list for references to the alias or the old key, and compare the new key's with the old one's (hazard check)");
+        p.Add("CreateGrant", anyKey, "copy the old key's grants to the new key");
         p.RoundTrip(anyKey, "the new key, directly and through the alias");
         p.Add("UpdateAlias", p.Resources.AliasArn, "move the alias (checked on the alias)");
         p.Add("UpdateAlias", key, "move the alias away from the current key (checked on the current key)");

@@ -276,14 +276,30 @@ internal sealed class PointAliasStep(IAmazonKeyManagementService kms, string tar
     {
         var target = RunValues.KeyOf(context, targetValueName);
         var resolved = (await KmsKeys.DescribeAsync(kms, context.Run.AliasName!, context.CancellationToken)).KeyMetadata;
-        return resolved.KeyId == target ? new StepResult($"{context.Run.AliasName} points at {target}") : null;
+        if (resolved.KeyId != target)
+        {
+            return null;
+        }
+
+        NoteMoved(context);
+        return new StepResult($"{context.Run.AliasName} points at {target}");
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var target = RunValues.KeyOf(context, targetValueName);
         var response = await kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = context.Run.AliasName, TargetKeyId = target }, context.CancellationToken);
+        NoteMoved(context);
         return new StepResult($"{context.Run.AliasName} now points at {target}", response.RequestId());
+    }
+
+    /// <summary>When the alias moved: the fate gate's cut-off for "the old key was used after the alias moved" (the first record wins).</summary>
+    private static void NoteMoved(StepContext context)
+    {
+        if (context.Get(Safety.HazardGate.AliasMovedValue) is null)
+        {
+            context.Set(Safety.HazardGate.AliasMovedValue, context.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        }
     }
 }
 

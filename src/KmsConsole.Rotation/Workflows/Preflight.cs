@@ -14,7 +14,7 @@ namespace KmsConsole.Rotation.Workflows;
 /// workflow's own are in its <see cref="WorkflowDefinition"/>.
 /// </summary>
 internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog catalog, WorkflowDefinitions definitions, MaterialEscrow escrow, RotationStore store,
-    Iam.RunPermissionCheck permissions, IOptions<RotationOptions> options)
+    Iam.RunPermissionCheck permissions, IOptions<RotationOptions> options, Safety.HazardCheck safety)
 {
     /// <summary>The state a key summary carries when KMS does not know the key (not a KMS key state).</summary>
     public const string NotFoundState = "NotFound";
@@ -72,7 +72,7 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
 
         var aliases = (await KmsKeys.AliasesOfAsync(kms, metadata.KeyId, cancellationToken)).Select(a => a.AliasName).ToList();
         var summary = Summarize(request.Target, metadata, aliases);
-        var check = new RequestCheck(request, metadata, kms, escrow, store.Time.GetUtcNow(), cancellationToken);
+        var check = new RequestCheck(request, metadata, kms, escrow, store.Time.GetUtcNow(), cancellationToken) { Safety = safety };
         var name = request.KeyIdOrAlias;
 
         check.Alias = request.KeyIdOrAlias.StartsWith(AliasNames.Prefix, StringComparison.Ordinal) ? request.KeyIdOrAlias : null;
@@ -139,7 +139,8 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
             : [];
         var refusals = check.Refusals;
         var invalid = refusals.Count > 0 && refusals.All(r => r.Field is not null);
-        return new Outcome(new PreflightPlan(refusals.Count == 0, refusals.Select(r => r.Reason).ToList(), steps, summary, permissionOutcome), alias, metadata.Arn,
+        return new Outcome(new PreflightPlan(refusals.Count == 0, refusals.Select(r => r.Reason).ToList(), steps, summary, permissionOutcome) { Hazards = check.Hazards },
+            alias, metadata.Arn,
             invalid ? RefusalKind.Invalid : RefusalKind.Conflict, invalid ? refusals[0].Field : null);
     }
 

@@ -35,6 +35,12 @@ internal sealed class RequestCheck(RotationRequest request, KeyMetadata metadata
     /// <summary>The key's state can be described per step: a symmetric key, not pending deletion.</summary>
     public bool StateReadable => IsSymmetric && Metadata.KeyState is { } state && state != KeyState.PendingDeletion;
 
+    /// <summary>The hazard check of the alias swaps (set by the preflight).</summary>
+    public Safety.HazardCheck? Safety { get; init; }
+
+    /// <summary>What the request's destructive steps would break, found by the workflow (shown on the request preview).</summary>
+    public List<Safety.Hazard> Hazards { get; } = [];
+
     public IReadOnlyList<RequestRefusal> Refusals => _refusals;
     public IReadOnlyDictionary<string, string> Notes => _notes;
 

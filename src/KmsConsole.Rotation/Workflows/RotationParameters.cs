@@ -42,4 +42,8 @@ public sealed record PlannedStep(int Index, string Name, StepKind Kind, string D
 
 /// <param name="Permissions">The executing principal's permission check (its report, or why it could not be made); null when not asked.</param>
 public sealed record PreflightPlan(bool Allowed, IReadOnlyList<string> Refusals, IReadOnlyList<PlannedStep> Steps, KeySummary Key,
-    Iam.PermissionOutcome? Permissions = null);
+    Iam.PermissionOutcome? Permissions = null)
+{
+    /// <summary>What the run's destructive steps would break as things stand (alias swaps); each with its evidence and weight.</summary>
+    public IReadOnlyList<Safety.Hazard> Hazards { get; init; } = [];
+}

@@ -8,7 +8,7 @@ namespace KmsConsole.Rotation.Workflows;
 
 /// <summary>The engine's view of the workflow definitions: a run's steps, built from its parameters, and what its end changes.</summary>
 internal sealed class WorkflowCatalog(WorkflowDefinitions definitions, IKmsClientFactory clients, MaterialEscrow escrow, IOptions<RotationOptions> options,
-    KeyInventory inventory, IChangeFeed changes) : IWorkflowCatalog
+    KeyInventory inventory, IChangeFeed changes, Safety.HazardCheck safety) : IWorkflowCatalog
 {
     /// <summary>The key list shows what the run changed without waiting for the next full sync.</summary>
     public async Task AfterFinishedAsync(Run run, CancellationToken cancellationToken)
@@ -18,7 +18,7 @@ internal sealed class WorkflowCatalog(WorkflowDefinitions definitions, IKmsClien
     }
 
     public IReadOnlyList<WorkflowStep> StepsFor(Run run) =>
-        definitions[run.Workflow].Steps(new WorkflowStepSource(run, clients.Create(run.Target), escrow, options.Value.PolicyFor(run.Workflow))).ToList();
+        definitions[run.Workflow].Steps(new WorkflowStepSource(run, clients.Create(run.Target), escrow, options.Value.PolicyFor(run.Workflow)) { Safety = safety }).ToList();
 
     public Task OnFinishedAsync(RotationDbContext db, Run run, CancellationToken cancellationToken) =>
         definitions[run.Workflow].OnFinishedAsync(db, run, cancellationToken);

@@ -81,6 +81,9 @@ internal sealed class WorkflowStepSource(Run run, IAmazonKeyManagementService km
     public MaterialEscrow Escrow { get; } = escrow;
     public ApprovalPolicy Policy { get; } = policy;
 
+    /// <summary>The hazard check the alias swaps' fate gate makes; null where no services are at hand (tests of the step lists).</summary>
+    public Safety.HazardCheck? Safety { get; init; }
+
     /// <summary>Every workflow starts at this gate.</summary>
     public ApprovalGate FirstGate() => new(Policy, StepKey.Approval, "Approval", "The run starts only once approved.");
 

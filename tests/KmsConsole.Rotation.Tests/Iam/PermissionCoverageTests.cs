@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
 using KmsConsole.LocalKms.Iam;
 using KmsConsole.Rotation.Iam;
@@ -293,12 +295,14 @@ public sealed class PermissionCoverageTests
             case WorkflowKind.AliasSwapNewKey:
             {
                 var (keyId, alias) = await world.NewAwsKeyAsync();
+                await GrantToAppAsync(world, workflow, keyId);
                 return new Situation((await world.DescribeAsync(keyId)).Arn, alias, alias, null);
             }
 
             case WorkflowKind.AliasSwapImportedKey or WorkflowKind.NewMaterialInPlace:
             {
                 var (keyId, alias) = await world.NewImportedKeyAsync();
+                await GrantToAppAsync(world, workflow, keyId);
                 return new Situation((await world.DescribeAsync(keyId)).Arn, alias, alias, null);
             }
 
@@ -319,6 +323,23 @@ public sealed class PermissionCoverageTests
                 Assert.Equal(RunState.Succeeded, swapped.State);
                 return new Situation((await world.DescribeAsync(keyId)).Arn, alias, alias, swapped);
             }
+        }
+    }
+
+    /// <summary>The alias swaps copy the old key's grants: a grant on the old key makes the run call CreateGrant.</summary>
+    private static async Task GrantToAppAsync(RotationWorld world, WorkflowKind workflow, string keyId)
+    {
+        if (workflow is WorkflowKind.AliasSwapNewKey or WorkflowKind.AliasSwapImportedKey)
+        {
+            // Made by the key's administrator, not by the workshop role the test's own client acts as.
+            var settings = world.Server.Services.GetRequiredService<LocalIamOptions>();
+            var enforced = settings.EnforceKmsPermissions;
+            settings.EnforceKmsPermissions = false;
+            await world.Kms.CreateGrantAsync(new CreateGrantRequest
+            {
+                KeyId = keyId, GranteePrincipal = "arn:aws:iam::111122223333:role/AppRole", Operations = [GrantOperation.Decrypt],
+            });
+            settings.EnforceKmsPermissions = enforced;
         }
     }
 

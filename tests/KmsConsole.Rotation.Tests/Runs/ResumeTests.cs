@@ -14,7 +14,9 @@ public sealed class ResumeTests
     private const string Role = IamSeed.RoleName;
     private static readonly Actor Rachel = new("rachel", "Rachel Requester", new HashSet<string> { Roles.Requester });
 
-    private const string AllowUpdateAlias = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:UpdateAlias","Resource":"*"}]}""";
+    // What an alias swap needs beyond the workshop role: the swap itself, and the hazard check's reads and the grant copy.
+    private const string AllowUpdateAlias =
+        """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:UpdateAlias","kms:GetKeyLastUsage","kms:ListGrants","kms:CreateGrant"],"Resource":"*"}]}""";
     private const string FreezeAllAliases = """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:UpdateAlias","Resource":"*"}]}""";
     private const string FreezePaymentAliases =
         """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:UpdateAlias","Resource":"arn:aws:kms:us-east-1:111122223333:alias/payments-*"}]}""";
@@ -116,7 +118,7 @@ public sealed class ResumeTests
         world.Server.Services.GetRequiredService<LocalIamOptions>().EnforceKmsPermissions = true;
         var iam = world.Server.Services.GetRequiredService<IamStore>();
         await iam.PutRolePolicyAsync(Role, "RotateAliases",
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:UpdateAlias","kms:DisableKey"],"Resource":"*"}]}""");
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:UpdateAlias","kms:DisableKey","kms:GetKeyLastUsage","kms:ListGrants","kms:CreateGrant"],"Resource":"*"}]}""");
         var oldKey = (await world.DescribeAsync("alias/FirstCMK")).KeyId;
         var run = await world.SubmitAsync("alias/FirstCMK", WorkflowKind.AliasSwapNewKey, new RotationParameters { OldKeyFate = OldKeyFate.Disable });
         await iam.PutRolePolicyAsync(Role, "KeepKeysOn", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:DisableKey","Resource":"*"}]}""");
