@@ -17,6 +17,9 @@ public sealed record KmsPermission(string Action, string Resource, string Reason
 public sealed record KmsRunResources(string Region, string AccountId, string KeyArn, string? AliasName = null, string? EscrowKeyArn = null,
     string? AliasKeyArn = null, string EscrowAliasName = "alias/kmsconsole-escrow")
 {
+    /// <summary>The Regions of the key's replicas when it is a multi-Region primary (the alias swaps replicate the new key there); null or empty otherwise.</summary>
+    public IReadOnlyList<string>? ReplicaRegions { get; init; }
+
     public string AliasArn => AliasName is null ? throw new InvalidOperationException("This workflow needs the alias it moves.")
         : KmsArns.Alias(Region, AccountId, AliasName);
 

@@ -41,4 +41,6 @@ internal sealed class CopyGrantsStep(IAmazonKeyManagementService kms) : Workflow
 internal static class SafetyStepKey
 {
     public const string CopyGrants = "copy-grants";
+    public const string ReplicateNewKey = "replicate-new-key";
+    public const string PointReplicaAliases = "point-replica-aliases";
 }

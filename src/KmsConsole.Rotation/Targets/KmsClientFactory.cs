@@ -21,6 +21,32 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options, Target
             new TargetKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms, _pacing.For(target)));
     }
 
+    /// <summary>The same account and credentials in <paramref name="region"/>, paced by that Region's own quotas.</summary>
+    public IAmazonKeyManagementService CreateInRegion(string targetName, string region)
+    {
+        var target = options.Value.RequireTarget(targetName);
+        if (string.Equals(region, target.Region, StringComparison.Ordinal))
+        {
+            return Create(targetName);
+        }
+
+        return _clients.GetOrAdd($"{target.Name}|{region}", _ =>
+        {
+            var config = ConfigFor(target, options.Value.Orchestrator, options.Value.Kms);
+            if (config.ServiceURL is not null)
+            {
+                config.AuthenticationRegion = region;
+            }
+            else
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            }
+
+            var paced = new KmsTarget { Name = target.Name, Region = region, RequestsPerSecond = target.RequestsPerSecond };
+            return new TargetKmsClient(credentials.For(target), config, options.Value.Kms, _pacing.For(paced));
+        });
+    }
+
     internal static AmazonKeyManagementServiceConfig ConfigFor(KmsTarget target, OrchestratorOptions orchestrator, KmsCallOptions calls)
     {
         var config = new AmazonKeyManagementServiceConfig

@@ -69,4 +69,8 @@ public interface IIamClientFactory
 public interface IKmsClientFactory
 {
     IAmazonKeyManagementService Create(string targetName);
+
+    /// <summary>A client of the target's account in another Region (a multi-Region key's replicas); not every factory has one.</summary>
+    IAmazonKeyManagementService CreateInRegion(string targetName, string region) =>
+        throw new NotSupportedException($"This KMS client factory makes no clients for other Regions than the target's ({region} was asked).");
 }

@@ -51,10 +51,16 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         yield return new VerifyNewKeyStep(kms);
         if (safety)
         {
+            yield return new ReplicateNewKeyStep(kms, source.InRegion);
             yield return new CopyGrantsStep(kms);
         }
 
         yield return new PointAliasStep(kms, CreateKeyStep.NewKeyValue, StepKey.PointAliasAtNewKey, "Point the alias at the new key");
+        if (safety)
+        {
+            yield return new PointReplicaAliasesStep(kms, source.InRegion);
+        }
+
         yield return new VerifyAliasStep(kms, CreateKeyStep.NewKeyValue, checkSample: true);
 
         // Destructive fates sit behind a gate of their own; keeping the old key needs none.
@@ -72,6 +78,18 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
     {
         check.RequireEnabled();
         check.CheckFate();
+        var m = check.Metadata;
+        if (m.MultiRegion == true && m.MultiRegionConfiguration?.MultiRegionKeyType == MultiRegionKeyType.REPLICA)
+        {
+            check.Refuse($"{check.Name} is a replica of the multi-Region key {m.MultiRegionConfiguration.PrimaryKey?.Arn}; rotate the primary " +
+                $"(in {m.MultiRegionConfiguration.PrimaryKey?.Region}), which replicates the new key into every Region of its replicas.");
+        }
+        else if (m.MultiRegion == true && Imported)
+        {
+            check.Refuse($"{check.Name} is a multi-Region key with imported material; '{Label}' does not make multi-Region imported keys " +
+                "(each replica would need its own import).");
+        }
+
         return Task.CompletedTask;
     }
 
@@ -131,6 +149,22 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         if (p.Fate(OldKeyFate.ScheduleDeletion))
         {
             p.Add("ScheduleKeyDeletion", key, "schedule the old key's deletion");
+        }
+
+        foreach (var region in p.Resources.ReplicaRegions ?? [])
+        {
+            var account = p.Resources.AccountId;
+            var oldKeyId = key[(key.LastIndexOf('/') + 1)..];
+            p.Add("ReplicateKey", anyKey, $"replicate the new key into {region} (checked on the new key in its own Region)");
+            p.Add("CreateKey", "*", $"ReplicateKey creates the replica in {region} (an IAM policy there)");
+            p.Add("TagResource", Iam.KmsArns.AnyKey(region, account), $"tag the new key's replica in {region} with the run id");
+            p.Add("DescribeKey", Iam.KmsArns.Key(region, account, oldKeyId), $"read the old key's replica in {region}");
+            p.Add("GetKeyPolicy", Iam.KmsArns.Key(region, account, oldKeyId), $"copy the policy of the old key's replica in {region}");
+            p.Add("DescribeKey", Iam.KmsArns.AnyKey(region, account), $"wait for the new key's replica in {region} and find the alias there");
+            p.Add("UpdateAlias", Iam.KmsArns.Alias(region, account, p.Resources.AliasName ?? "alias/*"), $"move the alias in {region} (checked on the alias)");
+            p.Add("UpdateAlias", Iam.KmsArns.Key(region, account, oldKeyId), $"move the alias in {region} away from the old key's replica");
+            p.Add("UpdateAlias", Iam.KmsArns.AnyKey(region, account), $"move the alias in {region} to the new key's replica");
+            p.Add("ListAliases", "*", $"find the alias in {region}");
         }
 
         if (Imported && p.Fate(OldKeyFate.DeleteImportedMaterial))

@@ -217,6 +217,11 @@ internal sealed class CreateKeyStep(IAmazonKeyManagementService kms, bool extern
         {
             request.Origin = OriginType.EXTERNAL;
         }
+        else if (Safety.ReplicaRegions.Of(old).Count > 0 || old.MultiRegion == true && old.MultiRegionConfiguration?.MultiRegionKeyType == MultiRegionKeyType.PRIMARY)
+        {
+            // A multi-Region primary's successor is multi-Region too, so it can be replicated where the old key was.
+            request.MultiRegion = true;
+        }
 
         // Saved before the call: from here on a key may exist that only its tag can name.
         context.Set(CreateKeyAttemptedValue, context.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));

@@ -156,7 +156,8 @@ internal sealed class Preflight(IKmsClientFactory clients, IWorkflowCatalog cata
         var escrowAlias = options.Value.EscrowKeyAlias;
         var escrowKeyArn = workflow.UsesEscrowKey ? await ArnOfAsync(kms, escrowAlias, cancellationToken) : null;
         var aliasKeyArn = workflow.StartsFromAliasKey && alias is not null ? await ArnOfAsync(kms, alias, cancellationToken) : null;
-        return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn, aliasKeyArn, escrowAlias);
+        var replicas = workflow.MovesAlias ? Safety.ReplicaRegions.Of((await KmsKeys.DescribeAsync(kms, keyArn, cancellationToken)).KeyMetadata) : [];
+        return new Iam.KmsRunResources(region, account, keyArn, alias, escrowKeyArn, aliasKeyArn, escrowAlias) { ReplicaRegions = replicas };
     }
 
     private static async Task<string?> ArnOfAsync(IAmazonKeyManagementService kms, string alias, CancellationToken cancellationToken) =>

@@ -18,7 +18,11 @@ internal sealed class WorkflowCatalog(WorkflowDefinitions definitions, IKmsClien
     }
 
     public IReadOnlyList<WorkflowStep> StepsFor(Run run) =>
-        definitions[run.Workflow].Steps(new WorkflowStepSource(run, clients.Create(run.Target), escrow, options.Value.PolicyFor(run.Workflow)) { Safety = safety }).ToList();
+        definitions[run.Workflow].Steps(new WorkflowStepSource(run, clients.Create(run.Target), escrow, options.Value.PolicyFor(run.Workflow)) 
+        {
+            Safety = safety,
+            InRegion = region => clients.CreateInRegion(run.Target, region),
+        }).ToList();
 
     public Task OnFinishedAsync(RotationDbContext db, Run run, CancellationToken cancellationToken) =>
         definitions[run.Workflow].OnFinishedAsync(db, run, cancellationToken);

@@ -84,6 +84,10 @@ internal sealed class WorkflowStepSource(Run run, IAmazonKeyManagementService km
     /// <summary>The hazard check the alias swaps' fate gate makes; null where no services are at hand (tests of the step lists).</summary>
     public Safety.HazardCheck? Safety { get; init; }
 
+    /// <summary>The target's KMS in another Region (a multi-Region key's replicas).</summary>
+    public Func<string, IAmazonKeyManagementService> InRegion { get; init; } =
+        region => throw new NotSupportedException($"No KMS client for Region {region} was given to this run's steps.");
+
     /// <summary>Every workflow starts at this gate.</summary>
     public ApprovalGate FirstGate() => new(Policy, StepKey.Approval, "Approval", "The run starts only once approved.");
 

@@ -11,12 +11,13 @@ namespace KmsConsole.Rotation.Tests.Runs;
 /// </summary>
 public sealed class CancelRunningTests
 {
-    // New key, alias swap with the old key disabled: 0 approval, 1 sample, 2 create, 3 verify new key, 4 copy grants,
-    // 5 point alias, 6 verify alias, 7 approval of the old key's fate (the last gate), 8 disable the old key.
+    // New key, alias swap with the old key disabled: 0 approval, 1 sample, 2 create, 3 verify new key, 4 replicate (multi-Region),
+    // 5 copy grants, 6 point alias, 7 point the replicas' aliases, 8 verify alias, 9 approval of the old key's fate (the last gate),
+    // 10 disable the old key.
     private const int EncryptSample = 1;
     private const int VerifyNewKey = 3;
-    private const int FateGate = 7;
-    private const int DisableOldKey = 8;
+    private const int FateGate = 9;
+    private const int DisableOldKey = 10;
 
     private static readonly RotationParameters DisableOldKeyAfterwards = new() { OldKeyFate = OldKeyFate.Disable };
 
@@ -101,7 +102,7 @@ public sealed class CancelRunningTests
         Assert.All(cancelled.Steps.Where(s => s.Index > VerifyNewKey), s => Assert.Equal(StepState.Skipped, s.State));
         var newKey = Assert.Single(await world.KeysTaggedWithAsync(run.Id));
         Assert.Equal(newKey, cancelled.NewKeyId);
-        Assert.Contains("Cancelled by Alice Requester before step 5 \"Copy the old key's grants to the new key\": the application team asked to wait", cancelled.Error);
+        Assert.Contains("Cancelled by Alice Requester before step 5 \"Replicate the new key into the old key's Regions\": the application team asked to wait", cancelled.Error);
         Assert.Contains("Create the new key", cancelled.Error);
         Assert.Contains($"The new key {newKey} this run created stays", cancelled.Error);
         Assert.Equal(oldKey, (await world.DescribeAsync(alias)).KeyId);
@@ -168,7 +169,7 @@ public sealed class CancelRunningTests
 
         Assert.Equal(RunState.Cancelled, cancelled.State);
         Assert.Equal(StepState.Skipped, cancelled.Steps[FateGate].State);
-        Assert.Contains("Cancelled by Bob Approver before step 8 \"Approval of the old key's fate\"", cancelled.Error);
+        Assert.Contains("Cancelled by Bob Approver before step 10 \"Approval of the old key's fate\"", cancelled.Error);
         Assert.Contains("Point the alias at the new key", cancelled.Error);
         Assert.Equal(cancelled.NewKeyId, (await world.DescribeAsync(alias)).KeyId);
         Assert.Equal(KeyState.Enabled, (await world.DescribeAsync(oldKey)).KeyState);
