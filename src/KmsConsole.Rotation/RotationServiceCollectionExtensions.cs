@@ -31,6 +31,7 @@ public static class RotationServiceCollectionExtensions
         if (options.Orchestrator.Enabled)
         {
             builder.Services.AddHostedService<OrchestratorService>();
+            builder.Services.AddHostedService<Safety.RetirementWatchService>();
         }
 
         return builder;
@@ -66,6 +67,8 @@ public static class RotationServiceCollectionExtensions
             sp.GetRequiredService<Changes.IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new Safety.HazardAcknowledgements(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
             sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddSingleton(sp => new Safety.RetirementWatch(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
+            sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),

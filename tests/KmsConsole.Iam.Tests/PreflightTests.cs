@@ -147,7 +147,8 @@ public sealed class PreflightTests(IamEndpointsFixture endpoints)
         var report = await new PermissionPreflight(target.Client).CheckWorkflowAsync(roleArn, "AliasSwapImportedKey", resources);
 
         var allowed = report.Checks.Where(c => c.IsAllowed).Select(c => c.Permission.Action).Distinct().Order(StringComparer.Ordinal);
-        Assert.Equal(["kms:DeleteImportedKeyMaterial", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:UpdateAlias"], allowed);
+        // kms:EnableKey: a staged retirement's re-enable of the old key.
+        Assert.Equal(["kms:DeleteImportedKeyMaterial", "kms:DisableKey", "kms:EnableKey", "kms:ScheduleKeyDeletion", "kms:UpdateAlias"], allowed);
         Assert.Contains("kms:CreateKey", report.MissingActions);
         Assert.Contains("kms:ImportKeyMaterial", report.MissingActions);
     }

@@ -88,6 +88,7 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<AuditTrail>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Iam.PolicyGrants>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Safety.HazardAcknowledgements>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Safety.RetirementWatch>());
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());

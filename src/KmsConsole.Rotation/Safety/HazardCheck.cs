@@ -28,6 +28,8 @@ internal sealed class HazardCheck(RotationStore store, IIamClientFactory iamClie
 {
     private SafetyOptions Safety => options.Value.Safety;
 
+    public SafetyOptions Options => options.Value.Safety;
+
     public async Task<IReadOnlyList<Hazard>> FindAsync(HazardScope scope, CancellationToken cancellationToken)
     {
         var kms = scope.Kms;
@@ -105,7 +107,7 @@ internal sealed class HazardCheck(RotationStore store, IIamClientFactory iamClie
         var role = config?.MultiRegionKeyType?.Value ?? "multi-Region";
         hazards.Add(new Hazard("multi-region", HazardWeight.Warning,
             $"{old.KeyId} is a multi-Region {role} key" + (replicas.Count > 0 ? $" with replicas in {string.Join(", ", replicas)}" : "") +
-            $": an alias of the same name in another Region is not moved by this swap, and replicas keep the old key material.",
+            ": the new key is replicated into the same Regions and the alias moves in each Region that has it; the old key's fate applies to this key only, its replicas stay as they are.",
             $"DescribeKey of {old.KeyId}: MultiRegion true, primary {config?.PrimaryKey?.Region ?? "?"}, replicas {(replicas.Count == 0 ? "none" : string.Join(", ", replicas))}"));
     }
 

@@ -8,4 +8,13 @@ public sealed class SafetyOptions
 
     /// <summary>At most this many key policies of the target are read for references to the alias or the old key.</summary>
     public int PolicyScanLimit { get; set; } = 500;
+
+    /// <summary>Staged retirement: how long the disabled old key is watched before its deletion may be scheduled.</summary>
+    public int RetirementWatchDays { get; set; } = 14;
+
+    /// <summary>Staged retirement: how often a watched key's last use is read again.</summary>
+    public TimeSpan RetirementCheckInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often the console looks for watched keys whose next check is due.</summary>
+    public TimeSpan RetirementPollInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

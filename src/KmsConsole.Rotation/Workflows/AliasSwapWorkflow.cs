@@ -70,7 +70,18 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
             var gate = source.Gate(StepKey.OldKeyFateApproval, "Approval of the old key's fate",
                 $"The old key's fate ({fate}) is destructive and approved separately.");
             yield return safety && source.Safety is { } check ? new HazardGate(gate, check, kms) : gate;
-            yield return new OldKeyFateStep(kms, fate, source.Parameters.PendingWindowInDays);
+            if (fate == OldKeyFate.StagedRetirement)
+            {
+                yield return new OldKeyFateStep(kms, OldKeyFate.Disable, null);
+                yield return new RetirementWatchStep(kms, source.Safety);
+                yield return source.Gate(SafetyStepKey.RetirementDeletionApproval, "Approval of the old key's deletion",
+                    "The watch is over and the disabled key was not used; scheduling its deletion is approved separately.");
+                yield return new OldKeyFateStep(kms, OldKeyFate.ScheduleDeletion, source.Parameters.PendingWindowInDays, SafetyStepKey.RetirementScheduleDeletion);
+            }
+            else
+            {
+                yield return new OldKeyFateStep(kms, fate, source.Parameters.PendingWindowInDays);
+            }
         }
     }
 
@@ -141,14 +152,19 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         p.Add("UpdateAlias", p.Resources.AliasArn, "move the alias (checked on the alias)");
         p.Add("UpdateAlias", key, "move the alias away from the current key (checked on the current key)");
         p.Add("UpdateAlias", anyKey, "move the alias to the new key (checked on the new key)");
-        if (p.Fate(OldKeyFate.Disable))
+        if (p.Fate(OldKeyFate.Disable) || p.Fate(OldKeyFate.StagedRetirement))
         {
             p.Add("DisableKey", key, "disable the old key");
         }
 
-        if (p.Fate(OldKeyFate.ScheduleDeletion))
+        if (p.Fate(OldKeyFate.ScheduleDeletion) || p.Fate(OldKeyFate.StagedRetirement))
         {
             p.Add("ScheduleKeyDeletion", key, "schedule the old key's deletion");
+        }
+
+        if (p.Fate(OldKeyFate.StagedRetirement))
+        {
+            p.Add("EnableKey", key, "re-enable the old key if it is still needed during its staged retirement (one click, audited)");
         }
 
         foreach (var region in p.Resources.ReplicaRegions ?? [])
@@ -173,7 +189,7 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         }
 
         // Every fate but ScheduleDeletion leaves the old key's rotation readable (null asks for them all).
-        p.Refresh(key, pendingDeletion: p.OldKeyFate is not null && p.Fate(OldKeyFate.ScheduleDeletion),
+        p.Refresh(key, pendingDeletion: p.OldKeyFate is not null && (p.Fate(OldKeyFate.ScheduleDeletion) || p.Fate(OldKeyFate.StagedRetirement)),
             pendingImport: p.OldKeyFate is not null && p.Fate(OldKeyFate.DeleteImportedMaterial));
         p.Refresh(anyKey);
     }
@@ -187,7 +203,7 @@ internal sealed class AliasSwapNewKeyWorkflow : AliasSwapWorkflow
     public override string Description =>
         "Creates a new key like the old one (description, spec, usage, policy, tags), moves the alias to it, then keeps, disables or schedules the deletion of the old key.";
     public override WorkflowInputs Inputs => WorkflowInputs.OldKeyFate;
-    public override IReadOnlyList<OldKeyFate> OldKeyFates => [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.ScheduleDeletion];
+    public override IReadOnlyList<OldKeyFate> OldKeyFates => [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.StagedRetirement, OldKeyFate.ScheduleDeletion];
     protected override bool Imported => false;
 
     protected override bool FitsOrigin(KeySummary key) => key.Origin == OriginType.AWS_KMS.Value;
@@ -217,7 +233,8 @@ internal sealed class AliasSwapImportedKeyWorkflow : AliasSwapWorkflow
     public override string Description =>
         "Creates a new EXTERNAL key, imports fresh escrowed material into it, moves the alias to it, then decides the old key's fate (including deleting its imported material).";
     public override WorkflowInputs Inputs => WorkflowInputs.OldKeyFate | WorkflowInputs.MaterialExpiry | WorkflowInputs.WrappingAlgorithm;
-    public override IReadOnlyList<OldKeyFate> OldKeyFates => [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.ScheduleDeletion, OldKeyFate.DeleteImportedMaterial];
+    public override IReadOnlyList<OldKeyFate> OldKeyFates =>
+        [OldKeyFate.Keep, OldKeyFate.Disable, OldKeyFate.StagedRetirement, OldKeyFate.ScheduleDeletion, OldKeyFate.DeleteImportedMaterial];
     protected override bool Imported => true;
     internal override bool UsesEscrowKey => true;
 

@@ -334,9 +334,9 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
 }
 
 /// <summary>The old key's fate after an alias swap: disable, schedule deletion, or delete imported material.</summary>
-internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays) : WorkflowStep
+internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays, string key = StepKey.OldKeyFate) : WorkflowStep
 {
-    public override string Key => StepKey.OldKeyFate;
+    public override string Key => key;
     public override string Name => fate switch
     {
         OldKeyFate.Disable => "Disable the old key",

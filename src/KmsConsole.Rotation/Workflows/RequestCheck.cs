@@ -66,7 +66,7 @@ internal sealed class RequestCheck(RotationRequest request, KeyMetadata metadata
             Refuse("Only a key with imported material (EXTERNAL) can have its material deleted (DeleteImportedKeyMaterial).", nameof(RotationParameters.OldKeyFate));
         }
 
-        if (p.OldKeyFate == OldKeyFate.ScheduleDeletion && p.PendingWindowInDays is { } days && !WorkflowBounds.PendingWindow.Contains(days))
+        if (p.OldKeyFate is OldKeyFate.ScheduleDeletion or OldKeyFate.StagedRetirement && p.PendingWindowInDays is { } days && !WorkflowBounds.PendingWindow.Contains(days))
         {
             Refuse(WorkflowBounds.PendingWindow.Refusal(days), nameof(RotationParameters.PendingWindowInDays));
         }

@@ -44,6 +44,9 @@ public enum OldKeyFate
     Disable,
     ScheduleDeletion,
     DeleteImportedMaterial,
+
+    /// <summary>Disable the old key, watch it for a while (its last use re-read daily), then schedule its deletion behind a gate of its own.</summary>
+    StagedRetirement,
 }
 
 public enum ApprovalDecision

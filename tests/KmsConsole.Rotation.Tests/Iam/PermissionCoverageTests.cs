@@ -43,7 +43,8 @@ public sealed class PermissionCoverageTests
                 cases.Add(WorkflowKind.AliasSwapNewKey, false, fate);
             }
 
-            foreach (var fate in Enum.GetValues<OldKeyFate>())
+            // A staged retirement waits days at its watch (tested in Safety/StagedRetirementTests), which driving the run here cannot pass.
+            foreach (var fate in Enum.GetValues<OldKeyFate>().Where(f => f != OldKeyFate.StagedRetirement))
             {
                 cases.Add(WorkflowKind.AliasSwapImportedKey, false, fate);
             }

@@ -39,7 +39,7 @@ public sealed class RotationRequestForm
 
     public bool UsesOldKeyFate => Takes(WorkflowInputs.OldKeyFate);
 
-    public bool UsesPendingWindow => UsesOldKeyFate && OldKeyFate == OldKeyFate.ScheduleDeletion;
+    public bool UsesPendingWindow => UsesOldKeyFate && OldKeyFate is OldKeyFate.ScheduleDeletion or OldKeyFate.StagedRetirement;
 
     public bool UsesImport => Takes(WorkflowInputs.MaterialExpiry);
 
@@ -144,6 +144,7 @@ public sealed class RotationRequestForm
         OldKeyFate.Disable => "Disable it (DisableKey)",
         OldKeyFate.ScheduleDeletion => "Schedule its deletion (ScheduleKeyDeletion)",
         OldKeyFate.DeleteImportedMaterial => "Delete its imported material (DeleteImportedKeyMaterial)",
+        OldKeyFate.StagedRetirement => "Retire it in stages: disable, watch, then schedule its deletion",
         _ => fate.ToString(),
     };
 }
