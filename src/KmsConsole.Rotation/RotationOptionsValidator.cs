@@ -64,6 +64,8 @@ internal sealed class RotationOptionsValidator : IValidateOptions<RotationOption
             problems.Add("Rotation:Orchestrator:MaxAttempts must be at least 1.");
         }
 
+        problems.AddRange(options.Safety.Problems());
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

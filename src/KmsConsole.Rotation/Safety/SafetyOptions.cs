@@ -17,4 +17,33 @@ public sealed class SafetyOptions
 
     /// <summary>How often the console looks for watched keys whose next check is due.</summary>
     public TimeSpan RetirementPollInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>What is wrong with these settings, each naming its setting (read by <see cref="RotationOptionsValidator"/>).</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (RecentUseDays < 0)
+        {
+            yield return "Rotation:Safety:RecentUseDays must not be negative.";
+        }
+
+        if (PolicyScanLimit < 0)
+        {
+            yield return "Rotation:Safety:PolicyScanLimit must not be negative.";
+        }
+
+        if (RetirementWatchDays < 0)
+        {
+            yield return "Rotation:Safety:RetirementWatchDays must not be negative.";
+        }
+
+        if (RetirementCheckInterval <= TimeSpan.Zero)
+        {
+            yield return "Rotation:Safety:RetirementCheckInterval must be positive.";
+        }
+
+        if (RetirementPollInterval <= TimeSpan.Zero)
+        {
+            yield return "Rotation:Safety:RetirementPollInterval must be positive.";
+        }
+    }
 }
