@@ -56,6 +56,19 @@ public sealed class RequestRotationTests : PageTest
     }
 
     [Fact]
+    public async Task A_key_used_within_the_safety_window_is_offered_staged_retirement_by_default()
+    {
+        using var kms = new Amazon.KeyManagementService.AmazonKeyManagementServiceClient(new Amazon.Runtime.BasicAWSCredentials("AKIDLOCAL", "local-secret"),
+            new Amazon.KeyManagementService.AmazonKeyManagementServiceConfig { ServiceURL = World.KmsEndpoint.ToString(), AuthenticationRegion = "us-east-1" });
+        await kms.EncryptAsync(new Amazon.KeyManagementService.Model.EncryptRequest { KeyId = "alias/FirstCMK", Plaintext = new MemoryStream([1, 2, 3]) });
+
+        var page = await OpenAsync("alias/FirstCMK", WorkflowKind.AliasSwapNewKey);
+
+        page.WaitForAssertion(() => Assert.Contains("Retire it in stages: disable, watch, then schedule its deletion", page.Find("[data-testid='old-key-fate']").OuterHtml));
+        Assert.NotEmpty(page.FindAll("[data-testid='pending-window']"));
+    }
+
+    [Fact]
     public async Task Preview_shows_the_step_plan_and_submit_opens_the_run()
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
