@@ -7,9 +7,9 @@ namespace KmsConsole.Api.Tests;
 
 public sealed class NotificationTests
 {
-    private const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    internal const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    private static Dictionary<string, string?> Channels(SmtpReceiver? smtp, HttpReceiver? http, string firstBackoff = "00:00:00.100",
+    internal static Dictionary<string, string?> Channels(SmtpReceiver? smtp, HttpReceiver? http, string firstBackoff = "00:00:00.100",
         params string[] only)
     {
         var settings = new Dictionary<string, string?>
@@ -171,7 +171,7 @@ public sealed class NotificationTests
         Assert.Single(http.Requests, r => r.Path == "/hooks");
     }
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> read)
+    internal static async Task<T> Eventually<T>(Func<Task<T?>> read)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < until)

@@ -23,7 +23,10 @@ public sealed class NotificationsPageTests
         });
         await using var chromium = await Chromium.StartAsync();
         var alice = await SignedInAsync(chromium, console, "alice");
+        // Blazor takes over the link only once the circuit is up; a click before that does nothing.
+        await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
         await alice.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Notifications", Exact = true }).ClickAsync();
+        await alice.WaitForURLAsync(url => url.EndsWith("/notifications", StringComparison.Ordinal));
         await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
         await Assertions.Expect(alice.GetByText("alice@kmsconsole.local")).ToBeVisibleAsync();
         await alice.GetByLabel("A run waits for my approval").UncheckAsync();

@@ -61,12 +61,5 @@ public partial class NotificationsPage
         _deliveries = await Deliveries.RecentAsync(_actor);
     }
 
-    private static string Label(NotificationEvent kind) => kind switch
-    {
-        NotificationEvent.ApprovalNeeded => "A run waits for my approval",
-        NotificationEvent.RunSucceeded => "My run succeeded",
-        NotificationEvent.RunFailed => "My run failed",
-        NotificationEvent.RunCancelled => "My run was cancelled",
-        _ => "My run was rejected",
-    };
+    private static string Label(NotificationEvent kind) => NotificationEvents.Of(kind).Label;
 }
