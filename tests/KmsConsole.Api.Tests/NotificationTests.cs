@@ -97,6 +97,11 @@ public sealed class NotificationTests
         Assert.Equal("application/vnd.microsoft.card.adaptive", card.GetProperty("contentType").GetString());
         Assert.Equal("AdaptiveCard", card.GetProperty("content").GetProperty("type").GetString());
         Assert.Equal("Action.OpenUrl", card.GetProperty("content").GetProperty("actions")[0].GetProperty("type").GetString());
+        // A Slack or Teams address is a credential: never in the log.
+        foreach (var channel in new[] { "slack", "teams", "hooks" })
+        {
+            Assert.DoesNotContain(new Uri(http.Address, channel).ToString(), console.Logs.Text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
