@@ -41,6 +41,9 @@ public sealed class NotificationsPageTests
         await adam.GotoAsync(new Uri(console.Address, "notifications").ToString());
         await Assertions.Expect(adam.Locator("[data-testid='deliveries']")).ToContainTextAsync("Delivered");
         await Assertions.Expect(adam.GetByRole(AriaRole.Button, new() { Name = "Send again: A run waits for my approval on mail" })).ToBeVisibleAsync();
+        await adam.GetByRole(AriaRole.Button, new() { Name = "Send a test message on mail" }).ClickAsync();
+        await Assertions.Expect(adam.Locator("[data-testid='channel-test-mail']")).ToContainTextAsync("Delivered: Sent to 1 recipient(s)");
+        await smtp.WaitForAsync(m => m.Subject == "[KmsConsole] Test message: channel mail");
     }
 
     private static async Task<IPage> SignedInAsync(Chromium chromium, ApiConsole console, string user)

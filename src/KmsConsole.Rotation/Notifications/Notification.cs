@@ -18,6 +18,9 @@ public enum NotificationEvent
 
     /// <summary>A policy grant waits for another Approver's or Admin's decision.</summary>
     PermissionGrantWaiting,
+
+    /// <summary>An Admin's test of a channel, sent at once outside the outbox (its e-mail to that Admin only).</summary>
+    ChannelTest,
 }
 
 /// <summary>

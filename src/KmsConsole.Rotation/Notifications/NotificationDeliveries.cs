@@ -184,7 +184,8 @@ public sealed class NotificationPreferences
     {
         await using var db = await _store.ReadAsync(cancellationToken);
         var chosen = await db.NotificationPreferences.AsNoTracking().Where(p => p.UserId == actor.UserId).ToListAsync(cancellationToken);
-        return NotificationEvents.All.ToDictionary(d => d.Event, d => chosen.FirstOrDefault(p => p.Event == d.Event)?.Receive ?? true);
+        return NotificationEvents.All.Where(d => d.Choosable)
+            .ToDictionary(d => d.Event, d => chosen.FirstOrDefault(p => p.Event == d.Event)?.Receive ?? true);
     }
 
     public Task SetAsync(Actor actor, NotificationEvent kind, bool receive, CancellationToken cancellationToken = default) =>

@@ -17,7 +17,9 @@ public enum NotificationAudience
 /// <param name="Label">As a person chooses it on the Notifications page ("A run waits for my approval").</param>
 /// <param name="Title">A message's title before the key ("Approval needed").</param>
 /// <param name="ActionLabel">The link's text, saying what the page it opens is for.</param>
-public sealed record NotificationEventDefinition(NotificationEvent Event, string Label, string Title, string ActionLabel, NotificationAudience Audience)
+/// <param name="Choosable">Offered on the preferences page; false for an event nobody receives unasked for (a channel test).</param>
+public sealed record NotificationEventDefinition(NotificationEvent Event, string Label, string Title, string ActionLabel, NotificationAudience Audience,
+    bool Choosable = true)
 {
     /// <summary>The event's name in a Standard Webhooks body: <c>kmsconsole.approval-needed</c>.</summary>
     public string WebhookType => "kmsconsole." + System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(Event.ToString());
@@ -45,6 +47,8 @@ public static class NotificationEvents
             NotificationAudience.RoleHolders),
         new(NotificationEvent.PermissionGrantWaiting, "A permission grant waits for my approval", "Permission grant waiting",
             "Approve or reject in KmsConsole", NotificationAudience.Deciders),
+        new(NotificationEvent.ChannelTest, "A test of a channel", "Test message", "Open KmsConsole's notifications", NotificationAudience.Requester,
+            Choosable: false),
     ];
 
     public static NotificationEventDefinition Of(NotificationEvent kind) =>

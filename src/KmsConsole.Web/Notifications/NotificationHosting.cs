@@ -19,6 +19,7 @@ public static class NotificationHosting
         // whole address of every request. The sender logs each attempt's outcome itself.
         builder.Services.AddHttpClient(nameof(NotificationSender), http => http.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         builder.Services.AddSingleton<ConsoleLinks>();
+        builder.Services.AddSingleton<ChannelTests>();
         foreach (var channel in options.Channels)
         {
             builder.Services.AddSingleton<INotificationChannel>(sp =>
