@@ -74,7 +74,14 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
             sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddOptions<Notifications.NotificationOptions>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.GrantChangeNotifications>();
+        services.AddSingleton<Notifications.IScheduledNotifications, Notifications.MaterialExpiryNotifications>();
+        services.AddSingleton<Notifications.IScheduledNotifications, Notifications.ApprovalExpiryNotifications>();
         services.AddSingleton<Notifications.NotificationOutbox>();
+        services.AddSingleton(sp => new Notifications.NotificationChecks(sp.GetRequiredService<RotationStore>(),
+            sp.GetRequiredService<IEnumerable<Notifications.IScheduledNotifications>>(), sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>()));
+        services.AddHostedService<Notifications.NotificationCheckSchedule>();
         services.AddSingleton(sp => new Notifications.NotificationDeliveries(sp.GetRequiredService<RotationStore>(),
             sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>()));
         services.AddSingleton(sp => new Notifications.NotificationPreferences(sp.GetRequiredService<RotationStore>()));

@@ -7,9 +7,9 @@ namespace KmsConsole.Api.Tests;
 
 public sealed class NotificationTests
 {
-    private const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    internal const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    private static Dictionary<string, string?> Channels(SmtpReceiver? smtp, HttpReceiver? http, string firstBackoff = "00:00:00.100",
+    internal static Dictionary<string, string?> Channels(SmtpReceiver? smtp, HttpReceiver? http, string firstBackoff = "00:00:00.100",
         params string[] only)
     {
         var settings = new Dictionary<string, string?>
@@ -97,6 +97,11 @@ public sealed class NotificationTests
         Assert.Equal("application/vnd.microsoft.card.adaptive", card.GetProperty("contentType").GetString());
         Assert.Equal("AdaptiveCard", card.GetProperty("content").GetProperty("type").GetString());
         Assert.Equal("Action.OpenUrl", card.GetProperty("content").GetProperty("actions")[0].GetProperty("type").GetString());
+        // A Slack or Teams address is a credential: never in the log.
+        foreach (var channel in new[] { "slack", "teams", "hooks" })
+        {
+            Assert.DoesNotContain(new Uri(http.Address, channel).ToString(), console.Logs.Text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -171,7 +176,7 @@ public sealed class NotificationTests
         Assert.Single(http.Requests, r => r.Path == "/hooks");
     }
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> read)
+    internal static async Task<T> Eventually<T>(Func<Task<T?>> read)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < until)
@@ -185,5 +190,39 @@ public sealed class NotificationTests
         }
 
         throw new TimeoutException("Not reached in 60 s.");
+    }
+}
+
+public sealed class ChannelTestTests
+{
+    [Fact]
+    public async Task An_admin_tests_a_channel_at_once_and_reads_what_the_receiver_answered()
+    {
+        await using var smtp = SmtpReceiver.Start();
+        await using var http = await HttpReceiver.StartAsync();
+        http.Answers.Enqueue(404);
+        await using var console = await ApiConsole.StartAsync(NotificationTests.Channels(smtp, http, only: "hooks"));
+        var tests = console.Get<ChannelTests>();
+
+        var refused = await tests.SendAsync(ApiConsole.Demo("adam"), "hooks");
+        Assert.False(refused.Delivered);
+        Assert.Equal("HTTP 404 Not Found", refused.Description);
+        var delivered = await tests.SendAsync(ApiConsole.Demo("adam"), "hooks");
+        Assert.True(delivered.Delivered, delivered.Description);
+        var hook = await http.WaitForAsync("/hooks");
+        Assert.Equal("kmsconsole.channel-test", JsonDocument.Parse(hook.Body).RootElement.GetProperty("type").GetString());
+        Assert.StartsWith("v1,", hook.Headers["webhook-signature"], StringComparison.Ordinal);
+
+        Assert.True((await tests.SendAsync(ApiConsole.Demo("adam"), "mail")).Delivered);
+        var mail = await smtp.WaitForAsync(m => m.Subject == "[KmsConsole] Test message: channel mail");
+        Assert.Equal(["adam@kmsconsole.local"], mail.To.Mailboxes.Select(m => m.Address));
+
+        await Assert.ThrowsAsync<KmsConsole.Rotation.RotationAuthorizationException>(() => tests.SendAsync(ApiConsole.Demo("alice"), "hooks"));
+        var unknown = await Assert.ThrowsAsync<KmsConsole.Rotation.RotationRefusedException>(() => tests.SendAsync(ApiConsole.Demo("adam"), "pager"));
+        Assert.Equal(KmsConsole.Rotation.RefusalKind.NotFound, unknown.Kind);
+        // A test is no event: nothing in the outbox, and nobody can choose to receive it.
+        await using var db = await console.DatabaseAsync();
+        Assert.Empty(await db.NotificationMessages.Where(m => m.Event == NotificationEvent.ChannelTest).ToListAsync());
+        Assert.DoesNotContain(NotificationEvent.ChannelTest, (await console.Get<NotificationPreferences>().GetAsync(ApiConsole.Demo("adam"))).Keys);
     }
 }

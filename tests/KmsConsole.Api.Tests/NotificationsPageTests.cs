@@ -23,7 +23,10 @@ public sealed class NotificationsPageTests
         });
         await using var chromium = await Chromium.StartAsync();
         var alice = await SignedInAsync(chromium, console, "alice");
+        // Blazor takes over the link only once the circuit is up; a click before that does nothing.
+        await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
         await alice.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Notifications", Exact = true }).ClickAsync();
+        await alice.WaitForURLAsync(url => url.EndsWith("/notifications", StringComparison.Ordinal));
         await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
         await Assertions.Expect(alice.GetByText("alice@kmsconsole.local")).ToBeVisibleAsync();
         await alice.GetByLabel("A run waits for my approval").UncheckAsync();
@@ -38,6 +41,9 @@ public sealed class NotificationsPageTests
         await adam.GotoAsync(new Uri(console.Address, "notifications").ToString());
         await Assertions.Expect(adam.Locator("[data-testid='deliveries']")).ToContainTextAsync("Delivered");
         await Assertions.Expect(adam.GetByRole(AriaRole.Button, new() { Name = "Send again: A run waits for my approval on mail" })).ToBeVisibleAsync();
+        await adam.GetByRole(AriaRole.Button, new() { Name = "Send a test message on mail" }).ClickAsync();
+        await Assertions.Expect(adam.Locator("[data-testid='channel-test-mail']")).ToContainTextAsync("Delivered: Sent to 1 recipient(s)");
+        await smtp.WaitForAsync(m => m.Subject == "[KmsConsole] Test message: channel mail");
     }
 
     private static async Task<IPage> SignedInAsync(Chromium chromium, ApiConsole console, string user)

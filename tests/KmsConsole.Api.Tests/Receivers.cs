@@ -105,11 +105,12 @@ public sealed class HttpReceiver : IAsyncDisposable
 
     public ConcurrentQueue<int> Answers { get; } = new();
 
-    public static async Task<HttpReceiver> StartAsync()
+    /// <param name="port">A port of its own (e.g. one a channel was configured with while nothing listened there); 0 for any free one.</param>
+    public static async Task<HttpReceiver> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         HttpReceiver? receiver = null;
         app.Run(async context =>

@@ -150,3 +150,55 @@ public sealed class RunsApiTests
         Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("api/v1/runs")).StatusCode);
     }
 }
+
+public sealed class ConflictTests
+{
+    [Fact]
+    public async Task Deciding_a_run_that_is_no_longer_waiting_is_a_409_conflict_and_changes_nothing()
+    {
+        await using var console = await ApiConsole.StartAsync();
+        using var pipeline = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita")));
+        using var alice = console.Client(await console.TokenForAsync(ApiConsole.Demo("alice")));
+        using var bob = console.Client(await console.TokenForAsync(ApiConsole.Demo("bob")));
+        var id = (await ApiConsole.JsonOf(await ApiConsole.RequestAliasSwapAsync(pipeline))).GetProperty("id").GetGuid();
+        await ApiConsole.PollUntilAsync(pipeline, id, "AwaitingApproval");
+        (await pipeline.PostAsJsonAsync($"api/v1/runs/{id}/cancel", new { reason = "Asked for the wrong key" })).EnsureSuccessStatusCode();
+
+        var approve = await alice.PostAsJsonAsync($"api/v1/runs/{id}/approve", new { comment = "late" });
+        var reject = await bob.PostAsJsonAsync($"api/v1/runs/{id}/reject", new { comment = "late too" });
+        var cancelAgain = await pipeline.PostAsJsonAsync($"api/v1/runs/{id}/cancel", new { reason = "twice" });
+
+        foreach (var response in new[] { approve, reject, cancelAgain })
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"{response.RequestMessage!.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(409, (await ApiConsole.JsonOf(response)).GetProperty("status").GetInt32());
+        }
+
+        await using var db = await console.DatabaseAsync();
+        Assert.Empty(await db.Approvals.ToListAsync());
+        Assert.Equal(RunState.Cancelled, (await db.Runs.SingleAsync()).State);
+    }
+
+    [Fact]
+    public async Task A_refused_token_is_never_echoed_in_the_answer_or_the_log()
+    {
+        await using var console = await ApiConsole.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Debug" });
+        var made = await console.Get<PersonalAccessTokens>().CreateAsync(ApiConsole.Demo("rita"), "ci", 30, null);
+        await console.Get<PersonalAccessTokens>().RevokeAsync(ApiConsole.Demo("rita"), made.Token.Id);
+        var guessed = made.Secret[..^4] + "AAAA";
+
+        foreach (var secret in new[] { made.Secret, guessed })
+        {
+            using var client = console.Client(secret);
+            var response = await client.GetAsync("api/v1/runs");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(secret[TokenSecretPrefixLength..], body, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret[TokenSecretPrefixLength..], response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(secret[TokenSecretPrefixLength..], console.Logs.Text, StringComparison.Ordinal);
+        }
+    }
+
+    private static int TokenSecretPrefixLength => KmsConsole.Rotation.Automation.TokenSecret.Prefix.Length;
+}

@@ -1,6 +1,6 @@
 namespace KmsConsole.Rotation.Notifications;
 
-/// <summary>What a notification tells.</summary>
+/// <summary>What a notification tells (stored by name; each has its entry in <see cref="NotificationEvents.All"/>).</summary>
 public enum NotificationEvent
 {
     /// <summary>A run waits at a gate: sent to everyone who may decide it, never its requester.</summary>
@@ -9,6 +9,18 @@ public enum NotificationEvent
     RunFailed,
     RunCancelled,
     RunRejected,
+
+    /// <summary>An approval given at the gate a run still waits at (it needs more) expires soon.</summary>
+    ApprovalExpiring,
+
+    /// <summary>Imported key material expires within one of the configured numbers of days.</summary>
+    MaterialExpiring,
+
+    /// <summary>A policy grant waits for another Approver's or Admin's decision.</summary>
+    PermissionGrantWaiting,
+
+    /// <summary>An Admin's test of a channel, sent at once outside the outbox (its e-mail to that Admin only).</summary>
+    ChannelTest,
 }
 
 /// <summary>
@@ -37,8 +49,14 @@ public sealed class NotificationMessage
 
     public string RequestedByName { get; set; } = "";
 
-    /// <summary>The role that decides the run's gate (for <see cref="NotificationEvent.ApprovalNeeded"/>).</summary>
+    /// <summary>The role asked to act: the one that decides the gate or grant, or that may act on a key (see <see cref="NotificationAudience"/>).</summary>
     public string? ApproverRole { get; set; }
+
+    /// <summary>
+    /// For an event a scheduled check finds (material expiring, approval expiring): what makes it one event, e.g. the key,
+    /// threshold and ValidTo. Unique, so however many checks and console instances find it, it is written once.
+    /// </summary>
+    public string? DedupKey { get; set; }
 
     /// <summary>One line saying what happened and what is asked.</summary>
     public string Summary { get; set; } = "";

@@ -148,18 +148,27 @@ public sealed class NotificationDeliveries
     }
 
     /// <summary>
-    /// Who a message goes to: for a run waiting at a gate everyone recorded with the deciding role (Admins too) except its
-    /// requester; for a run's end its requester; in both cases only people with an address who did not turn the event off.
+    /// Who a message goes to, by its event's <see cref="NotificationAudience"/>: those holding the asked role (Admins too),
+    /// without the one who asked when they decide it; or the requester. Only people with an address who did not turn the event off.
     /// </summary>
     private static async Task<IReadOnlyList<ConsoleUser>> RecipientsAsync(RotationDbContext db, NotificationMessage message, CancellationToken cancellationToken)
     {
         var users = await db.ConsoleUsers.AsNoTracking().Where(u => u.Email != null).ToListAsync(cancellationToken);
         var optedOut = (await db.NotificationPreferences.AsNoTracking().Where(p => p.Event == message.Event && !p.Receive)
             .Select(p => p.UserId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        return users.Where(u => !optedOut.Contains(u.UserId)).Where(u => message.Event == NotificationEvent.ApprovalNeeded
-                ? !string.Equals(u.UserId, message.RequestedBy, StringComparison.OrdinalIgnoreCase)
-                  && (u.RoleList.Contains(message.ApproverRole ?? Roles.Approver) || u.RoleList.Contains(Roles.Admin))
-                : string.Equals(u.UserId, message.RequestedBy, StringComparison.OrdinalIgnoreCase))
+        var audience = NotificationEvents.Of(message.Event).Audience;
+        var role = message.ApproverRole ?? Roles.Approver;
+        return users.Where(u => !optedOut.Contains(u.UserId)).Where(u =>
+            {
+                var asker = string.Equals(u.UserId, message.RequestedBy, StringComparison.OrdinalIgnoreCase);
+                var holds = u.RoleList.Contains(role) || u.RoleList.Contains(Roles.Admin);
+                return audience switch
+                {
+                    NotificationAudience.Deciders => holds && !asker,
+                    NotificationAudience.RoleHolders => holds,
+                    _ => asker,
+                };
+            })
             .ToList();
     }
 }
@@ -175,7 +184,8 @@ public sealed class NotificationPreferences
     {
         await using var db = await _store.ReadAsync(cancellationToken);
         var chosen = await db.NotificationPreferences.AsNoTracking().Where(p => p.UserId == actor.UserId).ToListAsync(cancellationToken);
-        return Enum.GetValues<NotificationEvent>().ToDictionary(e => e, e => chosen.FirstOrDefault(p => p.Event == e)?.Receive ?? true);
+        return NotificationEvents.All.Where(d => d.Choosable)
+            .ToDictionary(d => d.Event, d => chosen.FirstOrDefault(p => p.Event == d.Event)?.Receive ?? true);
     }
 
     public Task SetAsync(Actor actor, NotificationEvent kind, bool receive, CancellationToken cancellationToken = default) =>

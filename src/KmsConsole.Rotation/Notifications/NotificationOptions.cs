@@ -26,6 +26,17 @@ public sealed class NotificationOptions
     /// <summary>How long one instance holds a delivery it is sending; another instance takes it over after that.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the scheduled events (material and approvals expiring) are looked for; each is written once whatever the interval.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>An approval given at a gate that still needs more is announced this long before it expires.</summary>
+    public TimeSpan ApprovalExpiringWithin { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>Days before imported material expires at which it is announced (default 30, 7 and 1); each once per key and ValidTo.</summary>
+    public int[]? MaterialExpiryDays { get; set; }
+
+    public IReadOnlyList<int> MaterialExpiryThresholds => MaterialExpiryDays is { Length: > 0 } days ? days : [30, 7, 1];
+
     public IReadOnlyList<string> ChannelNames => Channels.Where(c => !string.IsNullOrWhiteSpace(c.Name)).Select(c => c.Name).ToList();
 }
 

@@ -1,15 +1,22 @@
+using KmsConsole.Rotation.Iam;
 using KmsConsole.Rotation.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Rotation.Notifications;
 
+/// <summary>A source of the events a change causes, read from the entities the change is about to save.</summary>
+internal interface IChangeNotifications
+{
+    Task<IReadOnlyList<NotificationMessage>> CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Writes notifications into the outbox inside the transaction of the change that causes them: the store calls it just
-/// before it saves, and it looks at the runs the change saves. A run that enters a gate, or ends, gets a message with a
-/// delivery per configured channel; if the change rolls back, so does the message, and a committed change always has it.
+/// before it saves, and each source looks at what the change saves. Each message gets a delivery per configured channel;
+/// if the change rolls back, so does the message, and a committed change always has it.
 /// </summary>
-internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, IOptions<RotationOptions> rotation)
+internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, IEnumerable<IChangeNotifications> sources)
 {
     public async Task CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -19,8 +26,40 @@ internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, 
             return;
         }
 
-        var runs = db.ChangeTracker.Entries<Run>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList();
-        foreach (var entry in runs)
+        foreach (var source in sources)
+        {
+            foreach (var message in await source.CollectAsync(db, now, cancellationToken))
+            {
+                db.NotificationMessages.Add(WithDeliveries(message, channels, now));
+            }
+        }
+    }
+
+    public static NotificationMessage WithDeliveries(NotificationMessage message, IReadOnlyList<string> channels, DateTimeOffset now)
+    {
+        message.Deliveries.AddRange(channels.Select(c => new NotificationDelivery { Channel = c, State = DeliveryState.Pending, NextAttemptAt = now }));
+        return message;
+    }
+
+    /// <summary>How messages name a workflow.</summary>
+    public static string WorkflowLabel(WorkflowKind workflow) => workflow switch
+    {
+        WorkflowKind.EnableAutomaticRotation => "automatic rotation",
+        WorkflowKind.AliasSwapNewKey => "a new key with alias swap",
+        WorkflowKind.AliasSwapImportedKey => "a new imported key with alias swap",
+        WorkflowKind.NewMaterialInPlace => "new key material in place",
+        WorkflowKind.ReimportBeforeExpiry => "a re-import before expiry",
+        _ => "a roll back",
+    };
+}
+
+/// <summary>A run that enters a gate, or ends: approval needed, succeeded, failed, cancelled, rejected.</summary>
+internal sealed class RunChangeNotifications(IOptions<RotationOptions> rotation) : IChangeNotifications
+{
+    public async Task<IReadOnlyList<NotificationMessage>> CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var messages = new List<NotificationMessage>();
+        foreach (var entry in db.ChangeTracker.Entries<Run>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
         {
             var run = entry.Entity;
             // The engine saves a run it attached (its original values are its current ones), so the state before the change is read
@@ -28,13 +67,13 @@ internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, 
             RunState? before = entry.State == EntityState.Added
                 ? null
                 : await db.Runs.AsNoTracking().Where(r => r.Id == run.Id).Select(r => (RunState?)r.State).FirstOrDefaultAsync(cancellationToken);
-            if (before == run.State || EventFor(run.State) is not { } kind)
+            if (before != run.State && EventFor(run.State) is { } kind)
             {
-                continue;
+                messages.Add(Message(kind, run, now));
             }
-
-            db.NotificationMessages.Add(Message(kind, run, now, channels));
         }
+
+        return messages;
     }
 
     private static NotificationEvent? EventFor(RunState state) => state switch
@@ -47,10 +86,10 @@ internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, 
         _ => null,
     };
 
-    private NotificationMessage Message(NotificationEvent kind, Run run, DateTimeOffset now, IReadOnlyList<string> channels)
+    private NotificationMessage Message(NotificationEvent kind, Run run, DateTimeOffset now)
     {
         var key = run.AliasName ?? run.KeyId;
-        var workflow = WorkflowLabel(run.Workflow);
+        var workflow = NotificationOutbox.WorkflowLabel(run.Workflow);
         var summary = kind switch
         {
             NotificationEvent.ApprovalNeeded => $"{run.RequestedByName} asks for {workflow} on {key} ({run.Target}): \"{run.Justification}\". Approve or reject it in KmsConsole.",
@@ -59,7 +98,7 @@ internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, 
             NotificationEvent.RunCancelled => $"{workflow} on {key} ({run.Target}), requested by {run.RequestedByName}, was cancelled.",
             _ => $"{workflow} on {key} ({run.Target}), requested by {run.RequestedByName}, was rejected: {run.Error}.",
         };
-        var message = new NotificationMessage
+        return new NotificationMessage
         {
             Id = Guid.NewGuid(),
             Event = kind,
@@ -74,17 +113,32 @@ internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, 
             Summary = summary,
             Page = $"/runs/{run.Id}",
         };
-        message.Deliveries.AddRange(channels.Select(c => new NotificationDelivery { Channel = c, State = DeliveryState.Pending, NextAttemptAt = now }));
-        return message;
     }
+}
 
-    private static string WorkflowLabel(WorkflowKind workflow) => workflow switch
+/// <summary>A policy grant requested: it waits for an Approver or Admin other than the Admin who asked.</summary>
+internal sealed class GrantChangeNotifications : IChangeNotifications
+{
+    public Task<IReadOnlyList<NotificationMessage>> CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        WorkflowKind.EnableAutomaticRotation => "automatic rotation",
-        WorkflowKind.AliasSwapNewKey => "a new key with alias swap",
-        WorkflowKind.AliasSwapImportedKey => "a new imported key with alias swap",
-        WorkflowKind.NewMaterialInPlace => "new key material in place",
-        WorkflowKind.ReimportBeforeExpiry => "a re-import before expiry",
-        _ => "a roll back",
-    };
+        IReadOnlyList<NotificationMessage> messages = db.ChangeTracker.Entries<PolicyGrant>()
+            .Where(e => e.State == EntityState.Added && e.Entity.State == PolicyGrantState.AwaitingApproval)
+            .Select(e => e.Entity)
+            .Select(grant => new NotificationMessage
+            {
+                Id = Guid.NewGuid(),
+                Event = NotificationEvent.PermissionGrantWaiting,
+                CreatedAt = now,
+                Target = grant.Target,
+                Key = grant.PolicyName,
+                RequestedBy = grant.RequestedBy,
+                RequestedByName = grant.RequestedByName,
+                ApproverRole = Roles.Approver,
+                Summary = $"{grant.RequestedByName} asks to attach the KMS policy {grant.PolicyName} to {grant.RoleArn} ({grant.Target}) for " +
+                          $"{grant.Workflows.Replace(",", ", ", StringComparison.Ordinal)}: \"{grant.Justification}\". Approve or reject it in KmsConsole.",
+                Page = "/permissions",
+            })
+            .ToList();
+        return Task.FromResult(messages);
+    }
 }

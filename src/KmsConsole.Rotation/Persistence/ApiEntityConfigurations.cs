@@ -57,6 +57,8 @@ internal sealed class NotificationMessageConfiguration : IEntityTypeConfiguratio
         builder.Property(m => m.Workflow).HasConversion<string>().HasMaxLength(40);
         builder.HasMany(m => m.Deliveries).WithOne().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(m => m.CreatedAt);
+        builder.Property(m => m.DedupKey).HasMaxLength(400);
+        builder.HasIndex(m => m.DedupKey).IsUnique();
     }
 }
 

@@ -49,7 +49,17 @@ public static class ApiBearerTokens
                 OnTokenValidated = async context =>
                 {
                     // A pipeline's personal access token is not a JWT; only the provider's tokens come here.
-                    context.Principal = toConsole(context.Principal!);
+                    try
+                    {
+                        context.Principal = toConsole(context.Principal!);
+                    }
+                    catch (InvalidOperationException unusable)
+                    {
+                        // A signed token the console cannot name anyone from (no subject): refused, never a 500.
+                        context.Fail(unusable.Message);
+                        return;
+                    }
+
                     await context.HttpContext.RequestServices.GetRequiredService<ConsoleUserRecorder>()
                         .RecordAsync(context.Principal, context.HttpContext.RequestAborted);
                 },

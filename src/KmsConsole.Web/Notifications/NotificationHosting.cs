@@ -15,8 +15,11 @@ public static class NotificationHosting
             throw new InvalidOperationException(string.Join(" ", problems));
         }
 
-        builder.Services.AddHttpClient(nameof(NotificationSender), http => http.Timeout = TimeSpan.FromSeconds(15));
+        // No request logging: a Slack or Teams webhook's address is its credential, and the client's loggers write the
+        // whole address of every request. The sender logs each attempt's outcome itself.
+        builder.Services.AddHttpClient(nameof(NotificationSender), http => http.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         builder.Services.AddSingleton<ConsoleLinks>();
+        builder.Services.AddSingleton<ChannelTests>();
         foreach (var channel in options.Channels)
         {
             builder.Services.AddSingleton<INotificationChannel>(sp =>

@@ -11,17 +11,9 @@ namespace KmsConsole.Web.Notifications;
 /// </summary>
 public static class NotificationPayloads
 {
-    public static string Title(NotificationMessage message) => message.Event switch
-    {
-        NotificationEvent.ApprovalNeeded => $"Approval needed: {message.Key}",
-        NotificationEvent.RunSucceeded => $"Rotation succeeded: {message.Key}",
-        NotificationEvent.RunFailed => $"Rotation failed: {message.Key}",
-        NotificationEvent.RunCancelled => $"Rotation cancelled: {message.Key}",
-        _ => $"Rotation rejected: {message.Key}",
-    };
+    public static string Title(NotificationMessage message) => $"{NotificationEvents.Of(message.Event).Title}: {message.Key}";
 
-    public static string ActionLabel(NotificationMessage message) =>
-        message.Event == NotificationEvent.ApprovalNeeded ? "Approve or reject in KmsConsole" : "Open the run in KmsConsole";
+    public static string ActionLabel(NotificationMessage message) => NotificationEvents.Of(message.Event).ActionLabel;
 
     /// <summary>Slack incoming webhook: <c>text</c> for notifications and clients without blocks, the blocks for the message.</summary>
     public static string Slack(NotificationMessage message, string link) => new JsonObject
@@ -79,7 +71,7 @@ public static class NotificationPayloads
     /// <summary>Standard Webhooks body: <c>type</c>, <c>timestamp</c> and <c>data</c>.</summary>
     public static string Webhook(NotificationMessage message, string link) => JsonSerializer.Serialize(new
     {
-        type = "kmsconsole." + JsonNamingPolicy.KebabCaseLower.ConvertName(message.Event.ToString()),
+        type = NotificationEvents.Of(message.Event).WebhookType,
         timestamp = message.CreatedAt.UtcDateTime.ToString("O"),
         data = new
         {

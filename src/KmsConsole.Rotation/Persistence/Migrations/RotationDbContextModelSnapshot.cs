@@ -582,6 +582,10 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DedupKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Event")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -621,6 +625,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("DedupKey")
+                        .IsUnique();
 
                     b.ToTable("NotificationMessages", (string)null);
                 });

@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Notifications;
+using KmsConsole.Web.Notifications;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -17,6 +18,8 @@ public partial class NotificationsPage
 
     [Inject] private IOptions<NotificationOptions> Options { get; set; } = default!;
 
+    [Inject] private ChannelTests Tests { get; set; } = default!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private Actor _actor = default!;
@@ -26,6 +29,8 @@ public partial class NotificationsPage
     private IReadOnlyList<ChannelOptions> _channels = [];
     private IReadOnlyList<(NotificationMessage Message, NotificationDelivery Delivery)> _deliveries = [];
     private string? _refusal;
+    private string? _testing;
+    private readonly Dictionary<string, DeliveryOutcome> _tested = new(StringComparer.Ordinal);
 
     protected override async Task OnInitializedAsync()
     {
@@ -61,12 +66,28 @@ public partial class NotificationsPage
         _deliveries = await Deliveries.RecentAsync(_actor);
     }
 
-    private static string Label(NotificationEvent kind) => kind switch
+    private async Task TestAsync(string channel)
     {
-        NotificationEvent.ApprovalNeeded => "A run waits for my approval",
-        NotificationEvent.RunSucceeded => "My run succeeded",
-        NotificationEvent.RunFailed => "My run failed",
-        NotificationEvent.RunCancelled => "My run was cancelled",
-        _ => "My run was rejected",
-    };
+        _refusal = null;
+        _testing = channel;
+        try
+        {
+            _tested[channel] = await Tests.SendAsync(_actor, channel);
+        }
+        catch (RotationRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+        finally
+        {
+            _testing = null;
+        }
+    }
+
+    /// <summary>Where a channel sends, without what makes it a credential (a webhook's path, the SMTP login).</summary>
+    private static string Destination(ChannelOptions channel) => channel.Kind == ChannelKind.Email
+        ? $"{channel.SmtpHost}:{channel.SmtpPort} ({channel.SmtpSecurity}) from {channel.From}"
+        : Uri.TryCreate(channel.Url, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}/…" : "(no address)";
+
+    private static string Label(NotificationEvent kind) => NotificationEvents.Of(kind).Label;
 }

@@ -593,6 +593,10 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DedupKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
                     b.Property<string>("Event")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -632,6 +636,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("DedupKey")
+                        .IsUnique();
 
                     b.ToTable("NotificationMessages", (string)null);
                 });
