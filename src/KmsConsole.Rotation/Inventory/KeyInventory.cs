@@ -16,9 +16,12 @@ public sealed class KeyInventory
     private readonly IStepErrorPolicy _errors;
     private readonly RotationOptions _options;
     private readonly SingleFlight<InventorySyncProgress, TargetSyncResult> _syncs = new();
+    private readonly Governance.ComplianceEvaluation? _compliance;
 
-    internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options)
+    internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options,
+        Governance.ComplianceEvaluation? compliance = null)
     {
+        _compliance = compliance;
         _store = store;
         _clients = clients;
         _errors = errors;
@@ -40,6 +43,12 @@ public sealed class KeyInventory
         foreach (var target in _options.Targets)
         {
             targets.Add(await _syncs.RunAsync(target.Name, (shared, token) => SyncTargetAsync(target.Name, shared, token), progress, cancellationToken));
+        }
+
+        // Compliance answers follow every sync.
+        if (_compliance is not null)
+        {
+            await _compliance.EvaluateAsync(cancellationToken);
         }
 
         return new InventorySyncResult(targets);
@@ -138,6 +147,10 @@ public sealed class KeyInventory
                 Save(db, target, await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken), read, now);
             }
         }, cancellationToken);
+        if (_compliance is not null)
+        {
+            await _compliance.EvaluateAsync(cancellationToken);
+        }
     }
 
     public async Task<PagedResult<KeySnapshot>> QueryAsync(KeyQuery query, CancellationToken cancellationToken = default)
@@ -360,6 +373,7 @@ public sealed class KeyInventory
             }
         }
 
+        var tags = await TryReadTagsAsync(kms, keyId, cancellationToken);
         var readAt = _store.Time.GetUtcNow();
         return new KeySnapshot
         {
@@ -379,9 +393,25 @@ public sealed class KeyInventory
             ValidTo = validTo,
             ExpirationModel = expirationModel,
             CreationDate = Utc(m.CreationDate) ?? default,
+            KeyManager = m.KeyManager?.Value ?? "",
+            Tags = tags,
             SyncedAt = readAt,
             DetailsReadAt = readAt,
         };
+    }
+
+    /// <summary>The key's tags (for policies scoped by tag); null when KMS refuses to list them, which leaves the rest of the read standing.</summary>
+    private async Task<Dictionary<string, string>?> TryReadTagsAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await KmsKeys.ListTagsAsync(kms, keyId, cancellationToken)).GroupBy(t => t.TagKey, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Last().TagValue, StringComparer.Ordinal);
+        }
+        catch (Amazon.Runtime.AmazonServiceException e) when (!_errors.IsTransient(e) && e is not NotFoundException)
+        {
+            return null;
+        }
     }
 
     private async Task<(bool Enabled, int? Period, DateTimeOffset? Next)> RotationStatusAsync(IAmazonKeyManagementService kms, KeyMetadata m, CancellationToken cancellationToken)
