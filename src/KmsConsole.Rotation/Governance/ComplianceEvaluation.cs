@@ -41,6 +41,10 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
 
         var evaluator = new ComplianceEvaluator(exemptions, escrowed, now);
         var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        // Tens of thousands of answers: the change tracker learns of them once, in bulk, not one detection per row.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var added = new List<ComplianceResult>();
+        var changed = new List<ComplianceResult>();
         var counts = policies.ToDictionary(p => p.PolicyId, p => new ComplianceDay { Day = today, PolicyId = p.PolicyId, PolicyVersion = p.Version, EvaluatedAt = now });
         foreach (var key in keys)
         {
@@ -51,15 +55,17 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
                 Count(counts[policy.PolicyId], result.Status);
                 if (before is null)
                 {
-                    db.ComplianceResults.Add(result);
+                    added.Add(result);
                 }
                 else if (!ComplianceEvaluator.SameAnswer(before, result))
                 {
-                    db.ComplianceResults.Update(result);
+                    changed.Add(result);
                 }
             }
         }
 
+        db.ComplianceResults.AddRange(added);
+        db.ComplianceResults.UpdateRange(changed);
         // Answers for keys no longer listed, or for policies no longer active.
         db.ComplianceResults.RemoveRange(previous.Values);
 
@@ -77,6 +83,7 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
             }
         }
 
+        db.ChangeTracker.DetectChanges();
         return counts.Values.ToList();
     }
 

@@ -45,7 +45,9 @@ public static class ComplianceRules
         new KeyStateReviewRule(),
     ];
 
-    public static ComplianceRule For(PolicyRuleKind kind) => All.First(r => r.Kind == kind);
+    private static readonly Dictionary<PolicyRuleKind, ComplianceRule> ByKind = All.ToDictionary(r => r.Kind);
+
+    public static ComplianceRule For(PolicyRuleKind kind) => ByKind[kind];
 }
 
 /// <summary>KMS.4 with a period: customer managed symmetric AWS_KMS keys rotate automatically, at most every N days.</summary>

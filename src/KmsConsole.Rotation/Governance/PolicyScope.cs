@@ -75,17 +75,18 @@ public sealed record PolicyScope
             return $"target {key.Target} is not in the scope";
         }
 
-        if (Regions.Count > 0 && !Regions.Contains(RegionOf(key.Arn) ?? "", StringComparer.OrdinalIgnoreCase))
+        if (Regions.Count > 0 && RegionOf(key.Arn) is var region && !Regions.Contains(region ?? "", StringComparer.OrdinalIgnoreCase))
         {
-            return $"Region {RegionOf(key.Arn) ?? "unknown"} is not in the scope";
+            return $"Region {region ?? "unknown"} is not in the scope";
         }
 
-        if (Exclusions.Count > 0 && Exclusions.Any(e => e == key.KeyId || e == key.Arn || AliasesOf(key).Contains(e)))
+        var aliases = Exclusions.Count > 0 || AliasPrefix is { Length: > 0 } ? AliasesOf(key) : [];
+        if (Exclusions.Count > 0 && Exclusions.Any(e => e == key.KeyId || e == key.Arn || aliases.Contains(e)))
         {
             return "the key is excluded by the policy";
         }
 
-        if (AliasPrefix is { Length: > 0 } prefix && !AliasesOf(key).Any(a => a.StartsWith(prefix, StringComparison.Ordinal)))
+        if (AliasPrefix is { Length: > 0 } prefix && !aliases.Any(a => a.StartsWith(prefix, StringComparison.Ordinal)))
         {
             return $"no alias starts with {prefix}";
         }
@@ -141,8 +142,20 @@ public sealed record PolicyScope
     /// <summary>arn:aws:kms:REGION:ACCOUNT:key/ID → REGION.</summary>
     internal static string? RegionOf(string arn)
     {
-        var parts = arn.Split(':');
-        return parts.Length > 3 && parts[3].Length > 0 ? parts[3] : null;
+        var rest = arn.AsSpan();
+        for (var field = 0; field < 3; field++)
+        {
+            var colon = rest.IndexOf(':');
+            if (colon < 0)
+            {
+                return null;
+            }
+
+            rest = rest[(colon + 1)..];
+        }
+
+        var end = rest.IndexOf(':');
+        return end > 0 ? rest[..end].ToString() : null;
     }
 
     internal static string[] AliasesOf(KeySnapshot key) =>
