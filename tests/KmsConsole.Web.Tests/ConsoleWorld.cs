@@ -87,6 +87,9 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<RotationRequests>());
         services.AddScoped(_ => Get<AuditTrail>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Iam.PolicyGrants>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.RotationPolicies>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.PolicyExemptions>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.ComplianceReports>());
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());

@@ -22,8 +22,8 @@ public sealed record ComplianceOverview(IReadOnlyList<PolicyCompliance> Policies
 public sealed record ComplianceRow(Guid PolicyId, string PolicyName, int PolicyVersion, string Target, string KeyId, string Arn, string Aliases,
     ComplianceStatus Status, string Reason, DateTimeOffset? NonCompliantSince, DateTimeOffset? DueAt, WorkflowKind? Remedy, DateTimeOffset? EvaluatedAt)
 {
-    /// <summary>Whole days from <paramref name="now"/> until the remedy is due; negative when overdue.</summary>
-    public int? DueInDays(DateTimeOffset now) => DueAt is { } due ? (int)Math.Floor((due - now).TotalDays) : null;
+    /// <summary>Whole days from <paramref name="now"/> until the remedy is due (0 within a day either side); negative when overdue.</summary>
+    public int? DueInDays(DateTimeOffset now) => DueAt is { } due ? (int)(due - now).TotalDays : null;
 }
 
 public sealed record ComplianceQuery
