@@ -78,3 +78,36 @@ internal sealed class ComplianceDayConfiguration : IEntityTypeConfiguration<Comp
         builder.HasIndex(d => d.PolicyId);
     }
 }
+
+internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
+{
+    public void Configure(EntityTypeBuilder<Campaign> builder)
+    {
+        builder.ToTable("Campaigns");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.Target).HasMaxLength(100);
+        builder.Property(c => c.Workflow).HasConversion<string>().HasMaxLength(40);
+        builder.Property(c => c.State).HasConversion<string>().HasMaxLength(20);
+        builder.Property(c => c.Parameters).HasConversion(
+            p => JsonSerializer.Serialize(p, Json.Options),
+            s => JsonSerializer.Deserialize<RotationParameters>(s, Json.Options) ?? new RotationParameters());
+        builder.Property(c => c.Revision).IsConcurrencyToken();
+        builder.Ignore(c => c.SignOffs);
+        builder.Ignore(c => c.IsOver);
+        builder.HasMany(c => c.Keys).WithOne().HasForeignKey(k => k.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(c => c.State);
+        builder.HasIndex(c => c.CreatedAt);
+    }
+}
+
+internal sealed class CampaignKeyConfiguration : IEntityTypeConfiguration<CampaignKey>
+{
+    public void Configure(EntityTypeBuilder<CampaignKey> builder)
+    {
+        builder.ToTable("CampaignKeys");
+        builder.HasKey(k => new { k.CampaignId, k.Index });
+        builder.Property(k => k.KeyId).HasMaxLength(300);
+        builder.Property(k => k.State).HasConversion<string>().HasMaxLength(20);
+        builder.HasIndex(k => k.RunId);
+    }
+}

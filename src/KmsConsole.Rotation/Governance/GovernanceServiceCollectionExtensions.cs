@@ -16,6 +16,10 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton(sp => new PolicyExemptions(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationPolicies>(),
             sp.GetRequiredService<ComplianceEvaluation>(), sp.GetRequiredService<IChangeFeed>()));
         services.AddSingleton(sp => new ComplianceReports(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<ComplianceEvaluation>()));
+        services.AddSingleton(sp => new Campaigns(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>(),
+            sp.GetRequiredService<IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>()));
+        services.AddSingleton<CampaignDriver>();
+        services.AddHostedService<CampaignService>();
         return services;
     }
 }

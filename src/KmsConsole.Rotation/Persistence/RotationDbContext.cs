@@ -36,6 +36,8 @@ public class RotationDbContext : DbContext
     public DbSet<Governance.SignOff> SignOffs => Set<Governance.SignOff>();
     public DbSet<Governance.ComplianceResult> ComplianceResults => Set<Governance.ComplianceResult>();
     public DbSet<Governance.ComplianceDay> ComplianceDays => Set<Governance.ComplianceDay>();
+    public DbSet<Governance.Campaign> Campaigns => Set<Governance.Campaign>();
+    public DbSet<Governance.CampaignKey> CampaignKeys => Set<Governance.CampaignKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

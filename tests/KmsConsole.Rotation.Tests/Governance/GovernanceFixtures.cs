@@ -12,6 +12,27 @@ internal static class GovernanceFixtures
     public static RotationPolicies Policies(this RotationWorld world) => world.Get<RotationPolicies>();
     public static PolicyExemptions Exemptions(this RotationWorld world) => world.Get<PolicyExemptions>();
     public static ComplianceReports Compliance(this RotationWorld world) => world.Get<ComplianceReports>();
+    public static Campaigns Campaigns(this RotationWorld world) => world.Get<Campaigns>();
+
+    /// <summary>The campaign driver and one orchestrator take turns until the campaign is over and no key of it runs, within <paramref name="limit"/>.</summary>
+    public static async Task<Campaign> DriveCampaignAsync(this RotationWorld world, Guid campaignId, TimeSpan limit)
+    {
+        var driver = world.Get<CampaignDriver>();
+        var orchestrator = world.NewOrchestrator();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < limit)
+        {
+            await driver.AdvanceAsync(CancellationToken.None);
+            await orchestrator.DrainAsync(CancellationToken.None);
+            var campaign = (await world.Campaigns().GetAsync(campaignId))!;
+            if (campaign.IsOver && campaign.Keys.All(k => k.State != CampaignKeyState.Running))
+            {
+                return campaign;
+            }
+        }
+
+        throw new TimeoutException($"Campaign {campaignId} did not finish within {limit}.");
+    }
 
     /// <summary>KMS.4 with a period: customer managed symmetric keys rotate automatically every <paramref name="days"/> days or less.</summary>
     public static PolicyProposal Kms4(int days = 365, PolicyScope? scope = null, string name = "KMS.4", Guid? policyId = null) =>

@@ -22,6 +22,10 @@ public partial class CompliancePage : IDisposable
 
     [Inject] private ILogger<LiveUpdates> LiveLog { get; set; } = default!;
 
+    [Inject] private Rotation.Governance.Campaigns Campaigns { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     /// <summary>?status=NonCompliant opens the page on the non-compliant keys (the dashboard links there).</summary>
@@ -101,6 +105,22 @@ public partial class CompliancePage : IDisposable
         }
 
         await ReloadAsync();
+    }
+
+    /// <summary>A campaign over the policy's non-compliant keys, waiting for approval on its own page.</summary>
+    private async Task OpenCampaignAsync(PolicyCompliance policy)
+    {
+        _refusal = null;
+        try
+        {
+            var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId,
+                $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}");
+            Navigation.NavigateTo($"campaigns/{campaign.Id}");
+        }
+        catch (RotationRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
     }
 
     private Task ShowPolicyAsync(Guid policyId)

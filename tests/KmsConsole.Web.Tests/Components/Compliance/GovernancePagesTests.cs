@@ -1,11 +1,12 @@
 using Bunit;
 using KmsConsole.Rotation;
 using KmsConsole.Rotation.Governance;
+using KmsConsole.Web.Components.Campaigns;
 using KmsConsole.Web.Components.Compliance;
 using KmsConsole.Web.Components.Pages;
 using KmsConsole.Web.Components.Policies;
 
-namespace KmsConsole.Web.Tests;
+namespace KmsConsole.Web.Tests.Components.Compliance;
 
 public sealed class GovernancePagesTests : PageTest
 {
@@ -54,6 +55,36 @@ public sealed class GovernancePagesTests : PageTest
         }, TimeSpan.FromSeconds(30));
         var dashboard = Render<Dashboard>();
         dashboard.WaitForAssertion(() => Assert.Contains("KMS.4: 100% compliant", dashboard.Find("[data-testid='compliance-summary']").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_requester_opens_a_campaign_from_the_Compliance_page_an_approver_releases_it_and_its_page_follows_it_to_the_end()
+    {
+        var policies = World.Get<RotationPolicies>();
+        var version = await policies.ProposeAsync(ActorOf("adam"), new PolicyProposal("KMS.4", new PolicyScope { Origins = ["AWS_KMS"] },
+            new PolicyRule { Kind = PolicyRuleKind.AutomaticRotation, Days = 365, Remedy = WorkflowKind.EnableAutomaticRotation }, "Security Hub KMS.4"));
+        await policies.ApproveAsync(ActorOf("alice"), version.Id, null);
+        SignInAs("rita");
+        var compliance = Render<CompliancePage>();
+        compliance.WaitForAssertion(() => Assert.Contains("1 non-compliant", compliance.Find("[data-testid='count-noncompliant']").TextContent), TimeSpan.FromSeconds(10));
+
+        compliance.ClickButton("Open a campaign");
+
+        compliance.WaitForAssertion(() => Assert.Contains("/campaigns/", CurrentUri), TimeSpan.FromSeconds(10));
+        var campaignId = Guid.Parse(CurrentUri[(CurrentUri.LastIndexOf('/') + 1)..]);
+        SignInAs("alice");
+        var page = Render<CampaignsPage>(p => p.Add(x => x.Id, campaignId));
+        page.WaitForAssertion(() => Assert.Equal("AwaitingApproval", page.Find("[data-testid='campaign']").GetAttribute("data-state")), TimeSpan.FromSeconds(10));
+        var key = Assert.Single(page.FindAll("[data-testid='campaign-key']"));
+        Assert.Contains("alias/FirstCMK", key.TextContent);
+        Assert.Contains("Approval → Enable automatic rotation", key.TextContent);
+
+        page.ClickButton("Approve");
+
+        // The campaign driver starts the key's run, the orchestrator runs it; the page follows both live.
+        page.WaitForAssertion(() => Assert.Equal("Finished", page.Find("[data-testid='campaign']").GetAttribute("data-state")), TimeSpan.FromSeconds(60));
+        Assert.Equal("Succeeded", page.Find("[data-testid='campaign-key']").GetAttribute("data-state"));
+        compliance.WaitForAssertion(() => Assert.Contains("0 non-compliant", compliance.Find("[data-testid='count-noncompliant']").TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
