@@ -52,6 +52,10 @@ public sealed class Campaign
 
     public string RequestedBy { get; set; } = "";
     public string RequestedByName { get; set; } = "";
+
+    /// <summary>A scheduled campaign's policy and period ("policy id @ period start"): unique, so each period opens once across instances.</summary>
+    public string? ScheduleKey { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public CampaignState State { get; set; }
 

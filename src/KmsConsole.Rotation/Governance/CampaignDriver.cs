@@ -177,8 +177,8 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
     };
 }
 
-/// <summary>Drives campaigns in the background beside the orchestrator, on its poll interval.</summary>
-internal sealed class CampaignService(CampaignDriver driver, IOptions<RotationOptions> options, TimeProvider time, ILogger<CampaignDriver> logger) : BackgroundService
+/// <summary>Opens scheduled campaigns and drives released ones in the background beside the orchestrator, on its poll interval.</summary>
+internal sealed class CampaignService(CampaignDriver driver, PolicySchedules schedules, IOptions<RotationOptions> options, TimeProvider time, ILogger<CampaignDriver> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -191,6 +191,7 @@ internal sealed class CampaignService(CampaignDriver driver, IOptions<RotationOp
         {
             try
             {
+                await schedules.OpenDueAsync(stoppingToken);
                 await driver.AdvanceAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

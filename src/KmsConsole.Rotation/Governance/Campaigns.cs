@@ -45,7 +45,8 @@ public sealed class Campaigns
     public Task<Campaign> RequestAsync(Actor requester, CampaignRequest request, CancellationToken cancellationToken = default) =>
         Refusals.TranslateAsync(() => RequestCoreAsync(requester, request, followUpOf: null, cancellationToken), cancellationToken);
 
-    private async Task<Campaign> RequestCoreAsync(Actor requester, CampaignRequest request, Guid? followUpOf, CancellationToken cancellationToken)
+    private async Task<Campaign> RequestCoreAsync(Actor requester, CampaignRequest request, Guid? followUpOf, CancellationToken cancellationToken,
+        string? scheduleKey = null, string? requestedFor = null)
     {
         requester.Require(Roles.Requester, "request a campaign");
         if (string.IsNullOrWhiteSpace(request.Justification))
@@ -85,6 +86,7 @@ public sealed class Campaigns
             FollowUpOf = followUpOf,
             RequestedBy = requester.UserId,
             RequestedByName = requester.DisplayName,
+            ScheduleKey = scheduleKey,
             CreatedAt = _store.Time.GetUtcNow(),
             State = CampaignState.AwaitingApproval,
             Concurrency = request.Concurrency,
@@ -103,11 +105,18 @@ public sealed class Campaigns
 
         await _store.WriteAsync(async (db, audit) =>
         {
+            // Every write holds the database's writer lock, so this check and the insert are one step across instances;
+            // the unique index on the schedule key would refuse a second insert anyway.
+            if (scheduleKey is not null && await db.Campaigns.AnyAsync(c => c.ScheduleKey == scheduleKey, cancellationToken))
+            {
+                throw new PeriodAlreadyOpenedException();
+            }
+
             db.Campaigns.Add(campaign);
             var skipped = campaign.Keys.Count(k => k.State == CampaignKeyState.Skipped);
             await audit.AppendAsync(requester.UserId, "campaign.requested", Subject(campaign),
                 $"{definition.Label} over {campaign.Keys.Count} keys ({skipped} skipped by the preflight), {campaign.Concurrency} at a time" +
-                $"{(followUpOf is { } of ? $", retrying the failed keys of campaign {of}" : "")}: {campaign.Justification}");
+                $"{(followUpOf is { } of ? $", retrying the failed keys of campaign {of}" : "")}{requestedFor}: {campaign.Justification}");
         }, cancellationToken);
         _changes.Publish(new ConsoleChange(ChangeKind.Governance, campaign.Id));
         return campaign;
@@ -292,4 +301,29 @@ public sealed class Campaigns
     }
 
     internal static string Subject(Campaign campaign) => $"campaign/{campaign.Id}";
+
+    /// <summary>
+    /// Opens the scheduled campaign of <paramref name="policy"/> for <paramref name="period"/> over <paramref name="keys"/>, once:
+    /// false when that period's campaign exists already (opened by this or another instance).
+    /// </summary>
+    internal async Task<bool> OpenScheduledAsync(RotationPolicy policy, DateTimeOffset period, string target, WorkflowKind workflow, IReadOnlyList<string> keys,
+        CancellationToken cancellationToken)
+    {
+        // The campaign is requested by the policy itself, named so in the audit trail; its owner is the Admin who approved it.
+        var requester = new Actor($"policy:{policy.PolicyId}", $"Policy {policy.Name} (owner {policy.DecidedByName})", new HashSet<string> { Roles.Requester });
+        var key = $"{policy.PolicyId:N}@{period.UtcDateTime:yyyyMMddHHmm}";
+        try
+        {
+            await RequestCoreAsync(requester, new CampaignRequest(target, keys, workflow, policy.Rule.RemedyParameters,
+                $"Scheduled by policy {policy.Title} for the period from {period:u}", policy.Schedule!.Concurrency, policy.PolicyId), null, cancellationToken,
+                key, $", requested by policy {policy.Title} (owner {policy.DecidedByName}), waiting for human approval");
+            return true;
+        }
+        catch (Exception e) when (e is PeriodAlreadyOpenedException or DbUpdateException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class PeriodAlreadyOpenedException : Exception;
 }

@@ -19,6 +19,9 @@ internal sealed class RotationPolicyConfiguration : IEntityTypeConfiguration<Rot
         builder.Property(p => p.Rule).HasConversion(
             r => JsonSerializer.Serialize(r, Json.Options),
             s => JsonSerializer.Deserialize<PolicyRule>(s, Json.Options) ?? new PolicyRule());
+        builder.Property(p => p.Schedule).HasConversion(
+            s => s == null ? null : JsonSerializer.Serialize(s, Json.Options),
+            s => s == null ? null : JsonSerializer.Deserialize<PolicySchedule>(s, Json.Options));
         builder.Property(p => p.Revision).IsConcurrencyToken();
         builder.Ignore(p => p.Title);
         // Sign-offs of policies, exemptions and campaigns share one table keyed by subject, loaded by SignOffs.LoadAsync.
@@ -97,6 +100,8 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.HasMany(c => c.Keys).WithOne().HasForeignKey(k => k.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(c => c.State);
         builder.HasIndex(c => c.CreatedAt);
+        builder.Property(c => c.ScheduleKey).HasMaxLength(100);
+        builder.HasIndex(c => c.ScheduleKey).IsUnique();
     }
 }
 

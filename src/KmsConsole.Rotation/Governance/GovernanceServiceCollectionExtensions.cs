@@ -19,6 +19,7 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton(sp => new Campaigns(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>(),
             sp.GetRequiredService<IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>()));
         services.AddSingleton<CampaignDriver>();
+        services.AddSingleton<PolicySchedules>();
         services.AddHostedService<CampaignService>();
         return services;
     }

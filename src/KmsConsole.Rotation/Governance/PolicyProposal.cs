@@ -6,7 +6,8 @@ using Amazon.Runtime;
 namespace KmsConsole.Rotation.Governance;
 
 /// <summary>A new policy (<see cref="PolicyId"/> null) or a new version of one, as an Admin proposes it.</summary>
-public sealed record PolicyProposal(string Name, PolicyScope Scope, PolicyRule Rule, string Justification, Guid? PolicyId = null);
+public sealed record PolicyProposal(string Name, PolicyScope Scope, PolicyRule Rule, string Justification, Guid? PolicyId = null,
+    PolicySchedule? Schedule = null);
 
 /// <summary>Checks a proposal against the rule's bounds, its remedies and the values KMS knows; reports every problem at once.</summary>
 internal static partial class PolicyProposalCheck
@@ -46,6 +47,16 @@ internal static partial class PolicyProposalCheck
         {
             problems.Add(("RemedyParameters", $"The remedy's rotation period ({proposal.Rule.RemedyParameters.RotationPeriodInDays ?? WorkflowBounds.DefaultRotationPeriodInDays} days) " +
                 $"must be at most the policy's {proposal.Rule.Days} days, or the remedied keys would still break it."));
+        }
+
+        if (proposal.Schedule?.Problem() is { } scheduleProblem)
+        {
+            problems.Add(("Schedule", scheduleProblem));
+        }
+
+        if (proposal.Schedule is not null && proposal.Rule.Remedy is null)
+        {
+            problems.Add(("Schedule", "A rule that only flags keys opens no campaign, so it takes no schedule."));
         }
 
         var scope = proposal.Scope;

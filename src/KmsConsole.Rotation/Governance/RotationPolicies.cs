@@ -54,7 +54,7 @@ public sealed class RotationPolicies
         {
             var active = (await ListAsync(cancellationToken)).FirstOrDefault(p => p.PolicyId == policyId && p.State == PolicyState.Active)
                 ?? throw new RotationRefusedException($"Policy {policyId} has no active version to retire.", kind: RefusalKind.NotFound);
-            return await ProposeCoreAsync(admin, new PolicyProposal(active.Name, active.Scope, active.Rule, justification, policyId), retires: true, cancellationToken);
+            return await ProposeCoreAsync(admin, new PolicyProposal(active.Name, active.Scope, active.Rule, justification, policyId, active.Schedule), retires: true, cancellationToken);
         }, cancellationToken);
 
     private async Task<RotationPolicy> ProposeCoreAsync(Actor admin, PolicyProposal proposal, bool retires, CancellationToken cancellationToken)
@@ -89,6 +89,7 @@ public sealed class RotationPolicies
                 Name = name,
                 Scope = proposal.Scope,
                 Rule = proposal.Rule,
+                Schedule = proposal.Schedule,
                 State = PolicyState.Proposed,
                 Retires = retires,
                 ProposedBy = admin.UserId,
@@ -187,5 +188,6 @@ public sealed class RotationPolicies
     /// <summary>"KMS.4 v2: Automatic rotation on, every 365 days or less; remedy Enable automatic rotation; scope origin AWS_KMS".</summary>
     internal string Describe(RotationPolicy row) =>
         $"{row.Title}: {ComplianceRules.For(row.Rule.Kind).Describe(row.Rule.Days)}; " +
-        $"remedy {(row.Rule.Remedy is { } remedy ? _definitions.LabelOf(remedy) : "none (flag for review)")}; scope {row.Scope.Describe()}";
+        $"remedy {(row.Rule.Remedy is { } remedy ? _definitions.LabelOf(remedy) : "none (flag for review)")}; scope {row.Scope.Describe()}" +
+        (row.Schedule is { } s ? $"; opens campaigns {(s.Cron is { } cron ? $"on '{cron}' ({s.TimeZone ?? "UTC"})" : $"for keys due within {s.LeadTimeDays} days, daily")}" : "");
 }

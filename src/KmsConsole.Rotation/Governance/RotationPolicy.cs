@@ -37,6 +37,9 @@ public sealed class RotationPolicy
 
     public PolicyRule Rule { get; set; } = new();
 
+    /// <summary>When the policy opens campaigns by itself; null when only people open them.</summary>
+    public PolicySchedule? Schedule { get; set; }
+
     public PolicyState State { get; set; }
 
     /// <summary>This version retires the policy once approved (it keeps the previous version's scope and rule).</summary>

@@ -21,6 +21,9 @@ internal sealed class PolicyForm
     public string? DescriptionContains { get; set; }
     public string? Exclusions { get; set; }
     public string? Justification { get; set; }
+    public string? Cron { get; set; }
+    public string? TimeZone { get; set; }
+    public int? LeadTimeDays { get; set; }
 
     public PolicyProposal ToProposal() => new(
         Name ?? "",
@@ -44,7 +47,8 @@ internal sealed class PolicyForm
             RemedyParameters = Kind == PolicyRuleKind.AutomaticRotation ? new RotationParameters { RotationPeriodInDays = RotationPeriod } : new RotationParameters(),
         },
         Justification ?? "",
-        PolicyId);
+        PolicyId,
+        Blank(Cron) is null && LeadTimeDays is null ? null : new PolicySchedule { Cron = Blank(Cron), TimeZone = Blank(TimeZone), LeadTimeDays = LeadTimeDays });
 
     public static PolicyForm From(RotationPolicy p) => new()
     {
@@ -63,6 +67,9 @@ internal sealed class PolicyForm
         AliasPrefix = p.Scope.AliasPrefix,
         DescriptionContains = p.Scope.DescriptionContains,
         Exclusions = Join(p.Scope.Exclusions),
+        Cron = p.Schedule?.Cron,
+        TimeZone = p.Schedule?.TimeZone,
+        LeadTimeDays = p.Schedule?.LeadTimeDays,
     };
 
     private static List<string> List(string? text) =>
