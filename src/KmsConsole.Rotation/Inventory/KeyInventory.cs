@@ -95,7 +95,7 @@ public sealed class KeyInventory
             try
             {
                 var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
-                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases, () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, cancellationToken));
+                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases, () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, cancellationToken));
             }
             finally
             {
@@ -135,7 +135,8 @@ public sealed class KeyInventory
             reads.Add(await TryReadAsync(keyId, arn: null, aliases: null, async () =>
             {
                 var aliases = (await KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken)).Select(a => a.AliasName).ToList();
-                return await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken);
+                // A run's refresh reads only what runs change; the tags stay as the last full sync read them.
+                return await ReadSnapshotAsync(kms, target, keyId, aliases, readTags: false, cancellationToken);
             }));
         }
 
@@ -144,7 +145,13 @@ public sealed class KeyInventory
         {
             foreach (var read in reads)
             {
-                Save(db, target, await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken), read, now);
+                var row = await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken);
+                if (read is KeyRead.Read { Snapshot: var snapshot } && row is not null)
+                {
+                    snapshot.Tags = row.Tags;
+                }
+
+                Save(db, target, row, read, now);
             }
         }, cancellationToken);
         if (_compliance is not null)
@@ -350,7 +357,8 @@ public sealed class KeyInventory
 
     private static string JoinAliases(List<string> aliases) => string.Join(", ", aliases.Order(StringComparer.Ordinal));
 
-    private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, CancellationToken cancellationToken)
+    private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, bool readTags,
+        CancellationToken cancellationToken)
     {
         var m = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
         var (enabled, period, next) = await RotationStatusAsync(kms, m, cancellationToken);
@@ -373,7 +381,7 @@ public sealed class KeyInventory
             }
         }
 
-        var tags = await TryReadTagsAsync(kms, keyId, cancellationToken);
+        var tags = readTags ? await TryReadTagsAsync(kms, keyId, cancellationToken) : null;
         var readAt = _store.Time.GetUtcNow();
         return new KeySnapshot
         {
