@@ -102,7 +102,11 @@ public sealed class KeyInventory
                 gate.Release();
             }
 
-            progress.Report(new InventorySyncProgress(target, Interlocked.Increment(ref done), listed.Count));
+            // Counted and reported in one step, so reads ending together never report their counts out of order.
+            lock (reads)
+            {
+                progress.Report(new InventorySyncProgress(target, ++done, listed.Count));
+            }
         }));
 
         var now = _store.Time.GetUtcNow();
