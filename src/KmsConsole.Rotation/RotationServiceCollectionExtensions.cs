@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Audit;
+using KmsConsole.Rotation.Governance;
 using KmsConsole.Rotation.Persistence;
 using KmsConsole.Rotation.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -72,7 +73,8 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
-            sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+            sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Governance.ComplianceEvaluation>()));
+        services.AddGovernance();
         services.AddOptions<Notifications.NotificationOptions>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.GrantChangeNotifications>();

@@ -58,6 +58,11 @@ if (options.Mode == "inventory")
     return await KmsConsole.Benchmarks.Inventory.QuotaPacedSyncBenchmark.RunAsync(options.KeyCount, options.MarkdownPath, args);
 }
 
+if (options.Mode == "compliance")
+{
+    return await KmsConsole.Benchmarks.Governance.ComplianceBenchmark.RunAsync(options.KeyCount, options.MarkdownPath, args);
+}
+
 if (options.Mode == "queries")
 {
     QueryDatabase.KeyCount = options.KeyCount;
@@ -167,11 +172,12 @@ internal sealed record BenchOptions(
     int EventCount)
 {
     public const string Usage = """
-        usage: KmsConsole.Benchmarks [load|latency|queries|inventory] [options]
+        usage: KmsConsole.Benchmarks [load|latency|queries|inventory|compliance] [options]
           load (default)          N concurrent clients per operation for a fixed time → requests/second
           latency                 BenchmarkDotNet per-call latency, one client
           queries                 BenchmarkDotNet: Keys and Audit page queries and the CSV export over SQLite
           inventory               the first inventory sync of --keys keys with KMS's request quotas on, against the time they allow
+          compliance              --keys keys x 5 policies: the evaluation in memory and the whole pass over SQLite
           --target local|moto|both        (default both)
           --clients N[,N...]              concurrent SDK clients, each 1..64 (default 1,8)
           --duration SECONDS              measured time per operation, 1..120 (default 10)
@@ -201,7 +207,7 @@ internal sealed record BenchOptions(
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "load" or "latency" or "queries" or "inventory" when i == 0:
+                case "load" or "latency" or "queries" or "inventory" or "compliance" when i == 0:
                     mode = args[i];
                     break;
                 case "--target":

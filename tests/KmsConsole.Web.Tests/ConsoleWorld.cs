@@ -89,6 +89,10 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<KmsConsole.Rotation.Iam.PolicyGrants>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Safety.HazardAcknowledgements>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Safety.RetirementWatch>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.RotationPolicies>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.PolicyExemptions>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.ComplianceReports>());
+        services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.Campaigns>());
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());

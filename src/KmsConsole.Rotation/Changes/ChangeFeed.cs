@@ -7,6 +7,7 @@ public enum ChangeKind
     Grant,
     Inventory,
     Audit,
+    Governance,
 }
 
 /// <summary>One change; <paramref name="Id"/> is the run or grant that changed, null for the inventory and the audit trail.</summary>

@@ -16,9 +16,12 @@ public sealed class KeyInventory
     private readonly IStepErrorPolicy _errors;
     private readonly RotationOptions _options;
     private readonly SingleFlight<InventorySyncProgress, TargetSyncResult> _syncs = new();
+    private readonly Governance.ComplianceEvaluation? _compliance;
 
-    internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options)
+    internal KeyInventory(RotationStore store, IKmsClientFactory clients, IStepErrorPolicy errors, IOptions<RotationOptions> options,
+        Governance.ComplianceEvaluation? compliance = null)
     {
+        _compliance = compliance;
         _store = store;
         _clients = clients;
         _errors = errors;
@@ -40,6 +43,12 @@ public sealed class KeyInventory
         foreach (var target in _options.Targets)
         {
             targets.Add(await _syncs.RunAsync(target.Name, (shared, token) => SyncTargetAsync(target.Name, shared, token), progress, cancellationToken));
+        }
+
+        // Compliance answers follow every sync.
+        if (_compliance is not null)
+        {
+            await _compliance.EvaluateAsync(cancellationToken);
         }
 
         return new InventorySyncResult(targets);
@@ -86,14 +95,18 @@ public sealed class KeyInventory
             try
             {
                 var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
-                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases, () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, cancellationToken));
+                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases, () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, cancellationToken));
             }
             finally
             {
                 gate.Release();
             }
 
-            progress.Report(new InventorySyncProgress(target, Interlocked.Increment(ref done), listed.Count));
+            // Counted and reported in one step, so reads ending together never report their counts out of order.
+            lock (reads)
+            {
+                progress.Report(new InventorySyncProgress(target, ++done, listed.Count));
+            }
         }));
 
         var now = _store.Time.GetUtcNow();
@@ -126,7 +139,8 @@ public sealed class KeyInventory
             reads.Add(await TryReadAsync(keyId, arn: null, aliases: null, async () =>
             {
                 var aliases = (await KmsKeys.AliasesOfAsync(kms, keyId, cancellationToken)).Select(a => a.AliasName).ToList();
-                return await ReadSnapshotAsync(kms, target, keyId, aliases, cancellationToken);
+                // A run's refresh reads only what runs change; the tags stay as the last full sync read them.
+                return await ReadSnapshotAsync(kms, target, keyId, aliases, readTags: false, cancellationToken);
             }));
         }
 
@@ -135,9 +149,19 @@ public sealed class KeyInventory
         {
             foreach (var read in reads)
             {
-                Save(db, target, await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken), read, now);
+                var row = await db.KeySnapshots.FindAsync([target, read.KeyId], cancellationToken);
+                if (read is KeyRead.Read { Snapshot: var snapshot } && row is not null)
+                {
+                    snapshot.Tags = row.Tags;
+                }
+
+                Save(db, target, row, read, now);
             }
         }, cancellationToken);
+        if (_compliance is not null)
+        {
+            await _compliance.EvaluateAsync(cancellationToken);
+        }
     }
 
     public async Task<PagedResult<KeySnapshot>> QueryAsync(KeyQuery query, CancellationToken cancellationToken = default)
@@ -349,7 +373,8 @@ public sealed class KeyInventory
 
     private static string JoinAliases(List<string> aliases) => string.Join(", ", aliases.Order(StringComparer.Ordinal));
 
-    private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, CancellationToken cancellationToken)
+    private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, bool readTags,
+        CancellationToken cancellationToken)
     {
         var m = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
         var (enabled, period, next) = await RotationStatusAsync(kms, m, cancellationToken);
@@ -374,6 +399,7 @@ public sealed class KeyInventory
 
         // Paced to GetKeyLastUsage's own quota (5 a second by default); a refusal marks the usage unknown, not the key unreadable.
         var lastUse = await RetryAsync(() => Safety.KeyLastUse.ReadAsync(kms, m.KeyId, _errors.IsTransient, cancellationToken), cancellationToken);
+        var tags = readTags ? await TryReadTagsAsync(kms, keyId, cancellationToken) : null;
         var readAt = _store.Time.GetUtcNow();
         return new KeySnapshot
         {
@@ -393,6 +419,8 @@ public sealed class KeyInventory
             ValidTo = validTo,
             ExpirationModel = expirationModel,
             CreationDate = Utc(m.CreationDate) ?? default,
+            KeyManager = m.KeyManager?.Value ?? "",
+            Tags = tags,
             SyncedAt = readAt,
             DetailsReadAt = readAt,
             LastUsedOperation = lastUse.Operation,
@@ -401,6 +429,20 @@ public sealed class KeyInventory
             LastUseErrorCode = lastUse.ErrorCode,
             LastUseErrorMessage = lastUse.ErrorMessage,
         };
+    }
+
+    /// <summary>The key's tags (for policies scoped by tag); null when KMS refuses to list them, which leaves the rest of the read standing.</summary>
+    private async Task<Dictionary<string, string>?> TryReadTagsAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await KmsKeys.ListTagsAsync(kms, keyId, cancellationToken)).GroupBy(t => t.TagKey, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Last().TagValue, StringComparer.Ordinal);
+        }
+        catch (Amazon.Runtime.AmazonServiceException e) when (!_errors.IsTransient(e) && e is not NotFoundException)
+        {
+            return null;
+        }
     }
 
     private async Task<(bool Enabled, int? Period, DateTimeOffset? Next)> RotationStatusAsync(IAmazonKeyManagementService kms, KeyMetadata m, CancellationToken cancellationToken)

@@ -21,6 +21,12 @@ public sealed class KeySnapshot
     public string? ExpirationModel { get; set; }
     public DateTimeOffset CreationDate { get; set; }
 
+    /// <summary>AWS or CUSTOMER (<see cref="Amazon.KeyManagementService.KeyManagerType"/>).</summary>
+    public string KeyManager { get; set; } = "";
+
+    /// <summary>The key's tags; null when the last read could not list them (a policy scoped by tags cannot judge the key then).</summary>
+    public Dictionary<string, string>? Tags { get; set; }
+
     /// <summary>The last sync that listed the key (read or not).</summary>
     public DateTimeOffset SyncedAt { get; set; }
 

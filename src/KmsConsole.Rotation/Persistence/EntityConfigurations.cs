@@ -103,6 +103,14 @@ internal sealed class KeySnapshotConfiguration : IEntityTypeConfiguration<KeySna
         builder.HasIndex(k => k.LastRotationDate);
         builder.HasIndex(k => k.CreationDate);
         builder.HasIndex(k => k.LastUsedAt);
+        builder.Property(k => k.KeyManager).HasMaxLength(20);
+        builder.Property(k => k.Tags).HasConversion(
+            t => t == null ? null : JsonSerializer.Serialize(t, Json.Options),
+            s => s == null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(s, Json.Options),
+            new ValueComparer<Dictionary<string, string>?>(
+                (a, b) => a == null ? b == null : b != null && a.Count == b.Count && !a.Except(b).Any(),
+                d => d == null ? 0 : d.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
+                d => d == null ? null : new Dictionary<string, string>(d)));
     }
 }
 

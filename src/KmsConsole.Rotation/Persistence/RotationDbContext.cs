@@ -31,6 +31,13 @@ public class RotationDbContext : DbContext
     public DbSet<Notifications.NotificationDelivery> NotificationDeliveries => Set<Notifications.NotificationDelivery>();
     public DbSet<Notifications.DeliveryAttempt> DeliveryAttempts => Set<Notifications.DeliveryAttempt>();
     public DbSet<Notifications.NotificationPreference> NotificationPreferences => Set<Notifications.NotificationPreference>();
+    public DbSet<Governance.RotationPolicy> RotationPolicies => Set<Governance.RotationPolicy>();
+    public DbSet<Governance.PolicyExemption> PolicyExemptions => Set<Governance.PolicyExemption>();
+    public DbSet<Governance.SignOff> SignOffs => Set<Governance.SignOff>();
+    public DbSet<Governance.ComplianceResult> ComplianceResults => Set<Governance.ComplianceResult>();
+    public DbSet<Governance.ComplianceDay> ComplianceDays => Set<Governance.ComplianceDay>();
+    public DbSet<Governance.Campaign> Campaigns => Set<Governance.Campaign>();
+    public DbSet<Governance.CampaignKey> CampaignKeys => Set<Governance.CampaignKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -3,6 +3,7 @@ using KmsConsole.Rotation;
 using KmsConsole.Web.Api;
 using KmsConsole.Web.Audit;
 using KmsConsole.Web.Components;
+using KmsConsole.Web.Components.Compliance;
 using KmsConsole.Web.Operations;
 using KmsConsole.Web.Security;
 using KmsConsole.Web.SignIn;
@@ -117,6 +118,7 @@ public static class WebConsoleHosting
         }
 
         app.MapAuditExport();
+        app.MapComplianceReport();
         app.MapConsoleApi();
         app.MapConsoleOperations();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -295,6 +295,381 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.ToTable("EscrowedMaterial", (string)null);
                 });
 
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.Campaign", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Concurrency")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DecidedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DecidedByName")
+                        .HasColumnType("text");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("FollowUpOf")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Justification")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid?>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RequestedByName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ScheduleKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Workflow")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("ScheduleKey")
+                        .IsUnique();
+
+                    b.HasIndex("State");
+
+                    b.ToTable("Campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.CampaignKey", b =>
+                {
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Alias")
+                        .HasColumnType("text");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Outcome")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("CampaignId", "Index");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("CampaignKeys", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.ComplianceDay", b =>
+                {
+                    b.Property<long>("Day")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Compliant")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("CouldNotRead")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("EvaluatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Exempt")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NonCompliant")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NotApplicable")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("PolicyVersion")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Day", "PolicyId");
+
+                    b.HasIndex("PolicyId");
+
+                    b.ToTable("ComplianceDays", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.ComplianceResult", b =>
+                {
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("DueAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("NonCompliantSince")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("PolicyVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Remedy")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("PolicyId", "Target", "KeyId");
+
+                    b.HasIndex("Status", "DueAt");
+
+                    b.HasIndex("Target", "KeyId");
+
+                    b.ToTable("ComplianceResults", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.PolicyExemption", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("DecidedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DecidedByName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("DecisionComment")
+                        .HasColumnType("text");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RequestedByName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyId", "Target", "KeyId");
+
+                    b.ToTable("PolicyExemptions", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.RotationPolicy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("DecidedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DecidedByName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("DecisionComment")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Justification")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("ProposedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ProposedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ProposedByName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Retires")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Schedule")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("PolicyId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("RotationPolicies", (string)null);
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.SignOff", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ApproverId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ApproverName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Comment")
+                        .HasColumnType("text");
+
+                    b.Property<long>("DecidedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("SubjectId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubjectId");
+
+                    b.ToTable("SignOffs", (string)null);
+                });
+
             modelBuilder.Entity("KmsConsole.Rotation.Iam.PolicyGrant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -421,6 +796,11 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<string>("ExpirationModel")
                         .HasColumnType("text");
 
+                    b.Property<string>("KeyManager")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<string>("KeySpec")
                         .IsRequired()
                         .HasColumnType("text");
@@ -472,6 +852,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
 
                     b.Property<long>("SyncedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Tags")
+                        .HasColumnType("text");
 
                     b.Property<long?>("UsageTrackingStartDate")
                         .HasColumnType("bigint");
@@ -836,6 +1219,15 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.CampaignKey", b =>
+                {
+                    b.HasOne("KmsConsole.Rotation.Governance.Campaign", null)
+                        .WithMany("Keys")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("KmsConsole.Rotation.Notifications.DeliveryAttempt", b =>
                 {
                     b.HasOne("KmsConsole.Rotation.Notifications.NotificationDelivery", null)
@@ -861,6 +1253,11 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsConsole.Rotation.Governance.Campaign", b =>
+                {
+                    b.Navigation("Keys");
                 });
 
             modelBuilder.Entity("KmsConsole.Rotation.Notifications.NotificationDelivery", b =>

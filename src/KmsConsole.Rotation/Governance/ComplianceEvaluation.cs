@@ -1,0 +1,101 @@
+using KmsConsole.Rotation.Changes;
+using KmsConsole.Rotation.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsConsole.Rotation.Governance;
+
+/// <summary>
+/// One pass of compliance over the whole inventory: after every inventory sync, after a run changed keys, after a
+/// policy or exemption was decided, and on demand. It reads the snapshots, the active policies and the exemptions that
+/// count, writes the answers that changed (an unchanged answer keeps its row and its dates), and today's counts per
+/// policy for the trend.
+/// </summary>
+internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed changes)
+{
+    // One pass at a time in this process; passes across instances queue on the database's writer lock.
+    private readonly SemaphoreSlim _one = new(1, 1);
+
+    public async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var days = await store.WriteAsync((db, _) => EvaluateAsync(db, store.Time.GetUtcNow(), cancellationToken), cancellationToken);
+            changes.Publish(new ConsoleChange(ChangeKind.Governance));
+            return days;
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private static async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var policies = await db.RotationPolicies.AsNoTracking().Where(p => p.State == PolicyState.Active).ToListAsync(cancellationToken);
+        var exemptions = await db.PolicyExemptions.AsNoTracking().Where(e => e.State == ExemptionState.Approved && e.ExpiresAt > now).ToListAsync(cancellationToken);
+        var escrowed = (await db.EscrowedMaterials.AsNoTracking().Select(e => new { e.Target, e.KeyId }).Distinct().ToListAsync(cancellationToken))
+            .Select(e => (e.Target, e.KeyId)).ToHashSet();
+        var previous = await db.ComplianceResults.AsNoTracking().ToDictionaryAsync(r => (r.PolicyId, r.Target, r.KeyId), cancellationToken);
+        var keys = policies.Count == 0 ? [] : await db.KeySnapshots.AsNoTracking().ToListAsync(cancellationToken);
+
+        var evaluator = new ComplianceEvaluator(exemptions, escrowed, now);
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        // Tens of thousands of answers: the change tracker learns of them once, in bulk, not one detection per row.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var added = new List<ComplianceResult>();
+        var changed = new List<ComplianceResult>();
+        var counts = policies.ToDictionary(p => p.PolicyId, p => new ComplianceDay { Day = today, PolicyId = p.PolicyId, PolicyVersion = p.Version, EvaluatedAt = now });
+        foreach (var key in keys)
+        {
+            foreach (var policy in policies)
+            {
+                previous.Remove((policy.PolicyId, key.Target, key.KeyId), out var before);
+                var result = evaluator.Evaluate(policy, key, before);
+                Count(counts[policy.PolicyId], result.Status);
+                if (before is null)
+                {
+                    added.Add(result);
+                }
+                else if (!ComplianceEvaluator.SameAnswer(before, result))
+                {
+                    changed.Add(result);
+                }
+            }
+        }
+
+        db.ComplianceResults.AddRange(added);
+        db.ComplianceResults.UpdateRange(changed);
+        // Answers for keys no longer listed, or for policies no longer active.
+        db.ComplianceResults.RemoveRange(previous.Values);
+
+        var ids = counts.Keys.ToList();
+        var stored = await db.ComplianceDays.Where(d => d.Day == today && ids.Contains(d.PolicyId)).ToDictionaryAsync(d => d.PolicyId, cancellationToken);
+        foreach (var day in counts.Values)
+        {
+            if (stored.TryGetValue(day.PolicyId, out var row))
+            {
+                db.Entry(row).CurrentValues.SetValues(day);
+            }
+            else
+            {
+                db.ComplianceDays.Add(day);
+            }
+        }
+
+        db.ChangeTracker.DetectChanges();
+        return counts.Values.ToList();
+    }
+
+    private static void Count(ComplianceDay day, ComplianceStatus status)
+    {
+        switch (status)
+        {
+            case ComplianceStatus.Compliant: day.Compliant++; break;
+            case ComplianceStatus.NonCompliant: day.NonCompliant++; break;
+            case ComplianceStatus.Exempt: day.Exempt++; break;
+            case ComplianceStatus.NotApplicable: day.NotApplicable++; break;
+            default: day.CouldNotRead++; break;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using KmsConsole.Rotation.Changes;
+using KmsConsole.Rotation.Governance;
+using KmsConsole.Rotation.Workflows;
+using KmsConsole.Web.SignIn;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace KmsConsole.Web.Components.Campaigns;
+
+/// <summary>Campaigns and one campaign in full (its frozen per-key plan, live progress, approve, pause, resume, cancel, retry failed keys).</summary>
+public partial class CampaignsPage : IDisposable
+{
+    [Parameter] public Guid? Id { get; set; }
+
+    [Inject] private Rotation.Governance.Campaigns Campaigns { get; set; } = default!;
+
+    [Inject] private WorkflowDefinitions Workflows { get; set; } = default!;
+
+    [Inject] private IChangeFeed Changes { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private ILogger<LiveUpdates> LiveLog { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private IReadOnlyList<Campaign> _campaigns = [];
+    private Campaign? _selected;
+    private string? _comment;
+    private string? _refusal;
+    private LiveUpdates? _live;
+
+    protected override void OnInitialized() =>
+        // Per-key runs publish a change per step; the campaign's own changes come as governance changes.
+        _live = LiveUpdates.Follow(Changes, LiveLog, InvokeAsync, ReloadAsync, ChangeKind.Governance, ChangeKind.Run);
+
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    private async Task LoadAsync()
+    {
+        _campaigns = await Campaigns.ListAsync();
+        _selected = Id is { } id ? _campaigns.FirstOrDefault(c => c.Id == id) ?? await Campaigns.GetAsync(id) : null;
+    }
+
+    private async Task ReloadAsync()
+    {
+        await LoadAsync();
+        StateHasChanged();
+    }
+
+    private async Task ActAsync(Func<Actor, Task> action)
+    {
+        _refusal = null;
+        try
+        {
+            await action(ConsoleActor.From((await AuthenticationState).User));
+            _comment = null;
+        }
+        catch (RotationRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+
+        await LoadAsync();
+    }
+
+    private async Task RetryFailedAsync()
+    {
+        _refusal = null;
+        try
+        {
+            var retry = await Campaigns.RetryFailedAsync(ConsoleActor.From((await AuthenticationState).User), _selected!.Id, $"Retry of the failed keys of campaign {_selected.Id}");
+            Navigation.NavigateTo($"campaigns/{retry.Id}");
+        }
+        catch (RotationRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+    }
+
+    public void Dispose() => _live?.Dispose();
+}
