@@ -64,7 +64,8 @@ public static class RotationServiceCollectionExtensions
             sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
             sp.GetRequiredService<Changes.IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
-        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
+        services.TryAddSingleton<Audit.AuditIntegrity>();
+        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<Audit.AuditIntegrity>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
             sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddOptions<Notifications.NotificationOptions>();
