@@ -54,6 +54,13 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<IWorkflowCatalog, Workflows.WorkflowCatalog>();
         services.AddSingleton<Workflows.Preflight>();
         services.TryAddSingleton<RunEngineHooks>();
+        if (database.Provider == DatabaseOptions.Postgres)
+        {
+            services.TryAddSingleton(sp => new Changes.PostgresChangeFeed(database, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Changes.PostgresChangeFeed>>()));
+            services.TryAddSingleton<Changes.IChangeFeed>(sp => sp.GetRequiredService<Changes.PostgresChangeFeed>());
+            services.AddHostedService(sp => sp.GetRequiredService<Changes.PostgresChangeFeed>());
+        }
+
         services.TryAddSingleton<Changes.IChangeFeed, Changes.InProcessChangeFeed>();
         services.AddSingleton<RunChangeFeed>();
         services.AddSingleton(sp => new RotationRequests(sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IWorkflowCatalog>(),
