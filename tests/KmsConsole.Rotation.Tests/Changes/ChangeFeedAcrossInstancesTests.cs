@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using KmsConsole.Rotation.Changes;
 
-namespace KmsConsole.Rotation.Tests;
+namespace KmsConsole.Rotation.Tests.Changes;
 
 /// <summary>Two console instances (two service providers) on one throwaway PostgreSQL cluster, each with its LISTEN/NOTIFY feed.</summary>
 public sealed class ChangeFeedAcrossInstancesTests
@@ -11,7 +11,7 @@ public sealed class ChangeFeedAcrossInstancesTests
     [SkippableFact]
     public async Task A_run_requested_on_one_instance_reaches_the_pages_of_the_other_and_its_own_once()
     {
-        await using var cluster = await PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
         await using var a = await StartInstanceAsync(cluster);
         await using var b = await StartInstanceAsync(cluster);
         Assert.IsType<PostgresChangeFeed>(a.World.Get<IChangeFeed>());
@@ -31,7 +31,7 @@ public sealed class ChangeFeedAcrossInstancesTests
     [SkippableFact]
     public async Task A_feed_that_loses_its_connection_connects_again_and_tells_its_pages_to_read_again()
     {
-        await using var cluster = await PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
         await using var a = await StartInstanceAsync(cluster);
         await using var b = await StartInstanceAsync(cluster);
         var feed = b.World.Get<PostgresChangeFeed>();
@@ -65,7 +65,7 @@ public sealed class ChangeFeedAcrossInstancesTests
         Assert.Null(PostgresChangeFeed.Parse("b", "garbage"));
     }
 
-    private static async Task<Instance> StartInstanceAsync(PostgresTests.TemporaryPostgres cluster)
+    private static async Task<Instance> StartInstanceAsync(Persistence.PostgresTests.TemporaryPostgres cluster)
     {
         var world = await RotationWorld.StartAsync(database: new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString });
         var feed = world.Get<PostgresChangeFeed>();

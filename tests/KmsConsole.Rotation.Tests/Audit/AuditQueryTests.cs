@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using KmsConsole.Rotation.Audit;
 using KmsConsole.Rotation.Persistence;
 
-namespace KmsConsole.Rotation.Tests;
+namespace KmsConsole.Rotation.Tests.Audit;
 
 /// <summary>The Audit page's queries: subject search through the trigram index, page seeks, verification on open.</summary>
 public sealed class AuditQueryTests
@@ -111,7 +111,7 @@ public sealed class AuditQueryTests
     [SkippableFact]
     public async Task Subject_contains_finds_the_same_subjects_through_the_trigram_index_on_postgres()
     {
-        await using var cluster = await PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
         await using var world = await RotationWorld.StartAsync(seed: false,
             database: new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString });
         await AppendAsync(world, Subjects);
