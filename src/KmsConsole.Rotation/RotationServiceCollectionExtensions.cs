@@ -57,6 +57,13 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Safety.HazardCheck>();
         services.AddSingleton<Workflows.Preflight>();
         services.TryAddSingleton<RunEngineHooks>();
+        if (database.Provider == DatabaseOptions.Postgres)
+        {
+            services.TryAddSingleton(sp => new Changes.PostgresChangeFeed(database, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Changes.PostgresChangeFeed>>()));
+            services.TryAddSingleton<Changes.IChangeFeed>(sp => sp.GetRequiredService<Changes.PostgresChangeFeed>());
+            services.AddHostedService(sp => sp.GetRequiredService<Changes.PostgresChangeFeed>());
+        }
+
         services.TryAddSingleton<Changes.IChangeFeed, Changes.InProcessChangeFeed>();
         services.AddSingleton<RunChangeFeed>();
         services.AddSingleton(sp => new RotationRequests(sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IWorkflowCatalog>(),
@@ -71,7 +78,8 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton(sp => new Safety.RetirementWatch(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
             sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
         services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
-        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>()));
+        services.TryAddSingleton<Audit.AuditIntegrity>();
+        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<Audit.AuditIntegrity>()));
         services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
             sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Governance.ComplianceEvaluation>()));
         services.AddGovernance();

@@ -131,4 +131,36 @@ internal static class AuditChain
 
         return new AuditChainVerification(true, checkedCount, null, null, head);
     }
+
+    /// <summary>
+    /// The events from <paramref name="head"/> (verified earlier) on: the head must be unchanged and the rest linked to it
+    /// without a gap. <see cref="AuditChainVerification.EventsChecked"/> counts the events walked now.
+    /// </summary>
+    public static async Task<AuditChainVerification> VerifyFromAsync(RotationDbContext db, AuditAnchor head, CancellationToken cancellationToken)
+    {
+        string? expectedPrevious = null;
+        var expectedSequence = head.Sequence;
+        long checkedCount = 0;
+        var events = db.AuditEvents.AsNoTracking().Where(e => e.Sequence >= head.Sequence).OrderBy(e => e.Sequence).AsAsyncEnumerable();
+        await foreach (var e in events.WithCancellation(cancellationToken))
+        {
+            if (e.Sequence != expectedSequence)
+            {
+                return new AuditChainVerification(false, checkedCount, expectedSequence, $"Event {expectedSequence} is missing (the next stored event is {e.Sequence}).");
+            }
+
+            if (FindBreak(e, expectedPrevious, e.Sequence == head.Sequence ? head : null) is { } reason)
+            {
+                return new AuditChainVerification(false, checkedCount, e.Sequence, reason);
+            }
+
+            checkedCount++;
+            expectedSequence++;
+            expectedPrevious = e.Hash;
+        }
+
+        return checkedCount == 0
+            ? new AuditChainVerification(false, 0, head.Sequence, $"Event {head.Sequence}, verified earlier, is gone: events were cut from the chain's end.")
+            : new AuditChainVerification(true, checkedCount, null, null, new AuditAnchor(expectedSequence - 1, expectedPrevious!));
+    }
 }

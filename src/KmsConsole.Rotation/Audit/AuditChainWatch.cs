@@ -68,7 +68,7 @@ internal sealed class AuditChainWatch(
         var whole = head is null || now - _lastFullWalk >= options.Value.FullWalkEvery;
         var result = whole
             ? await trail.VerifyAsync(Watch, cancellationToken)
-            : await VerifyFromAsync(head!, cancellationToken);
+            : await trail.VerifyFromAsync(Watch, head!, cancellationToken);
         if (whole)
         {
             _lastFullWalk = now;
@@ -77,7 +77,6 @@ internal sealed class AuditChainWatch(
         integrity.LastChainCheck = now;
         if (result.Intact)
         {
-            integrity.VerifiedHead = result.Head ?? integrity.VerifiedHead;
             return;
         }
 
@@ -99,35 +98,5 @@ internal sealed class AuditChainWatch(
             // Raised even when the event cannot be written: the health check must say so either way.
             integrity.Raise(new AuditAlarm(now, AuditIntegrity.ChainBroken, message));
         }
-    }
-
-    /// <summary>The events from <paramref name="head"/> on: the head must be unchanged, the rest linked to it without a gap.</summary>
-    private async Task<AuditChainVerification> VerifyFromAsync(AuditAnchor head, CancellationToken cancellationToken)
-    {
-        await using var db = await store.ReadAsync(cancellationToken);
-        string? expectedPrevious = null;
-        var expectedSequence = head.Sequence;
-        long checkedCount = 0;
-        var events = db.AuditEvents.AsNoTracking().Where(e => e.Sequence >= head.Sequence).OrderBy(e => e.Sequence).AsAsyncEnumerable();
-        await foreach (var e in events.WithCancellation(cancellationToken))
-        {
-            if (e.Sequence != expectedSequence)
-            {
-                return new AuditChainVerification(false, checkedCount, expectedSequence, $"Event {expectedSequence} is missing (the next stored event is {e.Sequence}).");
-            }
-
-            if (AuditChain.FindBreak(e, expectedPrevious, e.Sequence == head.Sequence ? head : null) is { } reason)
-            {
-                return new AuditChainVerification(false, checkedCount, e.Sequence, reason);
-            }
-
-            checkedCount++;
-            expectedSequence++;
-            expectedPrevious = e.Hash;
-        }
-
-        return checkedCount == 0
-            ? new AuditChainVerification(false, 0, head.Sequence, $"Event {head.Sequence}, verified earlier, is gone: events were cut from the chain's end.")
-            : new AuditChainVerification(true, checkedCount, null, null, new AuditAnchor(expectedSequence - 1, expectedPrevious!));
     }
 }

@@ -1,6 +1,7 @@
 using KmsConsole.Rotation.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,7 @@ public static class AuditIntegrityServices
             .Bind(configuration.GetSection(AuditWatchOptions.SectionName))
             .Validate(o => o.Interval > TimeSpan.Zero && o.FullWalkEvery > TimeSpan.Zero, "Rotation:AuditWatch needs a positive Interval and FullWalkEvery.")
             .ValidateOnStart();
-        services.AddSingleton<AuditIntegrity>();
+        services.TryAddSingleton<AuditIntegrity>();
         services.AddSingleton(sp => new AuditTamperCheck(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<AuditIntegrity>(),
             sp.GetRequiredService<ILogger<AuditTamperCheck>>()));
         services.AddSingleton<AuditChainWatch>();

@@ -10,8 +10,13 @@ namespace KmsConsole.Rotation;
 public sealed class AuditTrail
 {
     private readonly RotationStore _store;
+    private readonly AuditIntegrity _integrity;
 
-    internal AuditTrail(RotationStore store) => _store = store;
+    internal AuditTrail(RotationStore store, AuditIntegrity integrity)
+    {
+        _store = store;
+        _integrity = integrity;
+    }
 
     public async Task<PagedResult<AuditEvent>> QueryAsync(Actor actor, AuditFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
     {
@@ -21,9 +26,22 @@ public sealed class AuditTrail
         await using var db = await _store.ReadAsync(cancellationToken);
         var query = Filtered(db, filter);
         var total = await query.CountAsync(cancellationToken);
+        var skip = (long)page * pageSize;
+        if (filter == NoFilter && total > 0 && await db.AuditEvents.MaxAsync(e => e.Sequence, cancellationToken) == total)
+        {
+            // The chain numbers its events 1, 2, 3… without a gap, so the whole trail's page N starts at a known
+            // sequence: a seek on the primary key instead of an OFFSET that reads past half a million rows.
+            var newest = total - skip;
+            var seek = await db.AuditEvents.AsNoTracking().Where(e => e.Sequence <= newest)
+                .OrderByDescending(e => e.Sequence).Take(pageSize).ToListAsync(cancellationToken);
+            return new PagedResult<AuditEvent>(seek, total, page, pageSize);
+        }
+
         var items = await query.OrderByDescending(e => e.Sequence).Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return new PagedResult<AuditEvent>(items, total, page, pageSize);
     }
+
+    private static readonly AuditFilter NoFilter = new();
 
     /// <summary>Writes the filtered events as CSV in sequence order, row by row from the database.</summary>
     public async Task ExportCsvAsync(Actor actor, Stream output, AuditFilter filter, CancellationToken cancellationToken = default)
@@ -57,7 +75,43 @@ public sealed class AuditTrail
     {
         actor.Require(Roles.Auditor, "read the audit trail");
         await using var db = await _store.ReadAsync(cancellationToken);
-        return await AuditChain.VerifyAsync(db, cancellationToken, anchor);
+        return Noted(await AuditChain.VerifyAsync(db, cancellationToken, anchor));
+    }
+
+    /// <summary>
+    /// The chain up to its head now, walking only the events appended since the last verified head (the background
+    /// check's or an earlier walk's; the head itself re-hashed), or the whole chain when none is known yet. What opening
+    /// the Audit page shows at once at a million events; <see cref="VerifyAsync"/> walks everything again on demand.
+    /// <see cref="AuditChainVerification.EventsChecked"/> counts every event up to the head, earlier walks included.
+    /// </summary>
+    public async Task<AuditChainVerification> VerifyLatestAsync(Actor actor, CancellationToken cancellationToken = default)
+    {
+        actor.Require(Roles.Auditor, "read the audit trail");
+        if (_integrity.VerifiedHead is not { } head)
+        {
+            return await VerifyAsync(actor, cancellationToken);
+        }
+
+        var since = await VerifyFromAsync(actor, head, cancellationToken);
+        return since.Intact ? since with { EventsChecked = since.Head!.Sequence } : since;
+    }
+
+    /// <summary>The events from <paramref name="head"/>, verified earlier, on; an intact result becomes the verified head.</summary>
+    internal async Task<AuditChainVerification> VerifyFromAsync(Actor actor, AuditAnchor head, CancellationToken cancellationToken)
+    {
+        actor.Require(Roles.Auditor, "read the audit trail");
+        await using var db = await _store.ReadAsync(cancellationToken);
+        return Noted(await AuditChain.VerifyFromAsync(db, head, cancellationToken));
+    }
+
+    private AuditChainVerification Noted(AuditChainVerification result)
+    {
+        if (result is { Intact: true, Head: { } verified })
+        {
+            _integrity.VerifiedHead = verified;
+        }
+
+        return result;
     }
 
     private static IQueryable<AuditEvent> Filtered(RotationDbContext db, AuditFilter filter)
@@ -75,8 +129,7 @@ public sealed class AuditTrail
 
         if (filter.Subject is { Length: > 0 } subject)
         {
-            var pattern = $"%{subject}%";
-            query = query.Where(e => EF.Functions.Like(e.Subject, pattern));
+            query = AuditSubjectSearch.Containing(db, query, subject);
         }
 
         if (filter.RunId is { } runId)

@@ -1,6 +1,9 @@
 namespace KmsConsole.Rotation.Changes;
 
-/// <summary>What changed: a run (its state, steps, approvals), a policy grant, the key inventory, the audit trail.</summary>
+/// <summary>
+/// What changed: a run (its state, steps, approvals), a policy grant, the key inventory, the audit trail. A kind added
+/// here travels between instances as it is (by name).
+/// </summary>
 public enum ChangeKind
 {
     Run,
@@ -8,6 +11,9 @@ public enum ChangeKind
     Inventory,
     Audit,
     Governance,
+
+    /// <summary>Changes may have been missed (the feed across instances was disconnected): whatever a page shows, it reads again.</summary>
+    Missed,
 }
 
 /// <summary>One change; <paramref name="Id"/> is the run or grant that changed, null for the inventory and the audit trail.</summary>
@@ -15,8 +21,8 @@ public sealed record ConsoleChange(ChangeKind Kind, Guid? Id = null);
 
 /// <summary>
 /// The one subscription to what changes in the console, for pages and anything else that follows it live. The
-/// in-process feed serves one instance (SQLite); a feed across instances (PostgreSQL LISTEN/NOTIFY) implements the same
-/// interface and is registered in its place.
+/// in-process feed serves one instance (SQLite); with PostgreSQL, <see cref="PostgresChangeFeed"/> (LISTEN/NOTIFY) is
+/// registered in its place and carries every change to every instance.
 /// </summary>
 public interface IChangeFeed
 {

@@ -40,6 +40,7 @@ public sealed class IamQueryClient : IIamClient, IDisposable
     private readonly AmazonSecurityTokenServiceClient _sts;
     private readonly Uri _serviceUrl;
     private readonly int? _pageSize;
+    private readonly string _signingRegion;
 
     public IamQueryClient(AWSCredentials credentials, IamClientOptions? options = null, HttpMessageHandler? transport = null)
     {
@@ -47,6 +48,7 @@ public sealed class IamQueryClient : IIamClient, IDisposable
         options ??= new IamClientOptions();
         _serviceUrl = options.ServiceUrl;
         _pageSize = options.PageSize;
+        _signingRegion = options.SigningRegion;
         var region = RegionEndpoint.GetBySystemName(options.SigningRegion);
 
         // Redirects must not be followed below the signer (a replayed signature would be rejected), and
@@ -221,9 +223,18 @@ public sealed class IamQueryClient : IIamClient, IDisposable
         var form = new List<KeyValuePair<string, string>> { new("Action", action), new("Version", IamVersion) };
         form.AddRange(parameters.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)));
         using var request = new HttpRequestMessage(HttpMethod.Post, _serviceUrl) { Content = new FormUrlEncodedContent(form) };
+        using var span = Telemetry.RotationTelemetry.Source.StartActivity($"IAM {action}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag(Telemetry.RotationTelemetry.ServiceTag, "IAM");
+        span?.SetTag(Telemetry.RotationTelemetry.OperationTag, action);
+        span?.SetTag(Telemetry.RotationTelemetry.RegionTag, _signingRegion);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var headerRequestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+        span?.SetTag(Telemetry.RotationTelemetry.RequestIdTag, headerRequestId);
+        if (span is not null && !response.IsSuccessStatusCode)
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"HTTP {(int)response.StatusCode}");
+        }
 
         XDocument document;
         try

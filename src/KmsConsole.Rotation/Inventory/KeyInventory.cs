@@ -60,6 +60,9 @@ public sealed class KeyInventory
     /// </summary>
     private async Task<TargetSyncResult> SyncTargetAsync(string target, IProgress<InventorySyncProgress> progress, CancellationToken cancellationToken)
     {
+        using var span = Telemetry.RotationTelemetry.Source.StartActivity("inventory sync");
+        span?.SetTag(Telemetry.RotationTelemetry.TargetTag, target);
+        var syncStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var kms = _clients.Create(target);
         var listed = new List<KeyListEntry>();
         string? marker = null;
@@ -122,9 +125,13 @@ public sealed class KeyInventory
             db.KeySnapshots.RemoveRange(existing.Values);
         }, cancellationToken);
 
+        var keysRead = reads.Count(r => r is KeyRead.Read);
+        var targetTag = new KeyValuePair<string, object?>(Telemetry.RotationTelemetry.TargetTag, target);
+        Telemetry.RotationTelemetry.InventorySyncDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(syncStarted).TotalSeconds, targetTag);
+        Telemetry.RotationTelemetry.InventoryKeysRead.Add(keysRead, targetTag);
         return new TargetSyncResult(
             target,
-            reads.Count(r => r is KeyRead.Read),
+            keysRead,
             reads.OfType<KeyRead.Unreadable>().Select(u => new UnreadableKey(target, u.KeyId, u.ErrorCode, u.ErrorMessage)).ToList(),
             reads.Count(r => r is KeyRead.Gone));
     }

@@ -10,7 +10,7 @@ namespace KmsConsole.Rotation.Persistence;
 /// console instance on the database: no two instances append the same sequence and no save fails on it.
 /// </summary>
 internal sealed class RotationStore(IDbContextFactory<RotationDbContext> contexts, RotationDatabase database, TimeProvider time,
-    Notifications.NotificationOutbox? outbox = null)
+    Notifications.NotificationOutbox? outbox = null, Changes.IChangeFeed? changes = null)
 {
     // Writers in this process queue here rather than in the database, which spares SQLite busy waits.
     private readonly SemaphoreSlim _writers = new(1, 1);
@@ -39,8 +39,14 @@ internal sealed class RotationStore(IDbContextFactory<RotationDbContext> context
                 await outbox.CollectAsync(db, time.GetUtcNow(), cancellationToken);
             }
 
+            var written = Changes.WrittenChanges.Of(db);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            foreach (var published in written)
+            {
+                changes?.Publish(published);
+            }
+
             return result;
         }
         finally

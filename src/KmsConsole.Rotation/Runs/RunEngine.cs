@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using KmsConsole.Rotation.Persistence;
+using KmsConsole.Rotation.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +51,13 @@ internal sealed class RunEngine(
             var index = run.CurrentStepIndex;
             var step = steps[index];
             var record = run.Steps[index];
+            // Every log line of the step names its run and requester; the span (when traced) holds its KMS calls.
+            using var scope = logger.BeginScope(new Dictionary<string, object?> { ["RunId"] = run.Id, ["RequestedBy"] = run.RequestedBy });
+            using var span = RotationTelemetry.Source.StartActivity($"run step {step.Key}");
+            span?.SetTag(RotationTelemetry.RunIdTag, run.Id.ToString());
+            span?.SetTag(RotationTelemetry.WorkflowTag, run.Workflow.ToString());
+            span?.SetTag(RotationTelemetry.StepTag, step.Key);
+            var stepStarted = Stopwatch.GetTimestamp();
             await hooks.BeforeStepStartsAsync(run, index);
 
             run.StartStep(index, Time.GetUtcNow());
@@ -81,6 +90,7 @@ internal sealed class RunEngine(
             {
                 await heartbeat.DisposeAsync();
                 var (code, message, requestId) = errors.Describe(e);
+                StepEnded(run, step, span, stepStarted, code);
                 logger.LogWarning("Run {RunId} step {Step} failed: {Code}: {Message}", run.Id, record.Name, code, message);
                 var error = run.StepFailed(index, code, message, requestId, Time.GetUtcNow());
                 await FinishAsync(run, RunState.Failed, error, cancellationToken, requestId);
@@ -98,9 +108,11 @@ internal sealed class RunEngine(
 
             hooks.AfterStepEffect(run, index);
 
+            StepEnded(run, step, span, stepStarted, result.IsWaiting ? "waiting" : null);
             if (result.IsWaiting)
             {
                 run.WaitAtGate(index, result.WaitingReason!);
+                RotationTelemetry.RunEntered(run, run.State);
                 var waiting = await SaveRunAsync(run, audit => audit.AppendAsync("orchestrator", "run.awaiting-approval", Subject(run),
                     $"{record.Name}: {result.WaitingReason}", null, run.Id), cancellationToken, unlessCancelRequested: true);
                 if (waiting == Saved.CancelRequested)
@@ -184,9 +196,26 @@ internal sealed class RunEngine(
         await FinishAsync(run, RunState.Cancelled, message, cancellationToken);
     }
 
+    /// <summary>The step's duration by workflow, step and outcome ("succeeded", "waiting", or the error code).</summary>
+    private static void StepEnded(Run run, WorkflowStep step, Activity? span, long started, string? failure)
+    {
+        var outcome = failure ?? "succeeded";
+        span?.SetTag(RotationTelemetry.OutcomeTag, outcome);
+        if (failure is not null and not "waiting")
+        {
+            span?.SetStatus(ActivityStatusCode.Error, failure);
+        }
+
+        RotationTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>(RotationTelemetry.WorkflowTag, run.Workflow.ToString()),
+            new KeyValuePair<string, object?>(RotationTelemetry.StepTag, step.Key),
+            new KeyValuePair<string, object?>(RotationTelemetry.OutcomeTag, outcome));
+    }
+
     private async Task FinishAsync(Run run, RunState state, string? error, CancellationToken cancellationToken, string? requestId = null)
     {
         run.End(state, error, Time.GetUtcNow());
+        RotationTelemetry.RunEntered(run, state);
         var action = state switch
         {
             RunState.Succeeded => "run.succeeded",

@@ -18,7 +18,8 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options, Target
     {
         var target = options.Value.RequireTarget(targetName);
         return _clients.GetOrAdd(target.Name, _ =>
-            new TargetKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms, _pacing.For(target)));
+            new TargetKmsClient(credentials.For(target), ConfigFor(target, options.Value.Orchestrator, options.Value.Kms), options.Value.Kms, _pacing.For(target),
+                new KmsCallTelemetry(target.Name, target.Region)));
     }
 
     /// <summary>The same account and credentials in <paramref name="region"/>, paced by that Region's own quotas.</summary>

@@ -9,18 +9,22 @@ namespace KmsConsole.Rotation.Targets;
 /// (<see cref="KmsRetryPolicy"/>) and, inside it so that every attempt counts, the pacing to the target's request quotas
 /// (<see cref="RequestPacing"/>).
 /// </summary>
-internal sealed class TargetKmsClient(AWSCredentials credentials, AmazonKeyManagementServiceConfig config, KmsCallOptions calls, RequestPacing.Target pacing)
+internal sealed class TargetKmsClient(AWSCredentials credentials, AmazonKeyManagementServiceConfig config, KmsCallOptions calls, RequestPacing.Target pacing,
+    KmsCallTelemetry telemetry)
     : AmazonKeyManagementServiceClient(credentials, config)
 {
     // Read by CustomizeRuntimePipeline, which the base constructor calls: field initialisers run before it.
     private readonly KmsCallOptions _calls = calls;
     private readonly RequestPacing.Target _pacing = pacing;
+    private readonly KmsCallTelemetry _telemetry = telemetry;
 
     protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
     {
         base.CustomizeRuntimePipeline(pipeline);
         pipeline.ReplaceHandler<RetryHandler>(new RetryHandler(new KmsRetryPolicy(Config, _calls)));
         pipeline.AddHandlerAfter<RetryHandler>(new PacingHandler(_pacing));
+        // Outside the retries: one span and one duration per call, with the retries it took.
+        pipeline.AddHandlerBefore<RetryHandler>(_telemetry);
     }
 
     /// <summary>Waits for the operation's quota before each attempt is sent.</summary>

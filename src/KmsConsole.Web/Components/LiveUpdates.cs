@@ -52,7 +52,8 @@ public sealed class LiveUpdates : IDisposable
     {
         try
         {
-            if (!_disposed && await _concerns(change) && !_disposed)
+            // Missed: the feed was disconnected and changes of any kind may have gone by, so every page reads again.
+            if (!_disposed && (change.Kind == ChangeKind.Missed || await _concerns(change)) && !_disposed)
             {
                 await _dispatch(_reload.RequestAsync);
             }

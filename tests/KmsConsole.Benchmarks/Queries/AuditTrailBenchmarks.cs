@@ -17,6 +17,7 @@ public class AuditTrailBenchmarks
     private AuditFilter _oneDay = new();
     private AuditFilter _stepsInAWeek = new();
     private Guid _runId;
+    private Rotation.Audit.AuditAnchor _tenBack = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -27,7 +28,8 @@ public class AuditTrailBenchmarks
         var middle = database.TrailStart + QueryDatabase.TrailSpan / 2;
         _oneDay = new AuditFilter { From = middle, To = middle.AddDays(1) };
         _stepsInAWeek = new AuditFilter { Action = "step.succeeded", From = middle, To = middle.AddDays(7) };
-        _trail.QueryAsync(Auditor, new AuditFilter(), 0, PageSize).GetAwaiter().GetResult();
+        var tenth = _trail.QueryAsync(Auditor, new AuditFilter(), 0, PageSize).GetAwaiter().GetResult().Items[10];
+        _tenBack = new Rotation.Audit.AuditAnchor(tenth.Sequence, tenth.Hash);
     }
 
     [Benchmark(Description = "no filter, first page")]
@@ -44,6 +46,18 @@ public class AuditTrailBenchmarks
 
     [Benchmark(Description = "subject contains 'service-042', first page")]
     public Task<PagedResult<AuditEvent>> BySubject() => _trail.QueryAsync(Auditor, new AuditFilter { Subject = "service-042" }, 0, PageSize);
+
+    [Benchmark(Description = "subject contains 'service-042', page 20")]
+    public Task<PagedResult<AuditEvent>> BySubjectDeep() => _trail.QueryAsync(Auditor, new AuditFilter { Subject = "service-042" }, 20, PageSize);
+
+    [Benchmark(Description = "subject contains 'alias/service-4' (a tenth of all), first page")]
+    public Task<PagedResult<AuditEvent>> BySubjectBroad() => _trail.QueryAsync(Auditor, new AuditFilter { Subject = "alias/service-4" }, 0, PageSize);
+
+    [Benchmark(Description = "subject contains 'se' (under a trigram), first page")]
+    public Task<PagedResult<AuditEvent>> BySubjectShort() => _trail.QueryAsync(Auditor, new AuditFilter { Subject = "se" }, 0, PageSize);
+
+    [Benchmark(Description = "page open: verify from the last verified head (10 new events)")]
+    public Task<AuditChainVerification> VerifyOnOpen() => _trail.VerifyFromAsync(Auditor, _tenBack, CancellationToken.None);
 
     [Benchmark(Description = "one run")]
     public Task<PagedResult<AuditEvent>> ByRun() => _trail.QueryAsync(Auditor, new AuditFilter { RunId = _runId }, 0, PageSize);

@@ -31,6 +31,25 @@ public sealed class LiveUpdatesTests
     }
 
     [Fact]
+    public async Task Missed_changes_reload_a_page_whatever_it_follows()
+    {
+        var feed = new InProcessChangeFeed();
+        var reloads = 0;
+        using var live = LiveUpdates.Follow(feed, new ListLogger(), work => work(), _ => Task.FromResult(false), () =>
+        {
+            Interlocked.Increment(ref reloads);
+            return Task.CompletedTask;
+        });
+
+        feed.Publish(new ConsoleChange(ChangeKind.Run, Guid.NewGuid()));
+        await live.Pending.WaitAsync(Wait);
+        Assert.Equal(0, reloads);
+        feed.Publish(new ConsoleChange(ChangeKind.Missed));
+        await live.Pending.WaitAsync(Wait);
+        Assert.Equal(1, reloads);
+    }
+
+    [Fact]
     public async Task Changes_of_other_kinds_and_changes_after_dispose_do_not_reload()
     {
         var feed = new InProcessChangeFeed();
