@@ -44,7 +44,7 @@ internal sealed class KmsClientFactory(IOptions<RotationOptions> options, Target
             }
 
             var paced = new KmsTarget { Name = target.Name, Region = region, RequestsPerSecond = target.RequestsPerSecond };
-            return new TargetKmsClient(credentials.For(target), config, options.Value.Kms, _pacing.For(paced));
+            return new TargetKmsClient(credentials.For(target), config, options.Value.Kms, _pacing.For(paced), new KmsCallTelemetry(target.Name, region));
         });
     }
 
