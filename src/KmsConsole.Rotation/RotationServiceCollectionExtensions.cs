@@ -86,6 +86,7 @@ public static class RotationServiceCollectionExtensions
         services.AddOptions<Notifications.NotificationOptions>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.GrantChangeNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.AuditAlarmNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.MaterialExpiryNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.ApprovalExpiryNotifications>();
         services.AddSingleton<Notifications.NotificationOutbox>();

@@ -21,6 +21,9 @@ public enum NotificationEvent
 
     /// <summary>An Admin's test of a channel, sent at once outside the outbox (its e-mail to that Admin only).</summary>
     ChannelTest,
+
+    /// <summary>The audit trail's append-only protection was found removed (and restored), or its chain broken.</summary>
+    AuditTampered,
 }
 
 /// <summary>

@@ -47,6 +47,8 @@ public static class NotificationEvents
             NotificationAudience.RoleHolders),
         new(NotificationEvent.PermissionGrantWaiting, "A permission grant waits for my approval", "Permission grant waiting",
             "Approve or reject in KmsConsole", NotificationAudience.Deciders),
+        new(NotificationEvent.AuditTampered, "The audit trail was tampered with", "Audit trail tampered with", "Open the audit trail in KmsConsole",
+            NotificationAudience.RoleHolders),
         new(NotificationEvent.ChannelTest, "A test of a channel", "Test message", "Open KmsConsole's notifications", NotificationAudience.Requester,
             Choosable: false),
     ];

@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Audit;
+using KmsConsole.Rotation.Notifications;
 using KmsConsole.Rotation.Persistence;
 using KmsConsole.Rotation.Tests.Persistence;
 using Microsoft.Data.Sqlite;
@@ -103,6 +104,40 @@ public sealed class AuditTamperCheckTests : IDisposable
         await ExecuteSqliteAsync("DROP TRIGGER AuditEvents_append_only_update; UPDATE AuditEvents SET Actor = 'mallory' WHERE Sequence = 3;");
         await console.WaitUntilAsync(i => i.Alarms.Any(a => a.Kind == AuditIntegrity.ChainBroken));
         Assert.Contains("Event 3 was altered", console.Integrity.Alarms.Single(a => a.Kind == AuditIntegrity.ChainBroken).Message);
+    }
+
+    [Fact]
+    public async Task A_restored_protection_and_a_broken_chain_are_told_to_auditors_and_admins_once_each()
+    {
+        var settings = Sqlite(watchInterval: TimeSpan.FromMilliseconds(200), fullWalkEvery: TimeSpan.FromSeconds(1));
+        settings["Notifications:Channels:0:Name"] = "security-mail";
+        settings["Notifications:Channels:0:Kind"] = "Email";
+        await using (var first = await ConsoleHost.StartAsync(settings, new CapturedLogs()))
+        {
+            await first.AppendAsync(3);
+            await first.RecordUserAsync(new Actor("audrey", "Audrey Auditor", new HashSet<string> { Roles.Auditor }), "audrey@example.com");
+            await first.RecordUserAsync(new Actor("adam", "Adam Admin", new HashSet<string> { Roles.Admin }), "adam@example.com");
+            await first.RecordUserAsync(new Actor("alice", "Alice Approver", new HashSet<string> { Roles.Approver }), "alice@example.com");
+            await first.RecordUserAsync(new Actor("rita", "Rita Requester", new HashSet<string> { Roles.Requester }), "rita@example.com");
+            Assert.Empty(await first.ClaimAsync());
+        }
+
+        await ExecuteSqliteAsync("DROP TRIGGER AuditEvents_append_only_update; UPDATE AuditEvents SET Details = 'nothing happened' WHERE Sequence = 2;");
+        await using var second = await ConsoleHost.StartAsync(settings, new CapturedLogs());
+        await second.WaitUntilAsync(i => i.Alarms.Any(a => a.Kind == AuditIntegrity.AppendOnlyRestored) && i.Alarms.Any(a => a.Kind == AuditIntegrity.ChainBroken));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));   // more background rounds: each alarm is still told once
+
+        var due = await second.ClaimAsync();
+        Assert.Equal(2, due.Count);
+        Assert.All(due, d =>
+        {
+            Assert.Equal(NotificationEvent.AuditTampered, d.Message.Event);
+            Assert.Equal("/audit", d.Message.Page);
+            Assert.Equal("security-mail", d.Delivery.Channel);
+            Assert.Equal(["adam", "audrey"], d.Recipients.Select(u => u.UserId).Order(StringComparer.Ordinal));
+        });
+        Assert.Contains(due, d => d.Message.Summary.Contains("append-only protection was not in place and has been restored", StringComparison.Ordinal));
+        Assert.Contains(due, d => d.Message.Summary.Contains("found the chain broken at event 2", StringComparison.Ordinal));
     }
 
     [SkippableFact]
@@ -215,6 +250,11 @@ public sealed class AuditTamperCheckTests : IDisposable
                 await store.WriteAsync(audit => audit.AppendAsync("alice", "test.recorded", $"subject-{i}", $"event {i}"), CancellationToken.None);
             }
         }
+
+        public Task RecordUserAsync(Actor user, string email) => _host.Services.GetRequiredService<ConsoleUsers>().RecordAsync(user, email);
+
+        public Task<IReadOnlyList<DueDelivery>> ClaimAsync() =>
+            _host.Services.GetRequiredService<NotificationDeliveries>().ClaimDueAsync("test", 10, CancellationToken.None);
 
         public async Task<HealthStatus> HealthAsync()
         {
