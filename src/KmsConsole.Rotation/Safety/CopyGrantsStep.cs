@@ -43,6 +43,7 @@ internal static class SafetyStepKey
     public const string CopyGrants = "copy-grants";
     public const string ReplicateNewKey = "replicate-new-key";
     public const string PointReplicaAliases = "point-replica-aliases";
+    public const string PointReplicaAliasesBack = "point-replica-aliases-back";
     public const string RetirementWatch = "retirement-watch";
     public const string RetirementDeletionApproval = "retirement-deletion-approval";
     public const string RetirementScheduleDeletion = "retirement-schedule-deletion";

@@ -86,48 +86,78 @@ internal sealed class ReplicateNewKeyStep(IAmazonKeyManagementService kms, Func<
 }
 
 /// <summary>
-/// For a multi-Region key: UpdateAlias in every replica Region where the alias points at the old key, so callers in
-/// each Region reach the new key; a Region where the alias does not exist or points elsewhere is left alone (and named).
+/// For a multi-Region key: UpdateAlias in every replica Region where the alias points at the key it leaves (a swap: the
+/// old key; a roll back: the swap's new key), so callers in each Region reach the key it goes to; a Region where the
+/// alias does not exist or points elsewhere is left alone (and named). The Regions are those of the run key's replicas.
 /// </summary>
-internal sealed class PointReplicaAliasesStep(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion) : WorkflowStep
+internal sealed class PointReplicaAliasesStep : WorkflowStep
 {
-    public override string Key => SafetyStepKey.PointReplicaAliases;
-    public override string Name => "Point the alias at the new key in the replicas' Regions";
-    public override string Description => "For a multi-Region key: UpdateAlias in each replica Region whose alias points at the old key. Nothing for a single-Region key.";
+    private readonly IAmazonKeyManagementService _kms;
+    private readonly Func<string, IAmazonKeyManagementService> _inRegion;
+    private readonly Func<StepContext, string?> _from;
+    private readonly Func<StepContext, string> _to;
+
+    private PointReplicaAliasesStep(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion, string key, string name,
+        string description, Func<StepContext, string?> from, Func<StepContext, string> to)
+    {
+        (_kms, _inRegion, _from, _to) = (kms, inRegion, from, to);
+        (Key, Name, Description) = (key, name, description);
+    }
+
+    public override string Key { get; }
+    public override string Name { get; }
+    public override string Description { get; }
+
+    /// <summary>A swap: from the old key (the run's key) to the new key it created.</summary>
+    public static PointReplicaAliasesStep ForSwap(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion) =>
+        new(kms, inRegion, SafetyStepKey.PointReplicaAliases, "Point the alias at the new key in the replicas' Regions",
+            "For a multi-Region key: UpdateAlias in each replica Region whose alias points at the old key. Nothing for a single-Region key.",
+            c => c.Run.KeyId, c => c.Require(CreateKeyStep.NewKeyValue));
+
+    /// <summary>A roll back: from the key the undone swap created (recorded when the roll back was requested) back to the run's key.</summary>
+    public static PointReplicaAliasesStep ForRollBack(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion) =>
+        new(kms, inRegion, SafetyStepKey.PointReplicaAliasesBack, "Point the alias back in the replicas' Regions",
+            "For a multi-Region key: UpdateAlias in each replica Region whose alias points at the swap's new key, back to the previous key. Nothing for a single-Region key.",
+            c => c.Run.Values.GetValueOrDefault(SwappedKeyValue), c => c.Run.KeyId);
+
+    /// <summary>The run value of a roll back naming the key the undone swap created.</summary>
+    public const string SwappedKeyValue = "SwappedKeyId";
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var alias = context.Run.AliasName!;
-        var old = (await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata;
-        var regions = ReplicaRegions.Of(old);
+        var primary = (await KmsKeys.DescribeAsync(_kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata;
+        var regions = ReplicaRegions.Of(primary);
         if (regions.Count == 0)
         {
-            return new StepResult($"The old key {old.KeyId} has no replicas; {alias} exists in this Region only");
+            return new StepResult($"The key {primary.KeyId} has no replicas; {alias} exists in this Region only");
         }
 
-        var newKeyId = context.Require(CreateKeyStep.NewKeyValue);
+        var from = _from(context) ?? throw new StepCheckFailedException(
+            $"The key {alias} should leave in {string.Join(", ", regions)} is not recorded on this run; move it there by hand if it still points at the swap's new key.");
+        var to = _to(context);
         var said = new List<string>();
         string? requestId = null;
         foreach (var region in regions)
         {
-            var there = inRegion(region);
+            var there = _inRegion(region);
             var target = await KmsKeys.FindAsync(there, alias, context.CancellationToken);
             if (target is null)
             {
                 said.Add($"{region}: no {alias}");
             }
-            else if (target.KeyId == newKeyId)
+            else if (target.KeyId == to)
             {
-                said.Add($"{region}: already on the new key");
+                said.Add($"{region}: already on {to}");
             }
-            else if (target.KeyId == old.KeyId)
+            else if (target.KeyId == from)
             {
-                requestId = (await there.UpdateAliasAsync(new UpdateAliasRequest { AliasName = alias, TargetKeyId = newKeyId }, context.CancellationToken)).RequestId();
+                requestId = (await there.UpdateAliasAsync(new UpdateAliasRequest { AliasName = alias, TargetKeyId = to }, context.CancellationToken)).RequestId();
                 said.Add($"{region}: moved");
             }
             else
             {
-                said.Add($"{region}: left on {target.KeyId}, not the old key");
+                said.Add($"{region}: left on {target.KeyId}, not {from}");
             }
         }
 

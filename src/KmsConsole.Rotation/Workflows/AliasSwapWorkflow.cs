@@ -58,7 +58,7 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
         yield return new PointAliasStep(kms, CreateKeyStep.NewKeyValue, StepKey.PointAliasAtNewKey, "Point the alias at the new key");
         if (safety)
         {
-            yield return new PointReplicaAliasesStep(kms, source.InRegion);
+            yield return PointReplicaAliasesStep.ForSwap(kms, source.InRegion);
         }
 
         yield return new VerifyAliasStep(kms, CreateKeyStep.NewKeyValue, checkSample: true);

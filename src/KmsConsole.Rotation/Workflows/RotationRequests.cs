@@ -329,6 +329,7 @@ public sealed class RotationRequests
         var run = NewRun(actor, WorkflowKind.RollBack, original.Target, original.KeyId, previous.Arn, original.AliasName,
             parameters, justification.Trim());
         run.PermissionCheck = Record(permissions.Report);
+        run.Values[Safety.PointReplicaAliasesStep.SwappedKeyValue] = original.NewKeyId!;
         await InsertAsync(run, actor, "run.rollback-requested", $"Roll back of run {original.Id}: {justification.Trim()}{PermissionNote(run)}", cancellationToken);
         return run;
     }

@@ -10,7 +10,7 @@ public sealed class MultiRegionSwapTests
     private const string West = "us-west-2";
 
     [Fact]
-    public async Task A_swap_of_a_multi_Region_primary_replicates_the_new_key_and_moves_the_alias_in_both_Regions_and_old_ciphertexts_decrypt_in_each()
+    public async Task A_swap_of_a_multi_Region_primary_replicates_the_new_key_and_moves_the_alias_in_both_Regions_old_ciphertexts_decrypt_in_each_and_a_roll_back_moves_both_back()
     {
         await using var world = await RotationWorld.StartAsync();
         using var west = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("AKIDLOCAL", "local-secret"),
@@ -50,6 +50,15 @@ public sealed class MultiRegionSwapTests
 
         var step = Assert.Single(done.Steps, s => s.Name == "Point the alias at the new key in the replicas' Regions");
         Assert.Contains($"{West}: moved", step.Output, StringComparison.Ordinal);
+
+        // The roll back moves the alias back in every Region, the replica's too.
+        var rollBack = await world.Requests.RequestRollBackAsync(RotationWorld.Alice, done.Id, "the new key breaks the west batch job");
+        var undone = await world.DriveAsync(rollBack.Id);
+        Assert.True(undone.State == RunState.Succeeded, $"{undone.State}: {undone.Error}");
+        Assert.Equal(primary.KeyId, (await world.DescribeAsync(Alias)).KeyId);
+        Assert.Equal(primary.KeyId, (await west.DescribeKeyAsync(new DescribeKeyRequest { KeyId = Alias })).KeyMetadata.KeyId);
+        var back = Assert.Single(undone.Steps, s => s.Name == "Point the alias back in the replicas' Regions");
+        Assert.Contains($"{West}: moved", back.Output, StringComparison.Ordinal);
     }
 
     [Fact]
