@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Notifications;
+using KmsConsole.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace KmsConsole.Api.Tests;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using KmsConsole.Rotation.Audit;
 using KmsConsole.Rotation.Persistence;
+using KmsConsole.Testing;
 
 namespace KmsConsole.Rotation.Tests.Audit;
 
@@ -111,7 +112,7 @@ public sealed class AuditQueryTests
     [SkippableFact]
     public async Task Subject_contains_finds_the_same_subjects_through_the_trigram_index_on_postgres()
     {
-        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         await using var world = await RotationWorld.StartAsync(seed: false,
             database: new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString });
         await AppendAsync(world, Subjects);

@@ -1,7 +1,7 @@
 using KmsConsole.Rotation.Audit;
 using KmsConsole.Rotation.Notifications;
 using KmsConsole.Rotation.Persistence;
-using KmsConsole.Rotation.Tests.Persistence;
+using KmsConsole.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -143,7 +143,7 @@ public sealed class AuditTamperCheckTests : IDisposable
     [SkippableFact]
     public async Task On_postgres_a_dropped_trigger_is_restored_at_start_and_a_disabled_one_on_the_health_check()
     {
-        await using var cluster = await PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         var settings = Settings(DatabaseOptions.Postgres, cluster.ConnectionString, TimeSpan.FromHours(1), TimeSpan.FromHours(6));
         await using (var first = await ConsoleHost.StartAsync(settings, new CapturedLogs()))
         {

@@ -1,6 +1,6 @@
 using KmsConsole.Rotation.Audit;
 using KmsConsole.Rotation.Persistence;
-using KmsConsole.Rotation.Tests.Persistence;
+using KmsConsole.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +18,7 @@ public sealed class ConcurrentAuditTests
     [SkippableFact]
     public async Task Two_instances_on_postgres_appending_a_thousand_events_at_once_leave_an_intact_chain_and_no_failed_save()
     {
-        await using var cluster = await PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         var database = new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString.Replace("Pooling=false", "Pooling=true", StringComparison.Ordinal) };
 
         await AssertConcurrentAppendsLeaveOneChainAsync(database);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using KmsConsole.Rotation.Changes;
+using KmsConsole.Testing;
 
 namespace KmsConsole.Rotation.Tests.Changes;
 
@@ -11,7 +12,7 @@ public sealed class ChangeFeedAcrossInstancesTests
     [SkippableFact]
     public async Task A_run_requested_on_one_instance_reaches_the_pages_of_the_other_and_its_own_once()
     {
-        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         await using var a = await StartInstanceAsync(cluster);
         await using var b = await StartInstanceAsync(cluster);
         Assert.IsType<PostgresChangeFeed>(a.World.Get<IChangeFeed>());
@@ -31,7 +32,7 @@ public sealed class ChangeFeedAcrossInstancesTests
     [SkippableFact]
     public async Task A_feed_that_loses_its_connection_connects_again_and_tells_its_pages_to_read_again()
     {
-        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         await using var a = await StartInstanceAsync(cluster);
         await using var b = await StartInstanceAsync(cluster);
         var feed = b.World.Get<PostgresChangeFeed>();
@@ -65,7 +66,7 @@ public sealed class ChangeFeedAcrossInstancesTests
         Assert.Null(PostgresChangeFeed.Parse("b", "garbage"));
     }
 
-    private static async Task<Instance> StartInstanceAsync(Persistence.PostgresTests.TemporaryPostgres cluster)
+    private static async Task<Instance> StartInstanceAsync(TemporaryPostgres cluster)
     {
         var world = await RotationWorld.StartAsync(database: new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString });
         var feed = world.Get<PostgresChangeFeed>();

@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Governance;
+using KmsConsole.Testing;
 using static KmsConsole.Rotation.Tests.Governance.GovernanceFixtures;
 
 namespace KmsConsole.Rotation.Tests.Governance;
@@ -45,7 +46,7 @@ public sealed class ScheduleTests
     [SkippableFact]
     public async Task Two_console_instances_on_one_PostgreSQL_database_open_each_scheduled_campaign_once()
     {
-        await using var cluster = await Persistence.PostgresTests.TemporaryPostgres.StartAsync();
+        await using var cluster = await TemporaryPostgres.StartAsync();
         var database = new DatabaseOptions { Provider = DatabaseOptions.Postgres, ConnectionString = cluster.ConnectionString };
         var clockA = new ShiftableClock();
         var clockB = new ShiftableClock();

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 
-namespace KmsConsole.Api.Tests;
+using Xunit;
+
+namespace KmsConsole.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster on 127.0.0.1 on a free port (initdb, pg_ctl; as the postgres user when run as root),
-/// as the Rotation tests start one; the test is skipped, saying why, where the server binaries are absent.
+/// for the tests that need a real server; the test is skipped, saying why, where the server binaries are absent.
 /// </summary>
 public sealed class TemporaryPostgres : IAsyncDisposable
 {
@@ -26,7 +28,7 @@ public sealed class TemporaryPostgres : IAsyncDisposable
         var asRoot = Environment.UserName == "root";
         Skip.If(asRoot && Find("runuser") is null, "Running as root without runuser to start PostgreSQL as the postgres user.");
         var directory = Directory.CreateTempSubdirectory("kmsconsole-pg-").FullName;
-        var port = KmsConsole.Testing.LoopbackPorts.Free()[0];
+        var port = LoopbackPorts.Free()[0];
         if (asRoot)
         {
             await RunAsync("chown", $"postgres \"{directory}\"");
