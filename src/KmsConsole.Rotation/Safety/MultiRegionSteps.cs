@@ -94,11 +94,11 @@ internal sealed class PointReplicaAliasesStep : WorkflowStep
 {
     private readonly IAmazonKeyManagementService _kms;
     private readonly Func<string, IAmazonKeyManagementService> _inRegion;
-    private readonly Func<StepContext, string?> _from;
+    private readonly Func<StepContext, string> _from;
     private readonly Func<StepContext, string> _to;
 
     private PointReplicaAliasesStep(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion, string key, string name,
-        string description, Func<StepContext, string?> from, Func<StepContext, string> to)
+        string description, Func<StepContext, string> from, Func<StepContext, string> to)
     {
         (_kms, _inRegion, _from, _to) = (kms, inRegion, from, to);
         (Key, Name, Description) = (key, name, description);
@@ -118,7 +118,7 @@ internal sealed class PointReplicaAliasesStep : WorkflowStep
     public static PointReplicaAliasesStep ForRollBack(IAmazonKeyManagementService kms, Func<string, IAmazonKeyManagementService> inRegion) =>
         new(kms, inRegion, SafetyStepKey.PointReplicaAliasesBack, "Point the alias back in the replicas' Regions",
             "For a multi-Region key: UpdateAlias in each replica Region whose alias points at the swap's new key, back to the previous key. Nothing for a single-Region key.",
-            c => c.Run.Values.GetValueOrDefault(SwappedKeyValue), c => c.Run.KeyId);
+            c => c.Require(SwappedKeyValue), c => c.Run.KeyId);
 
     /// <summary>The run value of a roll back naming the key the undone swap created.</summary>
     public const string SwappedKeyValue = "SwappedKeyId";
@@ -133,8 +133,7 @@ internal sealed class PointReplicaAliasesStep : WorkflowStep
             return new StepResult($"The key {primary.KeyId} has no replicas; {alias} exists in this Region only");
         }
 
-        var from = _from(context) ?? throw new StepCheckFailedException(
-            $"The key {alias} should leave in {string.Join(", ", regions)} is not recorded on this run; move it there by hand if it still points at the swap's new key.");
+        var from = _from(context);
         var to = _to(context);
         var said = new List<string>();
         string? requestId = null;
