@@ -18,7 +18,7 @@ public sealed class AccessTokensPageTests
         await page.Locator("[data-testid='signin-rita']").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
 
-        await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
+        await page.WaitForInteractiveAsync();
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Access tokens", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/tokens", StringComparison.Ordinal));
         try
@@ -41,7 +41,7 @@ public sealed class AccessTokensPageTests
         }
 
         await page.ReloadAsync();
-        await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
+        await page.WaitForInteractiveAsync();
         Assert.Equal(0, await page.Locator("#created-token").CountAsync());
         await Assertions.Expect(page.Locator("[data-testid='tokens']")).ToContainTextAsync("from 127.0.0.1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Revoke release pipeline" }).ClickAsync();

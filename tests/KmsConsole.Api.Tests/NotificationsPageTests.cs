@@ -24,10 +24,10 @@ public sealed class NotificationsPageTests
         await using var chromium = await Chromium.StartAsync();
         var alice = await SignedInAsync(chromium, console, "alice");
         // Blazor takes over the link only once the circuit is up; a click before that does nothing.
-        await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
+        await alice.WaitForInteractiveAsync();
         await alice.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Notifications", Exact = true }).ClickAsync();
         await alice.WaitForURLAsync(url => url.EndsWith("/notifications", StringComparison.Ordinal));
-        await alice.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
+        await alice.WaitForInteractiveAsync();
         await Assertions.Expect(alice.GetByText("alice@kmsconsole.local")).ToBeVisibleAsync();
         await alice.GetByLabel("A run waits for my approval").UncheckAsync();
         await Assertions.Expect(alice.GetByLabel("A run waits for my approval")).Not.ToBeCheckedAsync();
@@ -39,6 +39,7 @@ public sealed class NotificationsPageTests
 
         var adam = await SignedInAsync(chromium, console, "adam");
         await adam.GotoAsync(new Uri(console.Address, "notifications").ToString());
+        await adam.WaitForInteractiveAsync();
         await Assertions.Expect(adam.Locator("[data-testid='deliveries']")).ToContainTextAsync("Delivered");
         await Assertions.Expect(adam.GetByRole(AriaRole.Button, new() { Name = "Send again: A run waits for my approval on mail" })).ToBeVisibleAsync();
         await adam.GetByRole(AriaRole.Button, new() { Name = "Send a test message on mail" }).ClickAsync();

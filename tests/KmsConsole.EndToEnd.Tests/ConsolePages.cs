@@ -18,12 +18,6 @@ internal static class ConsolePages
     public static Task OpenFromMenuAsync(this IPage page, string name) =>
         page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
 
-    /// <summary>Waits until Blazor's circuit is connected, so clicks reach the server.</summary>
-    public static async Task WaitForInteractiveAsync(this IPage page)
-    {
-        await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=\"true\"]') !== null");
-    }
-
     public static async Task ScreenshotAsync(this IPage page, string name)
     {
         var path = Path.Combine(Repository.ScreenshotDirectory(), $"{name}.png");

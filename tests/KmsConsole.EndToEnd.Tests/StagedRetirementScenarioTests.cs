@@ -33,6 +33,7 @@ public sealed class StagedRetirementScenarioTests
         var alice = await chromium.NewWindowAsync();
         await alice.SignInAsync(console, "alice");
         await alice.GotoAsync(runUrl);
+        await alice.WaitForInteractiveAsync();
         await Assertions.Expect(alice.GetByTestId("hazards")).ToBeVisibleAsync(new() { Timeout = Timeout });
         await alice.ScreenshotAsync("11-fate-gate-hazards");
         await alice.GetByLabel("Comment").FillAsync("Retire it in stages");
