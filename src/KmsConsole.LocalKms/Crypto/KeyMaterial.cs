@@ -12,7 +12,7 @@ namespace KmsConsole.LocalKms.Crypto;
 /// <summary>
 /// The secret behind a key, by key spec: 32 random bytes for SYMMETRIC_DEFAULT, raw key bytes for HMAC, and for asymmetric
 /// keys the private key as DER PKCS#8 (the form KMS takes for imported asymmetric material). RSA and the ECDSA curves use
-/// .NET's own cryptography; Ed25519 and ML-DSA, which .NET cannot do on this platform's OpenSSL 3.0, use BouncyCastle.
+/// .NET's own cryptography; Ed25519, ML-DSA and ML-KEM, which .NET cannot do on this platform's OpenSSL 3.0, use BouncyCastle.
 /// </summary>
 public static class KeyMaterial
 {
@@ -50,6 +50,13 @@ public static class KeyMaterial
                 return PrivateKeyInfoFactory.CreatePrivateKeyInfo(generator.GenerateKeyPair().Private).GetEncoded();
             }
 
+            case KeyFamily.MlKem:
+            {
+                var generator = new MLKemKeyPairGenerator();
+                generator.Init(new MLKemKeyGenerationParameters(new SecureRandom(), MlKemParameters(keySpec)));
+                return PrivateKeyInfoFactory.CreatePrivateKeyInfo(generator.GenerateKeyPair().Private).GetEncoded();
+            }
+
             default:
                 throw new NotSupportedException($"Key spec {keySpec} has no key material generator here.");
         }
@@ -80,6 +87,9 @@ public static class KeyMaterial
             case KeyFamily.MlDsa:
                 return SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(
                     ((MLDsaPrivateKeyParameters)PrivateKeyFactory.CreateKey(privateKeyPkcs8)).GetPublicKey()).GetEncoded();
+            case KeyFamily.MlKem:
+                return SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(
+                    ((MLKemPrivateKeyParameters)PrivateKeyFactory.CreateKey(privateKeyPkcs8)).GetPublicKey()).GetEncoded();
             default:
                 throw new NotSupportedException($"Key spec {keySpec} has no public key.");
         }
@@ -118,6 +128,8 @@ public static class KeyMaterial
                     return PrivateKeyFactory.CreateKey(material) is Ed25519PrivateKeyParameters;
                 case KeyFamily.MlDsa:
                     return PrivateKeyFactory.CreateKey(material) is MLDsaPrivateKeyParameters key && key.Parameters == MlDsaParameters(keySpec);
+                case KeyFamily.MlKem:
+                    return PrivateKeyFactory.CreateKey(material) is MLKemPrivateKeyParameters kem && kem.Parameters == MlKemParameters(keySpec);
                 default:
                     return false;
             }
@@ -145,6 +157,14 @@ public static class KeyMaterial
         KeySpecs.MlDsa65 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_65,
         KeySpecs.MlDsa87 => Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_87,
         _ => throw new ArgumentOutOfRangeException(nameof(keySpec), keySpec, "Not an ML-DSA key spec."),
+    };
+
+    public static MLKemParameters MlKemParameters(string keySpec) => keySpec switch
+    {
+        KeySpecs.MlKem512 => Org.BouncyCastle.Crypto.Parameters.MLKemParameters.ml_kem_512,
+        KeySpecs.MlKem768 => Org.BouncyCastle.Crypto.Parameters.MLKemParameters.ml_kem_768,
+        KeySpecs.MlKem1024 => Org.BouncyCastle.Crypto.Parameters.MLKemParameters.ml_kem_1024,
+        _ => throw new ArgumentOutOfRangeException(nameof(keySpec), keySpec, "Not an ML-KEM key spec."),
     };
 
     /// <summary>BouncyCastle's view of a PKCS#8 private key (Ed25519, ML-DSA).</summary>

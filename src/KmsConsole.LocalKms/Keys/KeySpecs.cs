@@ -9,6 +9,7 @@ public enum KeyFamily
     Hmac,
     Ed25519,
     MlDsa,
+    MlKem,
     Sm2,
 }
 
@@ -37,11 +38,14 @@ public static class KeySpecs
     public const string MlDsa65 = "ML_DSA_65";
     public const string MlDsa87 = "ML_DSA_87";
     public const string EccNistEdwards25519 = "ECC_NIST_EDWARDS25519";
+    public const string MlKem512 = "ML_KEM_512";
+    public const string MlKem768 = "ML_KEM_768";
+    public const string MlKem1024 = "ML_KEM_1024";
 
-    /// <summary>The KeySpec enum of the model, in its order.</summary>
+    /// <summary>The KeySpec enum of the model, in its order (the ML-KEM specs come with the SDK 4.1 model's Encapsulate).</summary>
     public static readonly string[] All =
         [Rsa2048, Rsa3072, Rsa4096, EccNistP256, EccNistP384, EccNistP521, EccSecgP256K1, SymmetricDefault,
-         Hmac224, Hmac256, Hmac384, Hmac512, Sm2, MlDsa44, MlDsa65, MlDsa87, EccNistEdwards25519];
+         Hmac224, Hmac256, Hmac384, Hmac512, Sm2, MlDsa44, MlDsa65, MlDsa87, EccNistEdwards25519, MlKem512, MlKem768, MlKem1024];
 
     /// <summary>The deprecated CustomerMasterKeySpec enum: the same names without ML-DSA and Ed25519.</summary>
     public static readonly string[] Legacy =
@@ -56,6 +60,7 @@ public static class KeySpecs
         Hmac224 or Hmac256 or Hmac384 or Hmac512 => KeyFamily.Hmac,
         EccNistEdwards25519 => KeyFamily.Ed25519,
         MlDsa44 or MlDsa65 or MlDsa87 => KeyFamily.MlDsa,
+        MlKem512 or MlKem768 or MlKem1024 => KeyFamily.MlKem,
         Sm2 => KeyFamily.Sm2,
         _ => throw new ArgumentOutOfRangeException(nameof(keySpec), keySpec, "Not a KMS key spec."),
     };
@@ -72,6 +77,7 @@ public static class KeySpecs
         KeyFamily.Ecc => IsNistCurve(keySpec) ? [KeyUsages.SignVerify, KeyUsages.KeyAgreement] : [KeyUsages.SignVerify],
         KeyFamily.Hmac => [KeyUsages.GenerateVerifyMac],
         KeyFamily.Sm2 => [KeyUsages.EncryptDecrypt, KeyUsages.SignVerify, KeyUsages.KeyAgreement],
+        KeyFamily.MlKem => [KeyUsages.EncapsulateDecapsulate],
         _ => [KeyUsages.SignVerify],
     };
 
@@ -110,6 +116,10 @@ public static class KeySpecs
 
     public static IReadOnlyList<string> KeyAgreementAlgorithms(string keyUsage) => keyUsage == KeyUsages.KeyAgreement ? ["ECDH"] : [];
 
+    /// <summary>The EncapsulationAlgorithmSpec values of an ENCAPSULATE_DECAPSULATE key: ML_KEM is the only one.</summary>
+    public static IReadOnlyList<string> EncapsulationAlgorithms(string keyUsage) =>
+        keyUsage == KeyUsages.EncapsulateDecapsulate ? [EncapsulationAlgorithmNames.MlKem] : [];
+
     public static int RsaBits(string keySpec) => keySpec switch
     {
         Rsa2048 => 2048,
@@ -142,9 +152,15 @@ public static class KeyUsages
     public const string SignVerify = "SIGN_VERIFY";
     public const string GenerateVerifyMac = "GENERATE_VERIFY_MAC";
     public const string KeyAgreement = "KEY_AGREEMENT";
+    public const string EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE";
 
     /// <summary>The KeyUsage enum of the model, in its order.</summary>
-    public static readonly string[] All = [SignVerify, EncryptDecrypt, GenerateVerifyMac, KeyAgreement];
+    public static readonly string[] All = [SignVerify, EncryptDecrypt, GenerateVerifyMac, KeyAgreement, EncapsulateDecapsulate];
+}
+
+public static class EncapsulationAlgorithmNames
+{
+    public const string MlKem = "ML_KEM";
 }
 
 public static class EncryptionAlgorithmNames

@@ -21,13 +21,15 @@ public static partial class GrantOperations
     /// <summary>The model's GrantOperation enum.</summary>
     public static readonly string[] GrantableOperations =
         ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey",
-         "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret"];
+         "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+         "Encapsulate", "Decapsulate"];
 
     /// <summary>Operations of the model whose request has a GrantTokens member.</summary>
     public static readonly IReadOnlySet<string> TakeGrantTokens = new HashSet<string>(StringComparer.Ordinal)
     {
         "CreateGrant", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
         "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GetPublicKey", "ReEncrypt", "Sign", "Verify", "VerifyMac",
+        "Encapsulate", "Decapsulate",
     };
 
     private static readonly string[] AnyKey = ["CreateGrant", "RetireGrant", "DescribeKey"];
@@ -37,6 +39,7 @@ public static partial class GrantOperations
     private static readonly string[] Signing = ["Sign", "Verify", "GetPublicKey"];
     private static readonly string[] Mac = ["GenerateMac", "VerifyMac"];
     private static readonly string[] KeyAgreement = ["DeriveSharedSecret", "GetPublicKey"];
+    private static readonly string[] KeyEncapsulation = ["Encapsulate", "Decapsulate", "GetPublicKey"];
 
     private static readonly byte[] TokenAssociatedData = Encoding.ASCII.GetBytes("kms-grant-token");
 
@@ -243,6 +246,7 @@ public static partial class GrantOperations
             "SIGN_VERIFY" => Signing,
             "GENERATE_VERIFY_MAC" => Mac,
             "KEY_AGREEMENT" => KeyAgreement,
+            "ENCAPSULATE_DECAPSULATE" => KeyEncapsulation,
             _ => [],
         };
         return [.. AnyKey, .. fitting];

@@ -59,7 +59,7 @@ public static class KeyMetadataJson
     /// <summary>
     /// The algorithm lists of the key's usage, as DescribeKey and GetPublicKey fill them: EncryptionAlgorithms for
     /// ENCRYPT_DECRYPT, SigningAlgorithms for SIGN_VERIFY, MacAlgorithms for GENERATE_VERIFY_MAC, KeyAgreementAlgorithms
-    /// for KEY_AGREEMENT; the others are absent.
+    /// for KEY_AGREEMENT, EncapsulationAlgorithms for ENCAPSULATE_DECAPSULATE; the others are absent.
     /// </summary>
     public static void AddAlgorithms(JsonObject target, KmsKey key)
     {
@@ -67,6 +67,7 @@ public static class KeyMetadataJson
         Add(target, "SigningAlgorithms", KeySpecs.SigningAlgorithms(key.KeySpec, key.KeyUsage));
         Add(target, "MacAlgorithms", KeySpecs.MacAlgorithms(key.KeySpec, key.KeyUsage));
         Add(target, "KeyAgreementAlgorithms", KeySpecs.KeyAgreementAlgorithms(key.KeyUsage));
+        Add(target, "EncapsulationAlgorithms", KeySpecs.EncapsulationAlgorithms(key.KeyUsage));
     }
 
     private static void Add(JsonObject target, string member, IReadOnlyList<string> algorithms)

@@ -35,6 +35,8 @@ public static class KeyStateRules
         ["GenerateMac"] = Cryptographic,
         ["VerifyMac"] = Cryptographic,
         ["DeriveSharedSecret"] = Cryptographic,
+        ["Encapsulate"] = Cryptographic,
+        ["Decapsulate"] = Cryptographic,
         ["DescribeKey"] = Anywhere,
         ["CreateGrant"] = Cryptographic,
         ["ReplicateKey"] = NotPendingDeletion,

@@ -16,6 +16,7 @@ public static class KeyUsageOperations
     {
         "Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
         "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac",
+        "Encapsulate", "Decapsulate",
     };
 
     public static void Register(OperationCatalog catalog) => catalog.Add("GetKeyLastUsage", GetKeyLastUsage);

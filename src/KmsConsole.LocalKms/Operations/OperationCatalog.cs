@@ -24,6 +24,7 @@ public sealed class OperationCatalog
         MacOperations.Register(catalog);
         DataKeyPairOperations.Register(catalog);
         KeyAgreementOperations.Register(catalog);
+        KeyEncapsulationOperations.Register(catalog);
         KeyUsageOperations.Register(catalog);
         GrantOperations.Register(catalog);
         MultiRegionOperations.Register(catalog);
