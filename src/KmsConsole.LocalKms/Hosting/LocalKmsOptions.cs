@@ -27,6 +27,12 @@ public sealed class LocalKmsOptions
     /// <summary>Requests with a larger body are refused with a typed 4xx error before they are parsed.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// How long a request body may take to arrive; a stalled upload is cut off (connection closed) after it.
+    /// Kestrel's minimum body data rate (240 bytes/s after a 5 s grace) may close slow uploads sooner.
+    /// </summary>
+    public TimeSpan RequestBodyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Moves the endpoint's clock ahead (or back) of the host clock, for rehearsing rotations and expiries.</summary>
     public TimeSpan ClockOffset { get; set; } = TimeSpan.Zero;
 

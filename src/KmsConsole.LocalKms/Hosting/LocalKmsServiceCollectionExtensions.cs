@@ -25,6 +25,7 @@ public static class LocalKmsServiceCollectionExtensions
             .Configure(configure)
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "LocalKms:DataDirectory is required.")
             .Validate(o => o.MaxRequestBodyBytes > 0, "LocalKms:MaxRequestBodyBytes must be positive.")
+            .Validate(o => o.RequestBodyTimeout > TimeSpan.Zero, "LocalKms:RequestBodyTimeout must be positive.")
             .Validate(o => o.SweepInterval > TimeSpan.Zero, "LocalKms:SweepInterval must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<LocalKmsOptions>>().Value);

@@ -31,7 +31,8 @@ public sealed record StandaloneHost(LocalKmsOptions Options, string Url, bool Al
 
         Every LocalKms:* setting, as --Key=value, environment variable (LocalKms__Key) or appsettings.json:
           LocalKms:DataDirectory, LocalKms:Seed, LocalKms:Region, LocalKms:AccountId
-          LocalKms:MaxRequestBodyBytes (default 1048576), LocalKms:ClockOffset (e.g. 30.00:00:00), LocalKms:SweepInterval
+          LocalKms:MaxRequestBodyBytes (default 1048576), LocalKms:RequestBodyTimeout (default 00:00:30)
+          LocalKms:ClockOffset (e.g. 30.00:00:00), LocalKms:SweepInterval
           LocalKms:Faults:ThrottlingShare, :InternalErrorShare, :DelayShare (0..1), LocalKms:Faults:Delay (e.g. 00:00:00.200)
           LocalKms:Quotas:Enabled, LocalKms:Quotas:RequestsPerSecond:<operation or shared quota>
           LocalKms:Iam:EnforceKmsPermissions, LocalKms:Iam:Seed

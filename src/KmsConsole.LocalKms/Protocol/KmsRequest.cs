@@ -101,7 +101,9 @@ public sealed class KmsRequest(JsonElement body, string caller, string path = ""
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds))
+        // Beyond DateTimeOffset's range (years 1–9999) a number is no timestamp.
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds) || !double.IsFinite(seconds)
+            || seconds < -62_135_596_800 || seconds > 253_402_300_799)
         {
             throw KmsErrors.Serialization($"Member '{member}' must be a timestamp in epoch seconds.");
         }

@@ -92,6 +92,16 @@ public sealed class KmsRequestHandler(
         {
             // The caller went away; nothing to answer.
         }
+        catch (IncompleteBodyException)
+        {
+            // The body stalled or the connection broke mid-body: close the connection, as a server does with a dead upload.
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Request {RequestId} closed: its body did not arrive", requestId);
+            }
+
+            http.Abort();
+        }
         catch (Exception unexpected)
         {
             // Only the exception type: messages of crypto failures could echo request data.
@@ -100,33 +110,62 @@ public sealed class KmsRequestHandler(
         }
     }
 
+    /// <summary>
+    /// Reads the whole body within <see cref="LocalKmsOptions.RequestBodyTimeout"/>. A body that ends before its
+    /// Content-Length is a SerializationException; a stalled or broken upload is an <see cref="IncompleteBodyException"/>.
+    /// </summary>
     private async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {
         var limit = options.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
+        deadline.CancelAfter(options.RequestBodyTimeout);
+        try
+        {
+            return await ReadWithinAsync(request, limit, deadline.Token);
+        }
+        catch (EndOfStreamException)
+        {
+            throw KmsErrors.Serialization("The request body is shorter than its Content-Length.");
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status400BadRequest)
+        {
+            // Kestrel's "Unexpected end of request content": the client ended the body early.
+            throw KmsErrors.Serialization("The request body is shorter than its Content-Length.");
+        }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel's minimum data rate (408): the body is arriving too slowly.
+            throw new IncompleteBodyException();
+        }
+        catch (OperationCanceledException) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            throw new IncompleteBodyException();
+        }
+        catch (IOException)
+        {
+            // The connection was reset mid-body.
+            throw new IncompleteBodyException();
+        }
+    }
+
+    private static async Task<byte[]> ReadWithinAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
         if (request.ContentLength is { } declared)
         {
-            if (declared > limit)
-            {
-                throw TooLarge(limit);
-            }
-
             var exact = new byte[declared];
-            try
-            {
-                await request.Body.ReadExactlyAsync(exact, request.HttpContext.RequestAborted);
-            }
-            catch (EndOfStreamException)
-            {
-                throw KmsErrors.Serialization("The request body is shorter than its Content-Length.");
-            }
-
+            await request.Body.ReadExactlyAsync(exact, cancellationToken);
             return exact;
         }
 
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > limit)
             {
@@ -206,6 +245,11 @@ public sealed class KmsRequestHandler(
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
     }
+}
+
+/// <summary>A request body that stalled or broke off; the connection is closed without an answer.</summary>
+internal sealed class IncompleteBodyException : Exception
+{
 }
 
 /// <summary>
