@@ -48,8 +48,13 @@ public sealed class RequestQuotas(QuotaOptions options, TimeProvider time)
         ["UpdateKeyDescription"] = 5,
     };
 
+    /// <summary>
+    /// The operations the current table's "Cryptographic operations (symmetric) request rate" applies to (AWS KMS Developer
+    /// Guide, "Request quotas", read 2026-12-03): Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
+    /// GenerateMac, GenerateRandom, ReEncrypt, VerifyMac.
+    /// </summary>
     private static readonly HashSet<string> CryptographicOperations =
-        ["Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext"];
+        ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GenerateRandom", "ReEncrypt", "VerifyMac"];
 
     public static string QuotaFor(string operation) => CryptographicOperations.Contains(operation) ? SymmetricCryptographic : operation;
 

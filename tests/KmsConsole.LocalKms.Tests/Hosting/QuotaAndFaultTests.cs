@@ -51,6 +51,34 @@ public class QuotaAndFaultTests
     }
 
     [Fact]
+    public async Task GenerateMac_VerifyMac_and_GenerateRandom_share_the_symmetric_cryptographic_quota_and_a_burst_beyond_it_is_throttled_with_AWS_s_message()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o =>
+        {
+            o.Quotas.Enabled = true;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsSymmetric"] = 4;
+        });
+        var hmac = await endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.HMAC_256, keyUsage: KeyUsageType.GENERATE_VERIFY_MAC);
+        var message = new MemoryStream([1, 2, 3]);
+
+        await endpoint.Kms.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 8 });
+        var mac = await endpoint.Kms.GenerateMacAsync(new GenerateMacRequest { KeyId = hmac.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = message });
+        await endpoint.Kms.VerifyMacAsync(new VerifyMacRequest
+        {
+            KeyId = hmac.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = new MemoryStream([1, 2, 3]), Mac = new MemoryStream(mac.Mac.ToArray()),
+        });
+        await endpoint.Kms.EncryptTextAsync((await endpoint.Kms.CreateKeyAsync()).KeyId, "a");
+        var throttled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 8 }));
+
+        Assert.Equal("ThrottlingException", throttled.ErrorCode);
+        Assert.Equal("You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.", throttled.Message);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await endpoint.Kms.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 8 });
+    }
+
+    [Fact]
     public async Task Quotas_are_off_by_default()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync();
