@@ -8,6 +8,11 @@ namespace KmsConsole.LocalKms.Hosting;
 /// <summary>The opened data folder: database, master key, the loaded key ring and the import token issuer.</summary>
 public sealed class LocalKmsRuntime : IDisposable
 {
+    /// <summary>How often keys' last uses reach the database (on the host's clock); a crash loses at most this much.</summary>
+    public static readonly TimeSpan UsageFlushInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ITimer _usageFlush;
+
     public LocalKmsRuntime(LocalKmsOptions options, LocalKmsClock clock)
     {
         Database = KmsDatabase.Open(options.DataDirectory);
@@ -23,6 +28,8 @@ public sealed class LocalKmsRuntime : IDisposable
                 WorkshopSeed.Plant(Ring, clock.GetUtcNow());
             }
         }
+
+        _usageFlush = TimeProvider.System.CreateTimer(_ => Rings.FlushUsage(), null, UsageFlushInterval, UsageFlushInterval);
     }
 
     public KmsDatabase Database { get; }
@@ -37,6 +44,7 @@ public sealed class LocalKmsRuntime : IDisposable
 
     public void Dispose()
     {
+        _usageFlush.Dispose();
         Rings.Dispose();
         Database.Dispose();
     }

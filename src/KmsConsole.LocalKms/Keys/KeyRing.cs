@@ -15,6 +15,9 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
     private readonly Dictionary<string, KmsKey> _keys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, KmsAlias> _aliases = new(StringComparer.Ordinal);
 
+    // Keys whose last use is newer in memory than in the database (see RecordUsage).
+    private readonly HashSet<KmsKey> _unsavedUsage = [];
+
     // The earliest moment a sweep has anything to do (UTC ticks); MinValue means "unknown, sweep".
     private long _nextDueTicks = long.MinValue;
 
@@ -75,6 +78,28 @@ public sealed class KeyRing(KmsDatabase database, string region, string accountI
                 key.LastUsage = usage;
             }
         }
+    }
+
+    /// <summary>
+    /// Records a key's last successful use in memory; <see cref="FlushUsage"/> writes it. Cryptographic calls thus write
+    /// nothing on their own: the endpoint flushes every second and when it stops. Call under the gate.
+    /// </summary>
+    public void RecordUsage(KmsKey key, KeyLastUsage usage)
+    {
+        key.LastUsage = usage;
+        _unsavedUsage.Add(key);
+    }
+
+    /// <summary>Writes the last uses recorded since the previous flush, for keys that still exist. Call under the gate.</summary>
+    public void FlushUsage()
+    {
+        if (_unsavedUsage.Count == 0)
+        {
+            return;
+        }
+
+        database.SaveLastUsage(region, _unsavedUsage.Where(key => _keys.TryGetValue(key.KeyId, out var current) && ReferenceEquals(current, key)));
+        _unsavedUsage.Clear();
     }
 
     public string KeyArn(string keyId) => $"arn:aws:kms:{region}:{accountId}:key/{keyId}";

@@ -15,6 +15,7 @@ public sealed partial class RegionalKeyRings : IDisposable
     private readonly Dictionary<string, KeyRing> _rings = new(StringComparer.Ordinal);
     private readonly string _dataDirectory;
     private readonly Func<DateTimeOffset> _now;
+    private bool _disposed;
 
     public RegionalKeyRings(KeyRing home, string dataDirectory, Func<DateTimeOffset> now)
     {
@@ -148,11 +149,34 @@ public sealed partial class RegionalKeyRings : IDisposable
         Secret = material.Secret is null ? null : (byte[])material.Secret.Clone(),
     };
 
+    /// <summary>Writes every Region's unsaved key uses (see <see cref="KeyRing.RecordUsage"/>); a no-op once disposed.</summary>
+    public void FlushUsage()
+    {
+        lock (Home.Gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            foreach (var ring in All)
+            {
+                ring.FlushUsage();
+            }
+        }
+    }
+
+    /// <summary>Flushes unsaved key uses, then closes the other Regions' databases (the home one belongs to the runtime).</summary>
     public void Dispose()
     {
-        foreach (var ring in _rings.Values.Where(r => r != Home))
+        FlushUsage();
+        lock (Home.Gate)
         {
-            ring.Database.Dispose();
+            _disposed = true;
+            foreach (var ring in _rings.Values.Where(r => r != Home))
+            {
+                ring.Database.Dispose();
+            }
         }
     }
 }

@@ -74,8 +74,7 @@ public static class KeyUsageOperations
         var keyId = arn[(arn.LastIndexOf('/') + 1)..];
         if (ring.Find(keyId, usage.Timestamp) is { } key)
         {
-            key.LastUsage = usage;
-            ring.Database.SaveLastUsage(ring.Region, key);
+            ring.RecordUsage(key, usage);
         }
     }
 }

@@ -113,14 +113,24 @@ public sealed class KmsDatabase : IDisposable
         return usage;
     }
 
-    public void SaveLastUsage(string region, KmsKey key)
+    /// <summary>Writes the last use of each key in one transaction.</summary>
+    public void SaveLastUsage(string region, IEnumerable<KmsKey> keys)
     {
+        using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "INSERT INTO key_last_usage (region, key_id, document) VALUES ($region, $id, $doc) ON CONFLICT(region, key_id) DO UPDATE SET document = excluded.document";
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var document = command.Parameters.Add("$doc", SqliteType.Text);
         command.Parameters.AddWithValue("$region", region);
-        command.Parameters.AddWithValue("$id", key.KeyId);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(key.LastUsage, Json));
-        command.ExecuteNonQuery();
+        foreach (var key in keys)
+        {
+            id.Value = key.KeyId;
+            document.Value = JsonSerializer.Serialize(key.LastUsage, Json);
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
     }
 
     public (List<KmsKey> Keys, List<KmsAlias> Aliases) LoadAll()
