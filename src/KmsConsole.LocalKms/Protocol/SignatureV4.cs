@@ -131,7 +131,28 @@ public sealed class SignatureV4(AuthenticationOptions options, TimeProvider wall
         return builder.ToString();
     }
 
-    private static byte[] SigningKey(string secret, string date, string region, string service)
+    /// <summary>
+    /// The derived signing key (four HMACs), kept per secret, date, Region and service as AWS's SDKs keep it: one day's
+    /// requests of one caller share it. Bounded; it lives only in memory.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Secret, string Date, string Region, string Service), byte[]> _signingKeys = new();
+
+    private byte[] SigningKey(string secret, string date, string region, string service)
+    {
+        if (_signingKeys.TryGetValue((secret, date, region, service), out var cached))
+        {
+            return cached;
+        }
+
+        if (_signingKeys.Count >= 1024)
+        {
+            _signingKeys.Clear();
+        }
+
+        return _signingKeys[(secret, date, region, service)] = DeriveSigningKey(secret, date, region, service);
+    }
+
+    private static byte[] DeriveSigningKey(string secret, string date, string region, string service)
     {
         var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + secret), Encoding.UTF8.GetBytes(date));
         key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(region));
