@@ -39,8 +39,18 @@ public sealed class Campaigns
         return all;
     }
 
-    public async Task<Campaign?> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
-        (await ListAsync(cancellationToken)).FirstOrDefault(c => c.Id == id);
+    public async Task<Campaign?> GetAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _store.ReadAsync(cancellationToken);
+        var campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (campaign is not null)
+        {
+            campaign.SignOffs = (await SignOffs.LoadAsync(db, [id], cancellationToken))[id].ToList();
+            campaign.Keys.Sort((a, b) => a.Index.CompareTo(b.Index));
+        }
+
+        return campaign;
+    }
 
     public Task<Campaign> RequestAsync(Actor requester, CampaignRequest request, CancellationToken cancellationToken = default) =>
         Refusals.TranslateAsync(() => RequestCoreAsync(requester, request, followUpOf: null, cancellationToken), cancellationToken);
