@@ -189,4 +189,41 @@ public sealed class GovernanceApiTests
         var exempt = await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/compliance/answers?policyId={policyId}&status=Exempt"));
         Assert.Equal(answer.GetProperty("keyId").GetString(), Assert.Single(exempt.GetProperty("items").EnumerateArray()).GetProperty("keyId").GetString());
     }
+
+    [Fact]
+    public async Task A_campaigns_destructive_fate_is_approved_once_through_the_api_and_the_keys_run_passes_its_fate_gate_with_it()
+    {
+        await using var console = await ApiConsole.StartAsync();
+        using var requester = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita")));
+        using var approver = console.Client(await console.TokenForAsync(ApiConsole.Demo("alice")));
+        var created = await ApiConsole.JsonOf(await requester.PostAsJsonAsync("api/v1/campaigns", new
+        {
+            target = "local", keys = new[] { "alias/FirstCMK" }, workflow = "AliasSwapNewKey", parameters = new { oldKeyFate = "Disable" },
+            justification = "Replace the application key, disable the old one", concurrency = 1,
+        }));
+        var id = created.GetProperty("id").GetGuid();
+        var fate = created.GetProperty("fate");
+        Assert.Equal(("Approval of the old key's fate", "Disable", "Waiting", 1), (fate.GetProperty("gateName").GetString(), fate.GetProperty("fate").GetString(),
+            fate.GetProperty("decision").GetString(), fate.GetProperty("keyCount").GetInt32()));
+
+        Assert.Equal(HttpStatusCode.OK, (await approver.PostAsJsonAsync($"api/v1/campaigns/{id}/approve", new { comment = "release" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await requester.PostAsJsonAsync($"api/v1/campaigns/{id}/fate/approve", new { comment = "mine" })).StatusCode);
+        var released = await ApiConsole.JsonOf(await approver.PostAsJsonAsync($"api/v1/campaigns/{id}/fate/approve", new { comment = "disable it" }));
+        Assert.Equal("Released", released.GetProperty("fate").GetProperty("decision").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await approver.PostAsJsonAsync($"api/v1/campaigns/{id}/fate/reject", new { comment = "no" })).StatusCode);
+
+        var until = DateTime.UtcNow.AddSeconds(60);
+        JsonElement progress;
+        do
+        {
+            await Task.Delay(200);
+            progress = await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/campaigns/{id}/progress"));
+        }
+        while (progress.GetProperty("state").GetString() != "Finished" && DateTime.UtcNow < until);
+
+        Assert.Equal(1, progress.GetProperty("progress").GetProperty("done").GetInt32());
+        var runId = (await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/campaigns/{id}"))).GetProperty("keys")[0].GetProperty("runId").GetGuid();
+        var run = await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/runs/{runId}"));
+        Assert.Equal(2, run.GetProperty("approvals").EnumerateArray().Count(a => a.GetProperty("approverId").GetString() == "alice"));
+    }
 }

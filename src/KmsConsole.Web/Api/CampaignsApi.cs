@@ -45,7 +45,7 @@ public static class CampaignsApi
                 var request = new CampaignRequest(PoliciesApi.Required(body.Target, "target", "Name the target the keys are in."),
                     body.Keys ?? throw RotationRefusedException.Missing("Name the keys of the campaign: ids, ARNs or alias names.", "keys"),
                     body.Workflow, body.Parameters ?? new RotationParameters(), body.Justification ?? "", body.Concurrency ?? 5, body.PolicyId);
-                return Created(await all.RequestAsync(ConsoleActor.From(http.User), request, cancellationToken));
+                return await CreatedAsync(all, await all.RequestAsync(ConsoleActor.From(http.User), request, cancellationToken), cancellationToken);
             })
             .RequireAuthorization(ApiPolicies.Request)
             .WithName("RequestCampaign")
@@ -53,8 +53,8 @@ public static class CampaignsApi
             .WithDescription("Answers 201 with the campaign waiting for approval; keys the preflight refuses are skipped with the reason as their plan.");
 
         campaigns.MapPost("/for-policy", async (Campaigns all, HttpContext http, PolicyCampaignBody body, CancellationToken cancellationToken) =>
-                Created(await all.RequestForPolicyAsync(ConsoleActor.From(http.User), body.PolicyId, body.Justification ?? "", body.Concurrency ?? 5,
-                    cancellationToken)))
+                await CreatedAsync(all, await all.RequestForPolicyAsync(ConsoleActor.From(http.User), body.PolicyId, body.Justification ?? "",
+                    body.Concurrency ?? 5, cancellationToken), cancellationToken))
             .RequireAuthorization(ApiPolicies.Request)
             .WithName("RequestPolicyCampaign")
             .WithSummary("Requests a campaign over a policy's non-compliant keys that its remedy fixes, with the rule's remedy parameters");
@@ -77,6 +77,27 @@ public static class CampaignsApi
             .RequireAuthorization(ApiPolicies.Approve)
             .WithName("RejectCampaign")
             .WithSummary("Rejects the campaign; the comment (the reason) is required");
+
+        campaigns.MapPost("/{id:guid}/fate/approve", async (Campaigns all, HttpContext http, Guid id, [FromBody] DecisionBody? body,
+                CancellationToken cancellationToken) =>
+            {
+                await all.ApproveFateAsync(ConsoleActor.From(http.User), id, body?.Comment, cancellationToken);
+                return await CurrentAsync(all, id, cancellationToken);
+            })
+            .RequireAuthorization(ApiPolicies.Approve)
+            .WithName("ApproveCampaignFate")
+            .WithSummary("Approves the gate before the old keys' fate once for the whole campaign (never its requester)")
+            .WithDescription("Each key's run then passes its own fate gate with this decision, unless a high hazard of that key stops it there " +
+                             "until an approver acknowledges it on the run's page. 409 when the fate is decided already.");
+
+        campaigns.MapPost("/{id:guid}/fate/reject", async (Campaigns all, HttpContext http, Guid id, DecisionBody body, CancellationToken cancellationToken) =>
+            {
+                await all.RejectFateAsync(ConsoleActor.From(http.User), id, body.Comment ?? "", cancellationToken);
+                return await CurrentAsync(all, id, cancellationToken);
+            })
+            .RequireAuthorization(ApiPolicies.Approve)
+            .WithName("RejectCampaignFate")
+            .WithSummary("Rejects the old keys' fate for the whole campaign: each key's run is rejected at its fate gate; the comment is required");
 
         campaigns.MapPost("/{id:guid}/pause", async (Campaigns all, HttpContext http, Guid id, CancellationToken cancellationToken) =>
             {
@@ -106,7 +127,7 @@ public static class CampaignsApi
             .WithSummary("Keys not started never start; runs already started go on to their end (its requester or an approver)");
 
         campaigns.MapPost("/{id:guid}/retry-failed", async (Campaigns all, HttpContext http, Guid id, JustificationBody body, CancellationToken cancellationToken) =>
-                Created(await all.RetryFailedAsync(ConsoleActor.From(http.User), id, body.Justification ?? "", cancellationToken)))
+                await CreatedAsync(all, await all.RetryFailedAsync(ConsoleActor.From(http.User), id, body.Justification ?? "", cancellationToken), cancellationToken))
             .RequireAuthorization(ApiPolicies.Request)
             .WithName("RetryFailedCampaignKeys")
             .WithSummary("A follow-up campaign over the keys whose runs failed, waiting for approval again");
@@ -114,8 +135,9 @@ public static class CampaignsApi
         return api;
     }
 
-    private static Created<CampaignResponse> Created(Campaign campaign) =>
-        TypedResults.Created($"/api/v1/campaigns/{campaign.Id}", CampaignResponse.From(campaign));
+    /// <summary>The campaign as it was saved, read back with its fate gate.</summary>
+    private static async Task<Created<CampaignResponse>> CreatedAsync(Campaigns all, Campaign campaign, CancellationToken cancellationToken) =>
+        TypedResults.Created($"/api/v1/campaigns/{campaign.Id}", CampaignResponse.From(await all.GetAsync(campaign.Id, cancellationToken) ?? campaign));
 
     private static async Task<Ok<CampaignResponse>> CurrentAsync(Campaigns all, Guid id, CancellationToken cancellationToken) =>
         TypedResults.Ok(CampaignResponse.From((await all.GetAsync(id, cancellationToken))!));
