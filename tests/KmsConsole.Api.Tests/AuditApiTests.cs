@@ -54,7 +54,8 @@ public sealed partial class AuditApiTests
 
         var document = await ApiConsole.JsonOf(await browser.GetAsync("openapi/v1.json"));
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/api/v1/keys", "/api/v1/runs", "/api/v1/runs/{id}/approve", "/api/v1/approvals", "/api/v1/audit/verify" })
+        foreach (var path in new[] { "/api/v1/keys", "/api/v1/runs", "/api/v1/runs/{id}/approve", "/api/v1/approvals", "/api/v1/audit/verify",
+                     "/api/v1/policies", "/api/v1/policies/versions/{versionId}/approve", "/api/v1/compliance/report", "/api/v1/exemptions", "/api/v1/campaigns/{id}/progress" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
         }

@@ -69,6 +69,12 @@ public sealed class Campaign
     public List<CampaignKey> Keys { get; set; } = [];
     public List<SignOff> SignOffs { get; set; } = [];
 
+    /// <summary>The decisions on the gate before the old keys' fate, taken once for the campaign.</summary>
+    public List<SignOff> FateSignOffs { get; set; } = [];
+
+    /// <summary>The gate before the old keys' fate, when the workflow has one with these parameters (filled by <see cref="Campaigns.GetAsync"/>).</summary>
+    public CampaignFate? Fate { get; set; }
+
     public bool IsOver => State is CampaignState.Finished or CampaignState.Cancelled or CampaignState.Rejected;
 }
 

@@ -15,7 +15,7 @@ namespace KmsConsole.Rotation.Governance;
 /// key's failure never stops the others.
 /// </summary>
 internal sealed class CampaignDriver(RotationStore store, RotationRequests requests, IChangeFeed changes, IOptions<RotationOptions> options,
-    ILogger<CampaignDriver> logger)
+    Runs.IWorkflowCatalog catalog, ILogger<CampaignDriver> logger)
 {
     /// <summary>One pass over every active campaign; returns how many keys it started or saw end.</summary>
     public async Task<int> AdvanceAsync(CancellationToken cancellationToken)
@@ -32,6 +32,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         foreach (var id in active)
         {
             moved += await FollowRunsAsync(id, cancellationToken);
+            moved += await PassFateGatesAsync(id, cancellationToken);
             moved += await StartKeysAsync(id, cancellationToken);
         }
 
@@ -166,6 +167,86 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
             }
         }, cancellationToken);
         return started.Count;
+    }
+
+    /// <summary>
+    /// Once the campaign's approvers decided the gate before the old keys' fate, each key's run waiting at its own fate
+    /// gate gets that decision through the run's own rule, exactly as its first gate got the campaign's release: approved
+    /// by the approvers who released the fate (never the requester), or rejected. A high hazard of the key still stops its
+    /// run at the gate (the gate itself checks them) until an approver acknowledges it on the run's page.
+    /// </summary>
+    private async Task<int> PassFateGatesAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        Campaign campaign;
+        List<Run> atGate;
+        string? gate;
+        await using (var db = await store.ReadAsync(cancellationToken))
+        {
+            campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
+            gate = CampaignFates.GateNameOf(catalog, campaign);
+            if (gate is null)
+            {
+                return 0;
+            }
+
+            var subject = CampaignFates.SubjectOf(campaignId);
+            campaign.FateSignOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
+            if (campaign.FateSignOffs.Count == 0)
+            {
+                return 0;
+            }
+
+            var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
+            atGate = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals)
+                .Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate))
+                .ToListAsync(cancellationToken);
+        }
+
+        var policy = options.Value.PolicyFor(campaign.Workflow);
+        var (decision, at) = CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, policy);
+        if (decision == FateDecision.Waiting || atGate.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = store.Time.GetUtcNow();
+        var decided = 0;
+        foreach (var run in atGate)
+        {
+            var step = run.GateAwaitingDecision();
+            if (step is null || step.Index != run.CurrentStepIndex)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (decision == FateDecision.Rejected)
+                {
+                    var rejection = campaign.FateSignOffs.First(s => s.Decision == ApprovalDecision.Rejected);
+                    await requests.RejectAsync(new Actor(rejection.ApproverId, rejection.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
+                        $"The old keys' fate was rejected for campaign {campaign.Id}: {rejection.Comment}", cancellationToken);
+                    decided++;
+                    continue;
+                }
+
+                var counted = Approvals.ApprovalGate.ValidApprovals(run, step.Index, now).Select(a => a.ApproverId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                foreach (var approver in SignOffs.Valid(campaign.FateSignOffs, campaign.RequestedBy, at!.Value).Take(policy.RequiredApprovals)
+                             .Where(s => !counted.Contains(s.ApproverId)))
+                {
+                    await requests.ApproveAsync(new Actor(approver.ApproverId, approver.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
+                        $"old key's fate released with campaign {campaign.Id}", cancellationToken);
+                    decided++;
+                }
+            }
+            catch (RotationRefusedException refused)
+            {
+                // The run moved meanwhile (cancelled, decided on its own page); the next pass looks again.
+                logger.LogWarning("Campaign {Campaign}: the fate gate of run {Run} was not passed: {Reason}", campaign.Id, run.Id, refused.Message);
+            }
+        }
+
+        return decided;
     }
 
     private static CampaignKeyState? EndOf(RunState state) => state switch

@@ -20,9 +20,12 @@ public sealed class Campaigns
     private readonly IChangeFeed _changes;
     private readonly RotationOptions _options;
     private readonly Workflows.WorkflowDefinitions _definitions;
+    private readonly Runs.IWorkflowCatalog _catalog;
 
-    internal Campaigns(RotationStore store, RotationRequests requests, IChangeFeed changes, IOptions<RotationOptions> options, Workflows.WorkflowDefinitions definitions)
+    internal Campaigns(RotationStore store, RotationRequests requests, IChangeFeed changes, IOptions<RotationOptions> options, Workflows.WorkflowDefinitions definitions,
+        Runs.IWorkflowCatalog catalog)
     {
+        _catalog = catalog;
         _store = store;
         _requests = requests;
         _changes = changes;
@@ -39,8 +42,30 @@ public sealed class Campaigns
         return all;
     }
 
-    public async Task<Campaign?> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
-        (await ListAsync(cancellationToken)).FirstOrDefault(c => c.Id == id);
+    public async Task<Campaign?> GetAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _store.ReadAsync(cancellationToken);
+        var campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (campaign is not null)
+        {
+            var fateSubject = CampaignFates.SubjectOf(id);
+            var signOffs = await SignOffs.LoadAsync(db, [id, fateSubject], cancellationToken);
+            campaign.SignOffs = signOffs[id].ToList();
+            campaign.FateSignOffs = signOffs[fateSubject].ToList();
+            campaign.Keys.Sort((a, b) => a.Index.CompareTo(b.Index));
+            if (CampaignFates.GateNameOf(_catalog, campaign) is { } gate)
+            {
+                var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
+                var waiting = await db.Runs.AsNoTracking().CountAsync(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
+                    && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate), cancellationToken);
+                campaign.Fate = new CampaignFate(gate, campaign.Parameters.OldKeyFate,
+                    CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, _options.PolicyFor(campaign.Workflow)).Decision,
+                    campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting, campaign.FateSignOffs);
+            }
+        }
+
+        return campaign;
+    }
 
     public Task<Campaign> RequestAsync(Actor requester, CampaignRequest request, CancellationToken cancellationToken = default) =>
         Refusals.TranslateAsync(() => RequestCoreAsync(requester, request, followUpOf: null, cancellationToken), cancellationToken);
@@ -216,6 +241,63 @@ public sealed class Campaigns
                 campaign.DecidedAt = now;
                 await audit.AppendAsync(approver.UserId, "campaign.released", Subject(campaign),
                     $"{campaign.Keys.Count(k => k.State == CampaignKeyState.Waiting)} keys, {campaign.Concurrency} at a time");
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Approves the gate before the old keys' fate once for the whole campaign (the workflow's M-of-N, never the
+    /// requester): each key's run then passes its own fate gate with this decision, unless a high hazard of that key
+    /// still stops it there until an approver acknowledges it on the run's page.
+    /// </summary>
+    public Task ApproveFateAsync(Actor approver, Guid campaignId, string? comment, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => DecideFateAsync(approver, campaignId, ApprovalDecision.Approved, comment, cancellationToken), cancellationToken);
+
+    /// <summary>Rejects the old keys' fate for the whole campaign: each key's run is rejected at its fate gate.</summary>
+    public Task RejectFateAsync(Actor approver, Guid campaignId, string comment, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(comment))
+        {
+            throw RotationRefusedException.Missing("Give the reason for the rejection; the requester reads it.", "comment");
+        }
+
+        return Refusals.TranslateAsync(() => DecideFateAsync(approver, campaignId, ApprovalDecision.Rejected, comment, cancellationToken), cancellationToken);
+    }
+
+    private Task DecideFateAsync(Actor approver, Guid campaignId, ApprovalDecision decision, string? comment, CancellationToken cancellationToken) =>
+        ChangeAsync(campaignId, async (db, campaign, audit, now) =>
+        {
+            var gate = CampaignFates.GateNameOf(_catalog, campaign)
+                ?? throw new RotationRefusedException($"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before " +
+                    "the old key's fate; the campaign's approval released all of it.", kind: RefusalKind.Invalid);
+            if (campaign.IsOver)
+            {
+                throw new RotationRefusedException($"The campaign is {campaign.State}; the old keys' fate is decided only while it is waiting or running.");
+            }
+
+            var policy = _options.PolicyFor(campaign.Workflow);
+            var subject = CampaignFates.SubjectOf(campaign.Id);
+            campaign.FateSignOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
+            if (CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, policy).Decision is var decided and not FateDecision.Waiting)
+            {
+                throw new RotationRefusedException($"The old keys' fate of the campaign is {decided} already.");
+            }
+
+            var keys = campaign.Keys.Count(k => k.State != CampaignKeyState.Skipped);
+            var passed = SignOffs.Record(db, campaign.FateSignOffs, subject, campaign.RequestedBy, approver, policy, decision, comment, now,
+                $"the old keys' fate ({campaign.Parameters.OldKeyFate}) of the campaign of {keys} keys");
+            var note = comment is { Length: > 0 } ? ": " + comment.Trim() : "";
+            if (decision == ApprovalDecision.Rejected)
+            {
+                await audit.AppendAsync(approver.UserId, "campaign.fate-rejected", Subject(campaign), $"{gate} for {keys} keys{note}");
+                return;
+            }
+
+            await audit.AppendAsync(approver.UserId, "campaign.fate-approved", Subject(campaign),
+                $"{gate} ({campaign.Parameters.OldKeyFate}) for {keys} keys: {SignOffs.Tally(campaign.FateSignOffs, campaign.RequestedBy, policy, now)}{note}");
+            if (passed)
+            {
+                await audit.AppendAsync(approver.UserId, "campaign.fate-released", Subject(campaign),
+                    $"{gate} passes for each of the {keys} keys' runs, unless a high hazard of the key stops it there");
             }
         }, cancellationToken);
 

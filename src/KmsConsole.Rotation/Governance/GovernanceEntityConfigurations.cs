@@ -96,6 +96,8 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
             s => JsonSerializer.Deserialize<RotationParameters>(s, Json.Options) ?? new RotationParameters());
         builder.Property(c => c.Revision).IsConcurrencyToken();
         builder.Ignore(c => c.SignOffs);
+        builder.Ignore(c => c.FateSignOffs);
+        builder.Ignore(c => c.Fate);
         builder.Ignore(c => c.IsOver);
         builder.HasMany(c => c.Keys).WithOne().HasForeignKey(k => k.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(c => c.State);

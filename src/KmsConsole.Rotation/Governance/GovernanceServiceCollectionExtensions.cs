@@ -17,7 +17,8 @@ internal static class GovernanceServiceCollectionExtensions
             sp.GetRequiredService<ComplianceEvaluation>(), sp.GetRequiredService<IChangeFeed>()));
         services.AddSingleton(sp => new ComplianceReports(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<ComplianceEvaluation>()));
         services.AddSingleton(sp => new Campaigns(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>(),
-            sp.GetRequiredService<IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>()));
+            sp.GetRequiredService<IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
+            sp.GetRequiredService<Runs.IWorkflowCatalog>()));
         services.AddSingleton<CampaignDriver>();
         services.AddSingleton<PolicySchedules>();
         services.AddHostedService<CampaignService>();

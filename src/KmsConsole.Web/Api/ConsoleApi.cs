@@ -76,7 +76,8 @@ public static class ConsoleApi
             .MapKeysApi()
             .MapRunsApi()
             .MapApprovalsApi()
-            .MapAuditApi();
+            .MapAuditApi()
+            .MapPoliciesApi().MapCampaignsApi();
 
         endpoints.MapOpenApi().RequireAuthorization(ConsolePolicies.View);
         endpoints.MapScalarApiReference(options => options.WithTitle("KmsConsole API")).RequireAuthorization(ConsolePolicies.View);

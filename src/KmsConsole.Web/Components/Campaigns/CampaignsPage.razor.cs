@@ -27,6 +27,7 @@ public partial class CampaignsPage : IDisposable
     private IReadOnlyList<Campaign> _campaigns = [];
     private Campaign? _selected;
     private string? _comment;
+    private string? _fateComment;
     private string? _refusal;
     private LiveUpdates? _live;
 
@@ -39,7 +40,7 @@ public partial class CampaignsPage : IDisposable
     private async Task LoadAsync()
     {
         _campaigns = await Campaigns.ListAsync();
-        _selected = Id is { } id ? _campaigns.FirstOrDefault(c => c.Id == id) ?? await Campaigns.GetAsync(id) : null;
+        _selected = Id is { } id ? await Campaigns.GetAsync(id) : null;
     }
 
     private async Task ReloadAsync()
@@ -55,6 +56,7 @@ public partial class CampaignsPage : IDisposable
         {
             await action(ConsoleActor.From((await AuthenticationState).User));
             _comment = null;
+            _fateComment = null;
         }
         catch (RotationRefusedException refused)
         {

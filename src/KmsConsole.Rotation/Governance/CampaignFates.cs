@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using KmsConsole.Rotation.Runs;
+
+namespace KmsConsole.Rotation.Governance;
+
+public enum FateDecision
+{
+    /// <summary>The campaign's approvers have not yet passed the gate before the old keys' fate.</summary>
+    Waiting,
+
+    /// <summary>Passed once for the campaign: each key's run passes its own fate gate with this decision.</summary>
+    Released,
+
+    /// <summary>Rejected once for the campaign: each key's run is rejected at its fate gate.</summary>
+    Rejected,
+}
+
+/// <summary>
+/// The gate before the old keys' fate, decided once for a whole campaign: which gate it is (the workflow's own gate,
+/// read from its step list), the decision (the campaign's sign-offs on it under the workflow's approval rule), and how
+/// many keys' runs wait at it now.
+/// </summary>
+/// <param name="GateName">The gate's name as each run shows it ("Approval of the old key's fate").</param>
+/// <param name="Keys">The keys whose old key's fate this gate decides (every key not skipped), as the approver reads them.</param>
+/// <param name="WaitingAtGate">Keys whose runs wait at the gate now (for the decision, or for a high hazard to be acknowledged).</param>
+public sealed record CampaignFate(string GateName, OldKeyFate Fate, FateDecision Decision, IReadOnlyList<string> Keys, int WaitingAtGate,
+    IReadOnlyList<SignOff> SignOffs);
+
+/// <summary>Where the campaign's one decision on the old keys' fate is found and how it counts.</summary>
+internal static class CampaignFates
+{
+    /// <summary>The sign-offs on a campaign's fate gate are kept under an id derived from the campaign's (its release's are under the campaign's own).</summary>
+    public static Guid SubjectOf(Guid campaignId) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"old-key-fate:{campaignId:N}")).AsSpan(0, 16));
+
+    /// <summary>The workflow's gate before the old key's fate with the campaign's parameters; null when the fate needs none (the old key kept).</summary>
+    public static string? GateNameOf(IWorkflowCatalog catalog, Campaign campaign) =>
+        catalog.StepsFor(new Run { Id = Guid.Empty, Workflow = campaign.Workflow, Target = campaign.Target, KeyId = "", Parameters = campaign.Parameters })
+            .FirstOrDefault(s => s.Kind == StepKind.Gate && s.Key == Workflows.StepKey.OldKeyFateApproval)?.Name;
+
+    /// <summary>
+    /// The decision the sign-offs make under <paramref name="policy"/>: rejected by any rejection; released at the first
+    /// moment the approvals that counted then reached the policy's number (they are not counted again later, as the
+    /// campaign's release is not).
+    /// </summary>
+    public static (FateDecision Decision, DateTimeOffset? At) DecisionOf(IReadOnlyList<SignOff> signOffs, string requestedBy, ApprovalPolicy policy)
+    {
+        if (signOffs.FirstOrDefault(s => s.Decision == ApprovalDecision.Rejected) is { } rejected)
+        {
+            return (FateDecision.Rejected, rejected.DecidedAt);
+        }
+
+        var ordered = signOffs.OrderBy(s => s.DecidedAt).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var at = ordered[i].DecidedAt;
+            if (SignOffs.Valid(ordered.Take(i + 1), requestedBy, at).Count >= policy.RequiredApprovals)
+            {
+                return (FateDecision.Released, at);
+            }
+        }
+
+        return (FateDecision.Waiting, null);
+    }
+}
