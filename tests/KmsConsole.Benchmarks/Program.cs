@@ -14,7 +14,13 @@ using KmsConsole.Benchmarks.Targets;
 //   load    (default) N concurrent clients for a fixed time per operation → requests/second
 //   latency BenchmarkDotNet per-call latency (one client)
 //   queries BenchmarkDotNet: the console's key inventory and audit trail queries over a seeded SQLite file
+//   circuits N signed-in Blazor circuits (headless Chromium contexts) on the Keys and Run pages while a run executes
 // Both targets listen on 127.0.0.1 only; every run is bounded in time and request count.
+if (args is ["circuits", ..])
+{
+    return await KmsConsole.Benchmarks.Circuits.CircuitLoad.RunAsync(args[1..]);
+}
+
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchOptions.Usage);

@@ -32,7 +32,14 @@ public sealed class ConsoleProcess : IAsyncDisposable
     public static Task<ConsoleProcess> StartAsync(params string[] extraArguments) => StartAsync(Repository.WebAssemblyPath(), extraArguments);
 
     /// <summary>Starts the console of <paramref name="assemblyPath"/> (e.g. a published copy) from a temp working directory.</summary>
-    public static async Task<ConsoleProcess> StartAsync(string assemblyPath, string[] extraArguments)
+    public static Task<ConsoleProcess> StartAsync(string assemblyPath, string[] extraArguments) => StartAsync(assemblyPath, extraArguments, new Dictionary<string, string>());
+
+    /// <summary>
+    /// Starts the console with <paramref name="environment"/> added to its environment (e.g. OTEL_* variables), listening
+    /// also on <paramref name="alsoListenOn"/>.
+    /// </summary>
+    public static async Task<ConsoleProcess> StartAsync(string assemblyPath, string[] extraArguments, IReadOnlyDictionary<string, string> environment,
+        params Uri[] alsoListenOn)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("kmsconsole-e2e-").FullName;
         var ports = LoopbackPorts.Free(2);
@@ -45,7 +52,7 @@ public sealed class ConsoleProcess : IAsyncDisposable
             ArgumentList =
             {
                 assemblyPath,
-                "--urls", baseAddress.ToString().TrimEnd('/'),
+                "--urls", string.Join(';', alsoListenOn.Prepend(baseAddress).Select(u => u.ToString().TrimEnd('/'))),
                 $"--Console:LocalKmsUrl={localKms.ToString().TrimEnd('/')}",
             },
         };
@@ -58,6 +65,10 @@ public sealed class ConsoleProcess : IAsyncDisposable
         startInfo.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var console = new ConsoleProcess(ChildServer.Start("the console", startInfo), baseAddress, workingDirectory, localKms);
         try

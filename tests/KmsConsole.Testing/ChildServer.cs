@@ -22,6 +22,9 @@ public sealed class ChildServer : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The child's process id (e.g. to read its memory from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What the server printed so far (the last 32–64 KiB: some servers log a line per request).</summary>
     public string Log
     {

@@ -61,6 +61,13 @@ public sealed class NotificationDeliveries
         return due;
     }
 
+    /// <summary>Deliveries not sent yet (pending, due or waiting for their next attempt): the outbox backlog.</summary>
+    public async Task<int> BacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _store.ReadAsync(cancellationToken);
+        return await db.NotificationDeliveries.CountAsync(d => d.State == DeliveryState.Pending, cancellationToken);
+    }
+
     /// <summary>Records an attempt's outcome, if this instance still holds the delivery.</summary>
     public async Task RecordAsync(long deliveryId, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {

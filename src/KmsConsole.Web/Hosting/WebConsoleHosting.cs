@@ -101,6 +101,7 @@ public static class WebConsoleHosting
         app.UseNoConsoleRoleGate();
         app.UseRouting();
         app.UseAuthorization();
+        app.UseSignedInUserLogScope();
         app.UseAntiforgery();
         app.UseReadinessFallback();
         app.UseConsoleApi();

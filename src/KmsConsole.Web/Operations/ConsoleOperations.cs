@@ -6,6 +6,7 @@ public static class ConsoleOperations
     public static WebApplicationBuilder AddConsoleOperations(this WebApplicationBuilder builder)
     {
         builder.Services.AddConsoleHealth();
+        builder.AddConsoleTelemetry();
         // On SIGTERM the orchestrator cancels its KMS call and hands its leases back well within this.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder;
@@ -14,6 +15,7 @@ public static class ConsoleOperations
     public static WebApplication MapConsoleOperations(this WebApplication app)
     {
         app.MapConsoleHealth();
+        app.MapConsoleTelemetry();
         return app;
     }
 }
