@@ -66,7 +66,11 @@ public sealed class RunQueries
     }
 
     /// <summary>Runs waiting at a gate that this approver may decide (right role, not the requester, not already approved).</summary>
-    public async Task<IReadOnlyList<RunSummary>> AwaitingApprovalByAsync(Actor approver, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RunSummary>> AwaitingApprovalByAsync(Actor approver, CancellationToken cancellationToken = default) =>
+        (await AwaitingDecisionByAsync(approver, cancellationToken)).Select(ToSummary).ToList();
+
+    /// <summary>As <see cref="AwaitingApprovalByAsync"/>, each run whole (justification, parameters, steps), oldest first.</summary>
+    public async Task<IReadOnlyList<Run>> AwaitingDecisionByAsync(Actor approver, CancellationToken cancellationToken = default)
     {
         await using var db = await _store.ReadAsync(cancellationToken);
         var waiting = await db.Runs.AsNoTracking().Include(r => r.Approvals).Include(r => r.Steps).AsSplitQuery()
@@ -77,7 +81,7 @@ public sealed class RunQueries
                         && !string.Equals(r.RequestedBy, approver.UserId, StringComparison.OrdinalIgnoreCase)
                         && r.GateAwaitingDecision() is { } gate
                         && !ApprovalGate.ValidApprovals(r, gate.Index, now).Any(a => string.Equals(a.ApproverId, approver.UserId, StringComparison.OrdinalIgnoreCase)))
-            .Select(ToSummary).ToList();
+            .ToList();
     }
 
     public async Task<IReadOnlyList<RunSummary>> ForKeyAsync(string target, string keyId, CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using KmsConsole.Rotation;
 using KmsConsole.Rotation.Workflows;
+using KmsConsole.Web.Components.Shared;
 
 namespace KmsConsole.Web.Components.Keys;
 
@@ -80,7 +81,7 @@ public sealed class RotationRequestForm
         algorithm is not null && WrappingAlgorithms.Contains(algorithm) ? null : "Choose RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1.";
 
     public static string? ValidateJustification(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? "A justification is required: say why this key is rotated." : null;
+        string.IsNullOrWhiteSpace(text) ? "A justification is required: say why this key is rotated." : FreeText.TooLong(text);
 
     /// <summary>Every problem with the form as it stands, keyed by field, for the current workflow.</summary>
     public IReadOnlyDictionary<string, string> Problems(DateTimeOffset now)

@@ -103,4 +103,38 @@ public sealed class RequestRotationTests : PageTest
         Assert.Equal("180", page.Field("rotation-period").GetAttribute("value"));
         Assert.Equal("Quarterly policy", page.Field("justification").GetAttribute("value") ?? page.Field("justification").TextContent);
     }
+
+    [Theory]
+    [InlineData("30", "The rotation period must be between 90 and 2560 days.")]
+    [InlineData("2561", "The rotation period must be between 90 and 2560 days.")]
+    [InlineData("-1", "The rotation period must be between 90 and 2560 days.")]
+    [InlineData("abc", "Enter the rotation period in days.")]
+    [InlineData("", "Enter the rotation period in days.")]
+    public async Task A_rotation_period_refused_shows_its_message_at_once_and_preview_shows_no_plan(string typed, string message)
+    {
+        var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
+        page.Field("justification").Input("Workshop rotation");
+
+        page.Field("rotation-period").Input(typed);
+        page.WaitForAssertion(() => Assert.Contains(message, page.Find("[data-testid='rotation-period']").Closest(".mud-input-control")!.TextContent));
+
+        page.ClickButton("Preview plan");
+        page.WaitForAssertion(() => Assert.Contains(message, page.Markup));
+        Assert.Empty(page.FindAll("[data-testid='plan']"));
+        Assert.True(page.Button("Submit request").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task A_justification_longer_than_the_limit_is_refused_at_the_field_with_a_counter()
+    {
+        var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
+        Assert.Equal(KmsConsole.Web.Components.Shared.FreeText.MaxLength.ToString(), page.Field("justification").GetAttribute("maxlength"));
+        Assert.Contains("/ 4000", page.Find("[data-testid='justification']").Closest(".mud-input-control")!.TextContent);
+
+        page.Field("justification").Input(new string('j', KmsConsole.Web.Components.Shared.FreeText.MaxLength + 1));
+        page.ClickButton("Preview plan");
+
+        page.WaitForAssertion(() => Assert.Contains("At most 4,000 characters; this has 4,001.", page.Markup));
+        Assert.Empty(page.FindAll("[data-testid='plan']"));
+    }
 }

@@ -4,8 +4,11 @@ using Microsoft.AspNetCore.Components;
 
 namespace KmsConsole.Web.Tests.Components.Layout;
 
-public sealed class LayoutTests : ConsoleTestContext
+/// <summary>The layout over the real services: its menu counts what waits for an approver.</summary>
+public sealed class LayoutTests : PageTest
 {
+    protected override bool RunOrchestrator => false;
+
     private IRenderedComponent<MainLayout> RenderLayout()
     {
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
