@@ -1,7 +1,6 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
-using KmsConsole.Api.Tests;
 using KmsConsole.Testing;
 using Microsoft.Playwright;
 using Npgsql;
