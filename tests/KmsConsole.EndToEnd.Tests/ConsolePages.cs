@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using KmsConsole.Testing;
 using Microsoft.Playwright;
 
@@ -14,9 +15,10 @@ internal static class ConsolePages
         await page.WaitForInteractiveAsync();
     }
 
-    /// <summary>Follows a link of the main navigation.</summary>
+    /// <summary>Follows a link of the main navigation; a link's name may go on with a count ("Approvals 2 waiting for you").</summary>
     public static Task OpenFromMenuAsync(this IPage page, string name) =>
-        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })
+            .GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^{Regex.Escape(name)}(\\s|$)") }).ClickAsync();
 
     public static async Task ScreenshotAsync(this IPage page, string name)
     {

@@ -15,6 +15,21 @@ public sealed class LayoutTests : PageTest
         return Render<MainLayout>(p => p.Add(x => x.Body, (RenderFragment)(b => b.AddContent(0, "page content"))));
     }
 
+    [Theory]
+    [InlineData("rita", new[] { "Dashboard", "Keys", "Runs" }, new[] { "Approvals", "Audit" })]
+    [InlineData("alice", new[] { "Dashboard", "Keys", "Runs", "Approvals" }, new[] { "Audit" })]
+    [InlineData("audrey", new[] { "Dashboard", "Keys", "Runs", "Audit" }, new[] { "Approvals" })]
+    [InlineData("adam", new[] { "Dashboard", "Keys", "Runs", "Approvals", "Audit" }, new string[0])]
+    public void Navigation_shows_each_role_only_its_pages(string userId, string[] shown, string[] hidden)
+    {
+        SignInAs(userId);
+        var nav = Render<NavMenu>();
+        var links = nav.FindAll("a").Select(a => a.TextContent.Trim()).ToList();
+
+        Assert.All(shown, s => Assert.Contains(s, links));
+        Assert.All(hidden, h => Assert.DoesNotContain(h, links));
+    }
+
     [Fact]
     public void Theme_button_switches_between_light_and_dark_and_says_what_it_does()
     {
