@@ -66,22 +66,14 @@ public static class RotationServiceCollectionExtensions
 
         services.TryAddSingleton<Changes.IChangeFeed, Changes.InProcessChangeFeed>();
         services.AddSingleton<RunChangeFeed>();
-        services.AddSingleton(sp => new RotationRequests(sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<IWorkflowCatalog>(),
-            sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
-            sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(),
-            sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Iam.RunPermissionCheck>()));
-        services.AddSingleton(sp => new Iam.PolicyGrants(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IIamClientFactory>(),
-            sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<Workflows.Preflight>(), sp.GetRequiredService<Workflows.WorkflowDefinitions>(),
-            sp.GetRequiredService<Changes.IChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
-        services.AddSingleton(sp => new Safety.HazardAcknowledgements(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
-            sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
-        services.AddSingleton(sp => new Safety.RetirementWatch(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IWorkflowCatalog>(),
-            sp.GetRequiredService<IKmsClientFactory>(), sp.GetRequiredService<RunChangeFeed>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
-        services.AddSingleton(sp => new RunQueries(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IOptions<RotationOptions>>()));
+        services.AddInternalSingleton<RotationRequests>();
+        services.AddInternalSingleton<Iam.PolicyGrants>();
+        services.AddInternalSingleton<Safety.HazardAcknowledgements>();
+        services.AddInternalSingleton<Safety.RetirementWatch>();
+        services.AddInternalSingleton<RunQueries>();
         services.TryAddSingleton<Audit.AuditIntegrity>();
-        services.AddSingleton(sp => new AuditTrail(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<Audit.AuditIntegrity>()));
-        services.AddSingleton(sp => new KeyInventory(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<IKmsClientFactory>(),
-            sp.GetRequiredService<IStepErrorPolicy>(), sp.GetRequiredService<IOptions<RotationOptions>>(), sp.GetRequiredService<Governance.ComplianceEvaluation>()));
+        services.AddInternalSingleton<AuditTrail>();
+        services.AddInternalSingleton<KeyInventory>();
         services.AddGovernance();
         services.AddOptions<Notifications.NotificationOptions>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
@@ -90,15 +82,13 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.MaterialExpiryNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.ApprovalExpiryNotifications>();
         services.AddSingleton<Notifications.NotificationOutbox>();
-        services.AddSingleton(sp => new Notifications.NotificationChecks(sp.GetRequiredService<RotationStore>(),
-            sp.GetRequiredService<IEnumerable<Notifications.IScheduledNotifications>>(), sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>()));
+        services.AddInternalSingleton<Notifications.NotificationChecks>();
         services.AddHostedService<Notifications.NotificationCheckSchedule>();
-        services.AddSingleton(sp => new Notifications.NotificationDeliveries(sp.GetRequiredService<RotationStore>(),
-            sp.GetRequiredService<IOptions<Notifications.NotificationOptions>>()));
-        services.AddSingleton(sp => new Notifications.NotificationPreferences(sp.GetRequiredService<RotationStore>()));
-        services.AddSingleton(sp => new PersonalAccessTokens(sp.GetRequiredService<RotationStore>()));
-        services.AddSingleton(sp => new ConsoleUsers(sp.GetRequiredService<RotationStore>()));
-        services.AddSingleton(sp => new Automation.IdempotentRunRequests(sp.GetRequiredService<RotationStore>(), sp.GetRequiredService<RotationRequests>()));
+        services.AddInternalSingleton<Notifications.NotificationDeliveries>();
+        services.AddInternalSingleton<Notifications.NotificationPreferences>();
+        services.AddInternalSingleton<PersonalAccessTokens>();
+        services.AddInternalSingleton<ConsoleUsers>();
+        services.AddInternalSingleton<Automation.IdempotentRunRequests>();
         services.AddHostedService<Persistence.DatabaseMigration>();
         return services;
     }
