@@ -107,7 +107,7 @@ internal sealed class HazardCheck(RotationStore store, IIamClientFactory iamClie
         var role = config?.MultiRegionKeyType?.Value ?? "multi-Region";
         hazards.Add(new Hazard("multi-region", HazardWeight.Warning,
             $"{old.KeyId} is a multi-Region {role} key" + (replicas.Count > 0 ? $" with replicas in {string.Join(", ", replicas)}" : "") +
-            ": the new key is replicated into the same Regions and the alias moves in each Region that has it; the old key's fate applies to this key only, its replicas stay as they are.",
+            ": the new key is replicated into the same Regions and the alias moves in each Region that has it; the old key's fate reaches its replicas, each disabled or scheduled for deletion in its own Region.",
             $"DescribeKey of {old.KeyId}: MultiRegion true, primary {config?.PrimaryKey?.Region ?? "?"}, replicas {(replicas.Count == 0 ? "none" : string.Join(", ", replicas))}"));
     }
 

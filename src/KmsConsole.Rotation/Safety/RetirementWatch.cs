@@ -67,7 +67,10 @@ public sealed class RetirementWatch
         actor.IsIn(_options.PolicyFor(run.Workflow).ApproverRole) && run.Parameters.OldKeyFate == OldKeyFate.StagedRetirement
         && (IsWatching(run) || run.State == RunState.Failed && StoppedByWatch(run));
 
-    /// <summary>EnableKey on the run's old key; audited. A watch still running then stops at its next check (the key is no longer Disabled).</summary>
+    /// <summary>
+    /// EnableKey on the run's old key, and on each of its replicas that is Disabled (a multi-Region primary's); audited. A
+    /// watch still running then stops at its next check (the key is no longer Disabled).
+    /// </summary>
     public async Task ReEnableAsync(Actor approver, Guid runId, string reason, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(reason))
@@ -89,7 +92,9 @@ public sealed class RetirementWatch
                 }
 
                 var kms = _clients.Create(run.Target);
+                var replicas = await new OldKeyReplicas(kms, region => _clients.CreateInRegion(run.Target, region)).ReadAsync(run.KeyId, cancellationToken);
                 var enabled = await kms.EnableKeyAsync(new EnableKeyRequest { KeyId = run.KeyId }, cancellationToken);
+                var replicasEnabled = await OldKeyReplicas.EnableAsync(replicas, cancellationToken);
                 if (IsWatching(run))
                 {
                     // Let the watch run at once: it finds the key enabled and stops the retirement.
@@ -98,7 +103,7 @@ public sealed class RetirementWatch
                 }
 
                 await audit.AppendAsync(approver.UserId, "key.re-enabled", RunEngine.Subject(run),
-                    $"Old key {run.KeyId} enabled again during its staged retirement: {reason.Trim()}", enabled.ResponseMetadata?.RequestId, run.Id);
+                    $"Old key {run.KeyId} enabled again during its staged retirement{replicasEnabled.Sentence}: {reason.Trim()}", enabled.ResponseMetadata?.RequestId, run.Id);
             }, cancellationToken);
             return true;
         }, cancellationToken);

@@ -72,15 +72,16 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
             yield return safety && source.Safety is { } check ? new HazardGate(gate, check, kms) : gate;
             if (fate == OldKeyFate.StagedRetirement)
             {
-                yield return new OldKeyFateStep(kms, OldKeyFate.Disable, null);
-                yield return new RetirementWatchStep(kms, source.Safety);
+                yield return new OldKeyFateStep(kms, OldKeyFate.Disable, null, inRegion: source.InRegion);
+                yield return new RetirementWatchStep(kms, source.Safety, source.InRegion);
                 yield return source.Gate(SafetyStepKey.RetirementDeletionApproval, "Approval of the old key's deletion",
                     "The watch is over and the disabled key was not used; scheduling its deletion is approved separately.");
-                yield return new OldKeyFateStep(kms, OldKeyFate.ScheduleDeletion, source.Parameters.PendingWindowInDays, SafetyStepKey.RetirementScheduleDeletion);
+                yield return new OldKeyFateStep(kms, OldKeyFate.ScheduleDeletion, source.Parameters.PendingWindowInDays, SafetyStepKey.RetirementScheduleDeletion,
+                    source.InRegion);
             }
             else
             {
-                yield return new OldKeyFateStep(kms, fate, source.Parameters.PendingWindowInDays);
+                yield return new OldKeyFateStep(kms, fate, source.Parameters.PendingWindowInDays, inRegion: source.InRegion);
             }
         }
     }
@@ -181,6 +182,22 @@ internal abstract class AliasSwapWorkflow : WorkflowDefinition
             p.Add("UpdateAlias", Iam.KmsArns.Key(region, account, oldKeyId), $"move the alias in {region} away from the old key's replica");
             p.Add("UpdateAlias", Iam.KmsArns.AnyKey(region, account), $"move the alias in {region} to the new key's replica");
             p.Add("ListAliases", "*", $"find the alias in {region}");
+            var oldReplica = Iam.KmsArns.Key(region, account, oldKeyId);
+            if (p.Fate(OldKeyFate.Disable) || p.Fate(OldKeyFate.StagedRetirement))
+            {
+                p.Add("DisableKey", oldReplica, $"disable the old key's replica in {region} with the old key");
+            }
+
+            if (p.Fate(OldKeyFate.ScheduleDeletion) || p.Fate(OldKeyFate.StagedRetirement))
+            {
+                p.Add("ScheduleKeyDeletion", oldReplica, $"schedule the deletion of the old key's replica in {region} (before the old key's: AWS deletes a primary only after its replicas)");
+            }
+
+            if (p.Fate(OldKeyFate.StagedRetirement))
+            {
+                p.Add("GetKeyLastUsage", oldReplica, $"watch the disabled replica in {region} for use during the staged retirement");
+                p.Add("EnableKey", oldReplica, $"re-enable the old key's replica in {region} with the old key (one click, audited)");
+            }
         }
 
         if (Imported && p.Fate(OldKeyFate.DeleteImportedMaterial))

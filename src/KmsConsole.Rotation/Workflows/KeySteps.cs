@@ -333,9 +333,15 @@ internal sealed class VerifyAliasStep(IAmazonKeyManagementService kms, string ta
     }
 }
 
-/// <summary>The old key's fate after an alias swap: disable, schedule deletion, or delete imported material.</summary>
-internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays, string key = StepKey.OldKeyFate) : WorkflowStep
+/// <summary>
+/// The old key's fate after an alias swap: disable, schedule deletion, or delete imported material. A multi-Region
+/// primary's replicas get the same fate in their Regions (<see cref="Safety.OldKeyReplicas"/>), so no replica is orphaned.
+/// </summary>
+internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate fate, int? pendingWindowInDays, string key = StepKey.OldKeyFate,
+    Func<string, IAmazonKeyManagementService>? inRegion = null) : WorkflowStep
 {
+    private readonly Safety.OldKeyReplicas _replicas = new(kms, inRegion);
+
     public override string Key => key;
     public override string Name => fate switch
     {
@@ -347,43 +353,70 @@ internal sealed class OldKeyFateStep(IAmazonKeyManagementService kms, OldKeyFate
 
     public override string Description => fate switch
     {
-        OldKeyFate.Disable => "DisableKey on the old key.",
-        OldKeyFate.ScheduleDeletion => $"ScheduleKeyDeletion of the old key, {pendingWindowInDays ?? 30} days waiting period.",
+        OldKeyFate.Disable => "DisableKey on the old key (and on each of its replicas, in their Regions, for a multi-Region key).",
+        OldKeyFate.ScheduleDeletion => $"ScheduleKeyDeletion of the old key, {pendingWindowInDays ?? 30} days waiting period " +
+                                       "(its replicas first, for a multi-Region key: the primary's waiting period begins when its last replica is deleted).",
         OldKeyFate.DeleteImportedMaterial => "DeleteImportedKeyMaterial on the old key (it becomes PendingImport).",
         _ => "The old key stays enabled.",
     };
 
     public override async Task<StepResult?> FindDoneAsync(StepContext context)
     {
-        var state = (await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata.KeyState;
+        var old = (await KmsKeys.DescribeAsync(kms, context.Run.KeyId, context.CancellationToken)).KeyMetadata;
         var done = fate switch
         {
-            OldKeyFate.Disable => state == KeyState.Disabled,
-            OldKeyFate.ScheduleDeletion => state == KeyState.PendingDeletion,
-            OldKeyFate.DeleteImportedMaterial => state == KeyState.PendingImport,
+            OldKeyFate.Disable => old.KeyState == KeyState.Disabled,
+            OldKeyFate.ScheduleDeletion => Safety.OldKeyReplicas.IsPendingDeletion(old.KeyState),
+            OldKeyFate.DeleteImportedMaterial => old.KeyState == KeyState.PendingImport,
             _ => true,
         };
-        return done ? new StepResult($"Old key {context.Run.KeyId} is {state}") : null;
+        if (!done || fate is OldKeyFate.Keep or OldKeyFate.DeleteImportedMaterial)
+        {
+            return done ? new StepResult($"Old key {context.Run.KeyId} is {old.KeyState}") : null;
+        }
+
+        var replicas = await _replicas.ReadAsync(old, context.CancellationToken);
+        return replicas.All(r => Safety.OldKeyReplicas.Has(r.State, fate))
+            ? new StepResult($"Old key {context.Run.KeyId} is {old.KeyState}" + string.Concat(replicas.Select(r => $"; in {r.Region} {r.State}")))
+            : null;
     }
 
     public override async Task<StepResult> ExecuteAsync(StepContext context)
     {
         var keyId = context.Run.KeyId;
-        switch (fate)
+        if (fate is OldKeyFate.Keep)
         {
-            case OldKeyFate.Disable:
-                return new StepResult($"Old key {keyId} disabled",
-                    (await kms.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
-            case OldKeyFate.ScheduleDeletion:
-                var scheduled = await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = pendingWindowInDays ?? 30 },
-                    context.CancellationToken);
-                return new StepResult($"Old key {keyId} scheduled for deletion on {scheduled.DeletionDate:u}", scheduled.RequestId());
-            case OldKeyFate.DeleteImportedMaterial:
-                return new StepResult($"Imported material of old key {keyId} deleted",
-                    (await kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
-            default:
-                return new StepResult($"Old key {keyId} kept");
+            return new StepResult($"Old key {keyId} kept");
         }
+
+        if (fate is OldKeyFate.DeleteImportedMaterial)
+        {
+            return new StepResult($"Imported material of old key {keyId} deleted",
+                (await kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
+        }
+
+        // The replicas first: a step interrupted between them and the primary finds the primary still to do when it resumes.
+        var old = (await KmsKeys.DescribeAsync(kms, keyId, context.CancellationToken)).KeyMetadata;
+        var replicas = await Safety.OldKeyReplicas.ApplyAsync(await _replicas.ReadAsync(old, context.CancellationToken), fate, pendingWindowInDays,
+            context.CancellationToken);
+        if (Safety.OldKeyReplicas.Has(old.KeyState, fate))
+        {
+            return new StepResult($"Old key {keyId} is already {old.KeyState}{replicas.Sentence}", replicas.RequestId);
+        }
+
+        if (fate is OldKeyFate.Disable)
+        {
+            return new StepResult($"Old key {keyId} disabled{replicas.Sentence}",
+                (await kms.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId }, context.CancellationToken)).RequestId());
+        }
+
+        var scheduled = await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = pendingWindowInDays ?? 30 },
+            context.CancellationToken);
+
+        // AWS gives no DeletionDate for a primary with replicas: its waiting period starts when its last replica is deleted.
+        var when = scheduled.DeletionDate is { } date ? $"on {date:u}"
+            : $"({scheduled.KeyState}: its {scheduled.PendingWindowInDays ?? pendingWindowInDays ?? 30}-day waiting period begins when its last replica is deleted)";
+        return new StepResult($"Old key {keyId} scheduled for deletion {when}{replicas.Sentence}", scheduled.RequestId());
     }
 }
 
