@@ -25,7 +25,11 @@ public enum FateDecision
 /// <param name="Keys">The keys whose old key's fate this gate decides (every key not skipped), as the approver reads them.</param>
 /// <param name="WaitingAtGate">Keys whose runs wait at the gate now (for the decision, or for a high hazard to be acknowledged).</param>
 public sealed record CampaignFate(string GateName, OldKeyFate Fate, FateDecision Decision, IReadOnlyList<string> Keys, int WaitingAtGate,
-    IReadOnlyList<SignOff> SignOffs);
+    IReadOnlyList<SignOff> SignOffs)
+{
+    /// <summary>Keys whose runs wait at the gate with high hazards no approver acknowledged yet (the hazard check's own rule).</summary>
+    public IReadOnlyList<Safety.KeyHazards> HighHazards { get; init; } = [];
+}
 
 /// <summary>Where the campaign's one decision on the old keys' fate is found and how it counts.</summary>
 internal static class CampaignFates

@@ -56,11 +56,14 @@ public sealed class Campaigns
             if (CampaignFates.GateNameOf(_catalog, campaign) is { } gate)
             {
                 var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
-                var waiting = await db.Runs.AsNoTracking().CountAsync(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
-                    && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate), cancellationToken);
+                var waiting = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
+                    && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate)).ToListAsync(cancellationToken);
                 campaign.Fate = new CampaignFate(gate, campaign.Parameters.OldKeyFate,
                     CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, _options.PolicyFor(campaign.Workflow)).Decision,
-                    campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting, campaign.FateSignOffs);
+                    campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting.Count, campaign.FateSignOffs)
+                {
+                    HighHazards = Safety.CampaignHazards.AtFateGate(campaign.Keys.Join(waiting, k => k.RunId, r => r.Id, (k, r) => (k.Alias ?? k.KeyId, r))),
+                };
             }
         }
 
@@ -163,7 +166,7 @@ public sealed class Campaigns
             }
 
             var fate = _definitions[campaign.Workflow].OldKeyFates.Count > 0 ? $"; old key: {campaign.Parameters.OldKeyFate}" : "";
-            row.Plan = string.Join(" → ", plan.Steps.Select(s => s.Name)) + fate;
+            row.Plan = string.Join(" → ", plan.Steps.Select(s => s.Name)) + fate + (_definitions[campaign.Workflow].MovesAlias ? Safety.CampaignHazards.PlanLine(plan.Hazards) : "");
         }
         catch (RotationRefusedException refused)
         {

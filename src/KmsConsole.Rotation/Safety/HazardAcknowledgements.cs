@@ -29,6 +29,10 @@ public sealed class HazardAcknowledgements
     public bool MayAcknowledge(Actor actor, Run run) =>
         run.MayBeDecidedBy(actor, _options.PolicyFor(run.Workflow).ApproverRole) && SafetyReview.Of(run).Unacknowledged.Count > 0;
 
+    /// <summary>The actor may acknowledge the hazards of runs of <paramref name="workflow"/> that <paramref name="requestedBy"/> requested (a campaign's keys).</summary>
+    public bool MayAcknowledge(Actor actor, WorkflowKind workflow, string requestedBy) =>
+        actor.IsIn(_options.PolicyFor(workflow).ApproverRole) && !string.Equals(actor.UserId, requestedBy, StringComparison.OrdinalIgnoreCase);
+
     public async Task AcknowledgeAsync(Actor approver, Guid runId, string comment, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(comment))
