@@ -68,8 +68,17 @@ public sealed class Run
     /// <summary>Its requester (as a Requester) or a holder of the workflow's approver role; who may cancel or resume it.</summary>
     public bool IsOwnedOrApprovableBy(Actor actor, string approverRole) => (IsRequestedBy(actor) && actor.IsIn(Roles.Requester)) || actor.IsIn(approverRole);
 
-    /// <summary>The actor may decide its gate: a holder of the approver role who did not request it (checked again on use).</summary>
-    public bool MayBeDecidedBy(Actor actor, string approverRole) => State == RunState.AwaitingApproval && actor.IsIn(approverRole) && !IsRequestedBy(actor);
+    /// <summary>
+    /// The actor may decide its gate: a holder of the approver role who did not request it, while the run waits for a
+    /// decision (<see cref="GateAwaitingDecision"/>; not while a step waits on its own) — checked again on use.
+    /// </summary>
+    public bool MayBeDecidedBy(Actor actor, string approverRole) => GateAwaitingDecision() is not null && actor.IsIn(approverRole) && !IsRequestedBy(actor);
+
+    /// <summary>The run value marking an action step that waits on its own (for time to pass, as a staged retirement's watch does), not for a decision.</summary>
+    internal const string StepWaitingValue = "StepWaitingOnItsOwn";
+
+    /// <summary>An action step waits on its own between its checks (a staged retirement's watch): nothing is there to approve or reject.</summary>
+    public bool IsStepWaitingOnItsOwn => State == RunState.AwaitingApproval && Values.ContainsKey(StepWaitingValue);
 
     /// <summary>Why the run cannot be cancelled now, whoever asks; null when it can (it has not passed its last gate).</summary>
     public string? CancelRefusal()
@@ -136,6 +145,7 @@ public sealed class Run
     /// <summary>The gate it waits for has its approvals: the waiting step runs next.</summary>
     internal void PassGate()
     {
+        Values.Remove(StepWaitingValue);
         Steps.Single(s => s.Index == CurrentStepIndex).State = StepState.Pending;
         State = RunState.Queued;
     }
@@ -176,6 +186,7 @@ public sealed class Run
     internal RunState Resume(string? reapproval, string keyLock, string? aliasLock)
     {
         var step = Steps.Single(s => s.Index == CurrentStepIndex);
+        Values.Remove(StepWaitingValue);
         step.State = reapproval is null ? StepState.Pending : StepState.AwaitingApproval;
         step.FinishedAt = null;
         if (reapproval is not null)
@@ -210,10 +221,22 @@ public sealed class Run
         record.ErrorMessage = null;
     }
 
-    /// <summary>The step reached a gate without its approvals: the run waits, and lets go of its lease.</summary>
+    /// <summary>
+    /// The step reached a gate without its approvals, or an action step waits on its own (marked, so nobody is asked to
+    /// decide it): the run waits, and lets go of its lease.
+    /// </summary>
     internal void WaitAtGate(int index, string reason)
     {
         var record = Steps[index];
+        if (record.Kind == StepKind.Gate)
+        {
+            Values.Remove(StepWaitingValue);
+        }
+        else
+        {
+            Values[StepWaitingValue] = record.Name;
+        }
+
         record.State = StepState.AwaitingApproval;
         record.Output = reason;
         State = RunState.AwaitingApproval;
@@ -291,7 +314,7 @@ public sealed class Run
     /// </summary>
     public RunStep? GateAwaitingDecision()
     {
-        if (State != RunState.AwaitingApproval || Steps.FirstOrDefault(s => s.Index == CurrentStepIndex) is not { } current)
+        if (State != RunState.AwaitingApproval || IsStepWaitingOnItsOwn || Steps.FirstOrDefault(s => s.Index == CurrentStepIndex) is not { } current)
         {
             return null;
         }

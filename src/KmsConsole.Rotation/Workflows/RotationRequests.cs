@@ -94,7 +94,9 @@ public sealed class RotationRequests
             }
 
             // The gate itself, or the gate a resumed run must pass again before its current step (see ResumeAsync).
-            var gate = run.GateAwaitingDecision() ?? throw new RotationRefusedException($"Run {run.Id} is not at an approval gate.");
+            var gate = run.GateAwaitingDecision() ?? throw new RotationRefusedException(run.IsStepWaitingOnItsOwn
+                ? $"Run {run.Id} is at \"{run.CurrentStep?.Name}\", which waits on its own and is not an approval gate: nothing there is approved or rejected."
+                : $"Run {run.Id} is not at an approval gate.");
             if (run.IsRequestedBy(approver))
             {
                 throw new RotationAuthorizationException($"{approver.DisplayName} requested run {run.Id}; someone else must approve or reject it.");

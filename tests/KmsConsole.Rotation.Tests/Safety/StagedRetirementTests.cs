@@ -71,6 +71,32 @@ public sealed class StagedRetirementTests
     }
 
     [Fact]
+    public async Task The_watch_is_not_a_decision_so_no_approver_is_asked_to_approve_or_reject_it_until_the_deletion_gate()
+    {
+        var clock = new ShiftableClock();
+        await using var world = await RotationWorld.StartAsync(clock);
+        var (run, _, orchestrator) = await WatchingAsync(world);
+
+        Assert.True(run.IsStepWaitingOnItsOwn);
+        Assert.Null(run.GateAwaitingDecision());
+        Assert.False(world.Requests.MayDecide(RotationWorld.Carol, run));
+        Assert.DoesNotContain(await world.Runs.AwaitingApprovalByAsync(RotationWorld.Carol), r => r.Id == run.Id);
+        var approve = await Assert.ThrowsAsync<RotationRefusedException>(() => world.Requests.ApproveAsync(RotationWorld.Carol, run.Id, "looks fine"));
+        Assert.Contains("\"Watch the disabled old key\", which waits on its own and is not an approval gate", approve.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RotationRefusedException>(() => world.Requests.RejectAsync(RotationWorld.Carol, run.Id, "no"));
+        Assert.True(world.Get<RetirementWatch>().IsWatching((await world.Runs.GetAsync(run.Id))!));
+
+        PassDays(world, clock, world.Options.Safety.RetirementWatchDays);
+        await world.Get<RetirementWatch>().CheckDueAsync();
+        await orchestrator.DrainAsync(CancellationToken.None);
+        var atDeletionGate = (await world.Runs.GetAsync(run.Id))!;
+        Assert.Equal("Approval of the old key's deletion", atDeletionGate.CurrentStep!.Name);
+        Assert.False(atDeletionGate.IsStepWaitingOnItsOwn);
+        Assert.True(world.Requests.MayDecide(RotationWorld.Carol, atDeletionGate));
+        Assert.Contains(await world.Runs.AwaitingApprovalByAsync(RotationWorld.Carol), r => r.Id == run.Id);
+    }
+
+    [Fact]
     public async Task A_key_used_during_its_watch_stops_the_retirement_before_its_deletion_and_the_approvers_are_told()
     {
         var clock = new ShiftableClock();
