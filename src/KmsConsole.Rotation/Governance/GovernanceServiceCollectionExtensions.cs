@@ -22,6 +22,8 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<CampaignDriver>();
         services.AddSingleton<PolicySchedules>();
         services.AddHostedService<CampaignService>();
+        services.AddSingleton<ExemptionExpiry>();
+        services.AddHostedService<ExemptionExpiryService>();
         return services;
     }
 }
