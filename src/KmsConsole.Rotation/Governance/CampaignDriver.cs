@@ -179,11 +179,11 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
     {
         Campaign campaign;
         List<Run> atGate;
-        string? gate;
+        FateGate? gate;
         await using (var db = await store.ReadAsync(cancellationToken))
         {
             campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
-            gate = CampaignFates.GateNameOf(catalog, campaign);
+            gate = CampaignFates.GateOf(catalog, campaign);
             if (gate is null)
             {
                 return 0;
@@ -198,7 +198,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
 
             var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
             atGate = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals)
-                .Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate))
+                .Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.CurrentStepIndex == gate.Index)
                 .ToListAsync(cancellationToken);
         }
 

@@ -31,6 +31,9 @@ public sealed record CampaignFate(string GateName, OldKeyFate Fate, FateDecision
     public IReadOnlyList<Safety.KeyHazards> HighHazards { get; init; } = [];
 }
 
+/// <summary>The gate before the old key's fate in a campaign's runs: its step index and the name the run page shows.</summary>
+internal sealed record FateGate(int Index, string Name);
+
 /// <summary>Where the campaign's one decision on the old keys' fate is found and how it counts.</summary>
 internal static class CampaignFates
 {
@@ -38,10 +41,24 @@ internal static class CampaignFates
     public static Guid SubjectOf(Guid campaignId) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes($"old-key-fate:{campaignId:N}")).AsSpan(0, 16));
 
-    /// <summary>The workflow's gate before the old key's fate with the campaign's parameters; null when the fate needs none (the old key kept).</summary>
-    public static string? GateNameOf(IWorkflowCatalog catalog, Campaign campaign) =>
-        catalog.StepsFor(new Run { Id = Guid.Empty, Workflow = campaign.Workflow, Target = campaign.Target, KeyId = "", Parameters = campaign.Parameters })
-            .FirstOrDefault(s => s.Kind == StepKind.Gate && s.Key == Workflows.StepKey.OldKeyFateApproval)?.Name;
+    /// <summary>
+    /// The workflow's gate before the old key's fate with the campaign's parameters, known by its step key, with its
+    /// index in each key's run (every run of the campaign is made with the same workflow and parameters, so the same
+    /// steps); null when the fate needs none (the old key kept).
+    /// </summary>
+    public static FateGate? GateOf(IWorkflowCatalog catalog, Campaign campaign)
+    {
+        var steps = catalog.StepsFor(new Run { Id = Guid.Empty, Workflow = campaign.Workflow, Target = campaign.Target, KeyId = "", Parameters = campaign.Parameters });
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].Kind == StepKind.Gate && steps[i].Key == Workflows.StepKey.OldKeyFateApproval)
+            {
+                return new FateGate(i, steps[i].Name);
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The decision the sign-offs make under <paramref name="policy"/>: rejected by any rejection; released at the first

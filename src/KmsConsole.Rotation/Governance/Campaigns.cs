@@ -53,12 +53,12 @@ public sealed class Campaigns
             campaign.SignOffs = signOffs[id].ToList();
             campaign.FateSignOffs = signOffs[fateSubject].ToList();
             campaign.Keys.Sort((a, b) => a.Index.CompareTo(b.Index));
-            if (CampaignFates.GateNameOf(_catalog, campaign) is { } gate)
+            if (CampaignFates.GateOf(_catalog, campaign) is { } gate)
             {
                 var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
                 var waiting = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
-                    && r.Steps.Any(s => s.Index == r.CurrentStepIndex && s.Name == gate)).ToListAsync(cancellationToken);
-                campaign.Fate = new CampaignFate(gate, campaign.Parameters.OldKeyFate,
+                    && r.CurrentStepIndex == gate.Index).ToListAsync(cancellationToken);
+                campaign.Fate = new CampaignFate(gate.Name, campaign.Parameters.OldKeyFate,
                     CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, _options.PolicyFor(campaign.Workflow)).Decision,
                     campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting.Count, campaign.FateSignOffs)
                 {
@@ -269,7 +269,7 @@ public sealed class Campaigns
     private Task DecideFateAsync(Actor approver, Guid campaignId, ApprovalDecision decision, string? comment, CancellationToken cancellationToken) =>
         ChangeAsync(campaignId, async (db, campaign, audit, now) =>
         {
-            var gate = CampaignFates.GateNameOf(_catalog, campaign)
+            var gate = CampaignFates.GateOf(_catalog, campaign)?.Name
                 ?? throw new RotationRefusedException($"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before " +
                     "the old key's fate; the campaign's approval released all of it.", kind: RefusalKind.Invalid);
             if (campaign.IsOver)

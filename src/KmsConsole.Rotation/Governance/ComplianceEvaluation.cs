@@ -20,7 +20,7 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         await _one.WaitAsync(cancellationToken);
         try
         {
-            var days = await store.WriteAsync((db, _) => EvaluateAsync(db, store.Time.GetUtcNow(), cancellationToken), cancellationToken);
+            var days = await store.WriteAsync((db, audit) => EvaluateAsync(db, audit, store.Time.GetUtcNow(), cancellationToken), cancellationToken);
             changes.Publish(new ConsoleChange(ChangeKind.Governance));
             return days;
         }
@@ -30,7 +30,8 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         }
     }
 
-    private static async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(RotationDbContext db, AuditWriter audit, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var policies = await db.RotationPolicies.AsNoTracking().Where(p => p.State == PolicyState.Active).ToListAsync(cancellationToken);
         var exemptions = await db.PolicyExemptions.AsNoTracking().Where(e => e.State == ExemptionState.Approved && e.ExpiresAt > now).ToListAsync(cancellationToken);
@@ -45,6 +46,7 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var added = new List<ComplianceResult>();
         var changed = new List<ComplianceResult>();
+        var outlived = new List<ComplianceResult>();
         var counts = policies.ToDictionary(p => p.PolicyId, p => new ComplianceDay { Day = today, PolicyId = p.PolicyId, PolicyVersion = p.Version, EvaluatedAt = now });
         foreach (var key in keys)
         {
@@ -60,6 +62,10 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
                 else if (!ComplianceEvaluator.SameAnswer(before, result))
                 {
                     changed.Add(result);
+                    if (before.Status == ComplianceStatus.Exempt && before.DueAt <= now && result.Status != ComplianceStatus.Exempt)
+                    {
+                        outlived.Add(before);
+                    }
                 }
             }
         }
@@ -68,6 +74,8 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         db.ComplianceResults.UpdateRange(changed);
         // Answers for keys no longer listed, or for policies no longer active.
         db.ComplianceResults.RemoveRange(previous.Values);
+
+        await AuditExpiredAsync(db, audit, outlived, now, cancellationToken);
 
         var ids = counts.Keys.ToList();
         var stored = await db.ComplianceDays.Where(d => d.Day == today && ids.Contains(d.PolicyId)).ToDictionaryAsync(d => d.PolicyId, cancellationToken);
@@ -85,6 +93,30 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
 
         db.ChangeTracker.DetectChanges();
         return counts.Values.ToList();
+    }
+
+    /// <summary>
+    /// Each exemption whose expiry ended an exempt answer is audited once, by the pass that answered the key again (an
+    /// exempt answer's due time is its exemption's expiry).
+    /// </summary>
+    private static async Task AuditExpiredAsync(RotationDbContext db, AuditWriter audit, List<ComplianceResult> outlived, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (outlived.Count == 0)
+        {
+            return;
+        }
+
+        var policyIds = outlived.Select(r => r.PolicyId).Distinct().ToList();
+        var ended = outlived.Select(r => (r.PolicyId, r.Target, r.KeyId, r.DueAt)).ToHashSet();
+        var expired = (await db.PolicyExemptions.AsNoTracking()
+                .Where(e => policyIds.Contains(e.PolicyId) && e.State == ExemptionState.Approved && e.ExpiresAt <= now).ToListAsync(cancellationToken))
+            .Where(e => ended.Contains((e.PolicyId, e.Target, e.KeyId, (DateTimeOffset?)e.ExpiresAt))).OrderBy(e => e.ExpiresAt);
+        foreach (var exemption in expired)
+        {
+            await audit.AppendAsync("compliance", "exemption.expired", PolicyExemptions.Subject(exemption),
+                $"expired {exemption.ExpiresAt:u}; the policy answers for the key again: {exemption.Reason}");
+        }
     }
 
     private static void Count(ComplianceDay day, ComplianceStatus status)

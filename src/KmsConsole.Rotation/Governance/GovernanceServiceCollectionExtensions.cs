@@ -18,6 +18,8 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<CampaignDriver>();
         services.AddSingleton<PolicySchedules>();
         services.AddHostedService<CampaignService>();
+        services.AddSingleton<ExemptionExpiry>();
+        services.AddHostedService<ExemptionExpiryService>();
         return services;
     }
 }

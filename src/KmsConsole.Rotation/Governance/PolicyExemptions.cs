@@ -191,5 +191,5 @@ public sealed class PolicyExemptions
         }
     }
 
-    private static string Subject(PolicyExemption row) => $"policy/{row.PolicyId} key/{row.Target}/{row.KeyId}";
+    internal static string Subject(PolicyExemption row) => $"policy/{row.PolicyId} key/{row.Target}/{row.KeyId}";
 }

@@ -32,8 +32,53 @@ public sealed class ExemptionTests
         var expired = (await world.AnswersAsync(policy.PolicyId)).Single(a => a.KeyId == firstCmk.KeyId);
         Assert.Equal((ComplianceStatus.NonCompliant, "automatic rotation is off"), (expired.Status, expired.Reason));
         var audit = await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter(), 0, 100);
-        Assert.Equal(["exemption.requested", "exemption.approved"],
+        Assert.Equal(["exemption.requested", "exemption.approved", "exemption.expired"],
             audit.Items.Where(e => e.Action.StartsWith("exemption.", StringComparison.Ordinal)).OrderBy(e => e.Sequence).Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task An_expired_exemption_stops_counting_without_a_sync_the_expiry_check_answers_the_key_again_and_audits_it_once()
+    {
+        await using var world = await RotationWorld.StartAsync(configure: o => o.Orchestrator.PollInterval = TimeSpan.FromMilliseconds(100));
+        var clock = (ShiftableClock)world.Time;
+        var policy = await world.ActivateAsync(Kms4());
+        await world.Inventory.SyncAsync(null);
+        var keyId = (await world.AnswersAsync(policy.PolicyId)).Single(a => a.Aliases == "alias/FirstCMK").KeyId;
+        var exemption = await world.Exemptions().RequestAsync(RotationWorld.Dave,
+            new ExemptionRequest(policy.PolicyId, RotationWorld.Target, keyId, "legacy app reads old ciphertext", world.Time.GetUtcNow().AddHours(2)));
+        await world.Exemptions().ApproveAsync(RotationWorld.Bob, exemption.Id, null);
+        var expiry = world.Get<ExemptionExpiry>();
+        Assert.False(await expiry.CheckAsync(CancellationToken.None));
+        Assert.Equal(ComplianceStatus.Exempt, (await world.AnswersAsync(policy.PolicyId)).Single(a => a.KeyId == keyId).Status);
+
+        // Nobody syncs, decides or asks: the background check alone notices the expiry.
+        var service = new ExemptionExpiryService(expiry, world.Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>(), world.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ExemptionExpiry>.Instance);
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromSeconds(1));
+            ComplianceRow answer;
+            var until = DateTime.UtcNow.AddSeconds(30);
+            do
+            {
+                await Task.Delay(100);
+                answer = (await world.AnswersAsync(policy.PolicyId)).Single(a => a.KeyId == keyId);
+            }
+            while (answer.Status == ComplianceStatus.Exempt && DateTime.UtcNow < until);
+
+            Assert.Equal((ComplianceStatus.NonCompliant, "automatic rotation is off"), (answer.Status, answer.Reason));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
+        Assert.False(await expiry.CheckAsync(CancellationToken.None));
+        await world.Inventory.SyncAsync(null);
+        var expired = (await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter { Action = "exemption.expired" }, 0, 10)).Items;
+        Assert.Equal("compliance", Assert.Single(expired).Actor);
+        Assert.Contains("legacy app reads old ciphertext", expired[0].Details);
     }
 
     [Fact]
