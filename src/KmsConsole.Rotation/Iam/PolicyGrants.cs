@@ -264,13 +264,17 @@ public sealed partial class PolicyGrants
         var target = _options.RequireTarget(request.Target);
         if (request.Workflows.Count == 0)
         {
-            throw new RotationRefusedException("Choose at least one workflow the role must be able to run.");
+            throw new RotationRefusedException("Choose at least one workflow the role must be able to run.", kind: RefusalKind.Invalid)
+            {
+                Field = nameof(PolicyGrantRequest.Workflows),
+            };
         }
 
         var policyName = request.PolicyName?.Trim() is { Length: > 0 } chosen ? chosen : null;
         if (policyName is not null && !PolicyNamePattern().IsMatch(policyName))
         {
-            throw new RotationRefusedException($"'{policyName}' is not a valid IAM policy name: 1 to 128 letters, digits and +=,.@_- only.");
+            throw new RotationRefusedException($"'{policyName}' is not a valid IAM policy name: 1 to 128 letters, digits and +=,.@_- only.",
+                kind: RefusalKind.Invalid) { Field = nameof(PolicyGrantRequest.PolicyName) };
         }
 
         var role = await ExecutingRoleAsync(target, cancellationToken);
@@ -291,7 +295,10 @@ public sealed partial class PolicyGrants
             var named = Named(request);
             if (named.Count == 0)
             {
-                throw new RotationRefusedException("Name the keys or aliases the policy is for, or choose the account's keys and aliases.");
+                throw new RotationRefusedException("Name the keys or aliases the policy is for, or choose the account's keys and aliases.", kind: RefusalKind.Invalid)
+                {
+                    Field = nameof(PolicyGrantRequest.NamedResources),
+                };
             }
 
             var kms = _kms.Create(target.Name);
@@ -304,7 +311,10 @@ public sealed partial class PolicyGrants
                 }
                 catch (NotFoundException)
                 {
-                    throw new RotationRefusedException($"{identifier} was not found on target '{target.Name}'.");
+                    throw new RotationRefusedException($"{identifier} was not found on target '{target.Name}'.", kind: RefusalKind.Invalid)
+                    {
+                        Field = nameof(PolicyGrantRequest.NamedResources),
+                    };
                 }
 
                 var aliases = identifier.StartsWith(AliasNames.Prefix, StringComparison.Ordinal)

@@ -29,6 +29,7 @@ public partial class CampaignsPage : IDisposable
     private string? _comment;
     private string? _fateComment;
     private string? _refusal;
+    private bool _loaded;
     private LiveUpdates? _live;
 
     protected override void OnInitialized() =>
@@ -41,6 +42,7 @@ public partial class CampaignsPage : IDisposable
     {
         _campaigns = await Campaigns.ListAsync();
         _selected = Id is { } id ? await Campaigns.GetAsync(id) : null;
+        _loaded = true;
     }
 
     private async Task ReloadAsync()
