@@ -15,10 +15,16 @@ using KmsConsole.Benchmarks.Targets;
 //   latency BenchmarkDotNet per-call latency (one client)
 //   queries BenchmarkDotNet: the console's key inventory and audit trail queries over a seeded SQLite file
 //   circuits N signed-in Blazor circuits (headless Chromium contexts) on the Keys and Run pages while a run executes
+//   audit   the audit trail at a million events on SQLite and PostgreSQL: appends, verification, page queries and their plans, export
 // Both targets listen on 127.0.0.1 only; every run is bounded in time and request count.
 if (args is ["circuits", ..])
 {
     return await KmsConsole.Benchmarks.Circuits.CircuitLoad.RunAsync(args[1..]);
+}
+
+if (args is ["audit", ..])
+{
+    return await KmsConsole.Benchmarks.Audit.AuditScaleBenchmark.RunAsync(args[1..]);
 }
 
 if (args is ["--help"] or ["-h"])

@@ -29,6 +29,9 @@ public sealed class ConsoleProcess : IAsyncDisposable
 
     public string Output => _server.Log;
 
+    /// <summary>The console's process id (e.g. to kill it as a crash would, with no graceful stop).</summary>
+    public int ProcessId => _server.ProcessId;
+
     public static Task<ConsoleProcess> StartAsync(params string[] extraArguments) => StartAsync(Repository.WebAssemblyPath(), extraArguments);
 
     /// <summary>Starts the console of <paramref name="assemblyPath"/> (e.g. a published copy) from a temp working directory.</summary>

@@ -190,7 +190,7 @@ internal sealed class QueryDatabase : IDisposable
         VerifyRoundTrip(contexts, count);
     }
 
-    private static AuditEvent EventAt(int i, DateTimeOffset time, string previous)
+    internal static AuditEvent EventAt(int i, DateTimeOffset time, string previous)
     {
         var run = i / EventsPerRun;
         var phase = i % EventsPerRun;
@@ -218,7 +218,7 @@ internal sealed class QueryDatabase : IDisposable
         };
     }
 
-    private static Guid RunIdOf(int run)
+    internal static Guid RunIdOf(int run)
     {
         Span<byte> bytes = stackalloc byte[16];
         BitConverter.TryWriteBytes(bytes, (ulong)run * 0x9E3779B97F4A7C15UL);
