@@ -14,7 +14,7 @@ public sealed class CampaignHazardsOnPageTests : PageTest
     [Fact]
     public async Task An_approver_sees_a_keys_high_hazard_at_the_campaigns_fate_gate_acknowledges_it_there_and_the_campaign_finishes()
     {
-        var campaigns = World.Get<Campaigns>();
+        var campaigns = World.Get<KmsConsole.Rotation.Governance.Campaigns>();
         using var kms = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("AKIDLOCAL", "local-secret"),
             new AmazonKeyManagementServiceConfig { ServiceURL = World.KmsEndpoint.ToString(), AuthenticationRegion = "us-east-1" });
         var oldKey = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/FirstCMK" })).KeyMetadata;
@@ -57,7 +57,7 @@ public sealed class CampaignHazardsOnPageTests : PageTest
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            var campaign = (await World.Get<Campaigns>().GetAsync(campaignId))!;
+            var campaign = (await World.Get<KmsConsole.Rotation.Governance.Campaigns>().GetAsync(campaignId))!;
             if (reached(campaign))
             {
                 return campaign;
