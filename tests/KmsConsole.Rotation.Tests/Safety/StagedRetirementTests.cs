@@ -97,6 +97,28 @@ public sealed class StagedRetirementTests
     }
 
     [Fact]
+    public async Task A_use_refused_with_DisabledException_is_not_a_use_KMS_records_so_the_watch_cannot_see_it_and_goes_on()
+    {
+        var clock = new ShiftableClock();
+        await using var world = await RotationWorld.StartAsync(clock);
+        var (run, oldKeyId, orchestrator) = await WatchingAsync(world);
+        var before = await world.Kms.GetKeyLastUsageAsync(new GetKeyLastUsageRequest { KeyId = oldKeyId });
+
+        // GetKeyLastUsage reports the last successful cryptographic operation only; a refused call is in CloudTrail alone.
+        PassDays(world, clock, 1);
+        var oldArn = (await world.DescribeAsync(oldKeyId)).Arn;
+        await Assert.ThrowsAsync<DisabledException>(() => world.EncryptAsync(oldArn, "the forgotten job"));
+        var after = await world.Kms.GetKeyLastUsageAsync(new GetKeyLastUsageRequest { KeyId = oldKeyId });
+        Assert.Equal(before.KeyLastUsage?.KmsRequestId, after.KeyLastUsage?.KmsRequestId);
+        Assert.Equal(before.KeyLastUsage?.Timestamp, after.KeyLastUsage?.Timestamp);
+
+        Assert.Equal(1, await world.Get<RetirementWatch>().CheckDueAsync());
+        await orchestrator.DrainAsync(CancellationToken.None);
+        var still = (await world.Runs.GetAsync(run.Id))!;
+        Assert.True(world.Get<RetirementWatch>().IsWatching(still), $"{still.State}: {still.Error}");
+    }
+
+    [Fact]
     public async Task A_key_used_during_its_watch_stops_the_retirement_before_its_deletion_and_the_approvers_are_told()
     {
         var clock = new ShiftableClock();
