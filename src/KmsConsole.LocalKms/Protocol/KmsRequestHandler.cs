@@ -49,9 +49,10 @@ public sealed class KmsRequestHandler(
             operationName = target[TargetPrefix.Length..];
             var operation = catalog.Find(operationName) ?? throw KmsErrors.UnknownOperation($"Unknown operation {operationName}.");
             await InjectFaultsAsync(http.RequestAborted);
-            if (!quotas.TryAcquire(operationName))
+            var cryptographic = RequestQuotas.IsCryptographic(operationName);
+            if (!cryptographic && !quotas.TryAcquire(operationName))
             {
-                throw KmsErrors.Throttling("You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.");
+                throw Throttled();
             }
 
             using var document = Parse(body);
@@ -67,6 +68,11 @@ public sealed class KmsRequestHandler(
             lock (ring.Gate)
             {
                 var now = clock.GetUtcNow();
+                if (cryptographic && !quotas.TryAcquire(operationName, RequestQuotas.KeySpecNamedBy(operationName, document.RootElement, ring, now)))
+                {
+                    throw Throttled();
+                }
+
                 GrantOperations.CheckGrantTokens(operationName, document.RootElement, ring);
                 response = operation(request, new OperationContext(ring, importTokens, options, now));
                 KeyUsageOperations.RecordSuccess(ring, operationName, response, requestId, now);
@@ -109,6 +115,9 @@ public sealed class KmsRequestHandler(
             await WriteErrorAsync(http, KmsErrors.Internal("The request processing has failed because of an unknown error, exception or failure."));
         }
     }
+
+    private static KmsException Throttled() =>
+        KmsErrors.Throttling("You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.");
 
     /// <summary>
     /// Reads the whole body within <see cref="LocalKmsOptions.RequestBodyTimeout"/>. A body that ends before its

@@ -79,6 +79,63 @@ public class QuotaAndFaultTests
     }
 
     [Fact]
+    public async Task Each_key_type_has_its_own_shared_cryptographic_quota_counted_by_the_key_a_request_names()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o =>
+        {
+            o.Quotas.Enabled = true;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsRsa"] = 2;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsEcc"] = 1;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsSymmetric"] = 2;
+        });
+        var rsa = await endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.RSA_2048, keyUsage: KeyUsageType.SIGN_VERIFY);
+        var ecc = await endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.ECC_NIST_P256, keyUsage: KeyUsageType.SIGN_VERIFY);
+        var symmetric = await endpoint.Kms.CreateKeyAsync();
+        SignRequest Sign(string keyId, SigningAlgorithmSpec algorithm) =>
+            new() { KeyId = keyId, SigningAlgorithm = algorithm, Message = new MemoryStream([1, 2, 3]) };
+
+        var signature = await endpoint.Kms.SignAsync(Sign(rsa.KeyId, SigningAlgorithmSpec.RSASSA_PSS_SHA_256));
+        await endpoint.Kms.VerifyAsync(new VerifyRequest
+        {
+            KeyId = rsa.Arn, SigningAlgorithm = SigningAlgorithmSpec.RSASSA_PSS_SHA_256, Message = new MemoryStream([1, 2, 3]),
+            Signature = new MemoryStream(signature.Signature.ToArray()),
+        });
+        var rsaThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.SignAsync(Sign(rsa.KeyId, SigningAlgorithmSpec.RSASSA_PSS_SHA_256)));
+
+        // The RSA quota is used up; ECC and symmetric keys have their own.
+        await endpoint.Kms.SignAsync(Sign(ecc.KeyId, SigningAlgorithmSpec.ECDSA_SHA_256));
+        var eccThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.SignAsync(Sign(ecc.KeyId, SigningAlgorithmSpec.ECDSA_SHA_256)));
+        var ciphertext = await endpoint.Kms.EncryptTextAsync(symmetric.KeyId, "a");
+        await endpoint.Kms.DecryptTextAsync(ciphertext);
+        var symmetricThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.EncryptTextAsync(symmetric.KeyId, "b"));
+
+        Assert.All([rsaThrottled, eccThrottled, symmetricThrottled], e => Assert.Equal("ThrottlingException", e.ErrorCode));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await endpoint.Kms.SignAsync(Sign(rsa.KeyId, SigningAlgorithmSpec.RSASSA_PSS_SHA_256));
+    }
+
+    [Fact]
+    public async Task A_cryptographic_request_naming_no_key_that_exists_is_answered_with_its_own_error_not_throttled_by_another_key_type()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o =>
+        {
+            o.Quotas.Enabled = true;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsRsa"] = 1;
+        });
+        var rsa = await endpoint.Kms.CreateKeyAsync(keySpec: KeySpec.RSA_2048, keyUsage: KeyUsageType.SIGN_VERIFY);
+        await endpoint.Kms.SignAsync(new SignRequest { KeyId = rsa.KeyId, SigningAlgorithm = SigningAlgorithmSpec.RSASSA_PSS_SHA_256, Message = new MemoryStream([1]) });
+
+        await Assert.ThrowsAsync<NotFoundException>(() => endpoint.Kms.SignAsync(new SignRequest
+        {
+            KeyId = "alias/none", SigningAlgorithm = SigningAlgorithmSpec.RSASSA_PSS_SHA_256, Message = new MemoryStream([1]),
+        }));
+    }
+
+    [Fact]
     public async Task Quotas_are_off_by_default()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync();
