@@ -21,6 +21,12 @@ public sealed class RotationOptions
     /// <summary>Retries of each KMS call (section Rotation:Kms).</summary>
     public KmsCallOptions Kms { get; set; } = new();
 
+    /// <summary>
+    /// How often every instance looks for exemptions that expired (one indexed read); an expiry found makes compliance be
+    /// evaluated again at once instead of at the next inventory sync.
+    /// </summary>
+    public TimeSpan ExemptionExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The hazard check before destructive steps (section Rotation:Safety).</summary>
     public Safety.SafetyOptions Safety { get; set; } = new();
 

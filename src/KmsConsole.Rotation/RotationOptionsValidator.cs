@@ -64,6 +64,11 @@ internal sealed class RotationOptionsValidator : IValidateOptions<RotationOption
             problems.Add("Rotation:Orchestrator:MaxAttempts must be at least 1.");
         }
 
+        if (options.ExemptionExpiryInterval <= TimeSpan.Zero)
+        {
+            problems.Add("Rotation:ExemptionExpiryInterval must be positive.");
+        }
+
         problems.AddRange(options.Safety.Problems());
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

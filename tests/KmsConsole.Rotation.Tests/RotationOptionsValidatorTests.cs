@@ -21,6 +21,7 @@ public sealed class RotationOptionsValidatorTests
             ["Rotation:Approvals:AliasSwapNewKey:RequiredApprovals"] = "0",
             ["Rotation:Orchestrator:MaxAttempts"] = "0",
             ["Rotation:Orchestrator:PollInterval"] = "00:00:00",
+            ["Rotation:ExemptionExpiryInterval"] = "-00:00:01",
         });
 
         var refused = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<RotationOptions>>().Value);
@@ -34,6 +35,7 @@ public sealed class RotationOptionsValidatorTests
                 "Rotation:Approvals:AliasSwapNewKey:RequiredApprovals must be at least 1.",
                 "Rotation:Orchestrator:PollInterval must be positive.",
                 "Rotation:Orchestrator:MaxAttempts must be at least 1.",
+                "Rotation:ExemptionExpiryInterval must be positive.",
             ],
             refused.Failures);
     }

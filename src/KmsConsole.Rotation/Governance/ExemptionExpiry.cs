@@ -31,7 +31,7 @@ internal sealed class ExemptionExpiry(RotationStore store, ComplianceEvaluation 
     }
 }
 
-/// <summary>Looks for expired exemptions every poll interval, on every instance (read-only until one expired).</summary>
+/// <summary>Looks for expired exemptions every <see cref="RotationOptions.ExemptionExpiryInterval"/>, on every instance (read-only until one expired).</summary>
 internal sealed class ExemptionExpiryService(ExemptionExpiry expiry, IOptions<RotationOptions> options, TimeProvider time, ILogger<ExemptionExpiry> logger)
     : BackgroundService
 {
@@ -57,7 +57,7 @@ internal sealed class ExemptionExpiryService(ExemptionExpiry expiry, IOptions<Ro
 
             try
             {
-                await Task.Delay(options.Value.Orchestrator.PollInterval, time, stoppingToken);
+                await Task.Delay(options.Value.ExemptionExpiryInterval, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -39,7 +39,7 @@ public sealed class ExemptionTests
     [Fact]
     public async Task An_expired_exemption_stops_counting_without_a_sync_the_expiry_check_answers_the_key_again_and_audits_it_once()
     {
-        await using var world = await RotationWorld.StartAsync(configure: o => o.Orchestrator.PollInterval = TimeSpan.FromMilliseconds(100));
+        await using var world = await RotationWorld.StartAsync(configure: o => o.ExemptionExpiryInterval = TimeSpan.FromMilliseconds(100));
         var clock = (ShiftableClock)world.Time;
         var policy = await world.ActivateAsync(Kms4());
         await world.Inventory.SyncAsync(null);
