@@ -86,6 +86,9 @@ public static class RotationServiceCollectionExtensions
         services.AddHostedService<Notifications.NotificationCheckSchedule>();
         services.AddInternalSingleton<Notifications.NotificationDeliveries>();
         services.AddInternalSingleton<Notifications.NotificationPreferences>();
+        services.AddSingleton<Notifications.ChannelSecrets>();
+        services.AddInternalSingleton<Notifications.ConsoleChannels>();
+        services.AddInternalSingleton<Notifications.NotificationChannelDirectory>();
         services.AddInternalSingleton<PersonalAccessTokens>();
         services.AddInternalSingleton<ConsoleUsers>();
         services.AddInternalSingleton<Automation.IdempotentRunRequests>();

@@ -41,6 +41,12 @@ public sealed class NotificationMessage
 
     public Guid? RunId { get; set; }
 
+    /// <summary>The campaign a campaign event is about.</summary>
+    public Guid? CampaignId { get; set; }
+
+    /// <summary>The policy a compliance event is about (the policy across its versions).</summary>
+    public Guid? PolicyId { get; set; }
+
     public string Target { get; set; } = "";
 
     /// <summary>The alias, or the key id of a key without one.</summary>
