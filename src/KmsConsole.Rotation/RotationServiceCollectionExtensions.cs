@@ -79,6 +79,8 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.GrantChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.AuditAlarmNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.CampaignChangeNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.ComplianceChangeNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.MaterialExpiryNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.ApprovalExpiryNotifications>();
         services.AddSingleton<Notifications.NotificationOutbox>();
