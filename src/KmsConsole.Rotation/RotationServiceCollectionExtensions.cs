@@ -79,6 +79,8 @@ public static class RotationServiceCollectionExtensions
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.RunChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.GrantChangeNotifications>();
         services.AddSingleton<Notifications.IChangeNotifications, Notifications.AuditAlarmNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.CampaignChangeNotifications>();
+        services.AddSingleton<Notifications.IChangeNotifications, Notifications.ComplianceChangeNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.MaterialExpiryNotifications>();
         services.AddSingleton<Notifications.IScheduledNotifications, Notifications.ApprovalExpiryNotifications>();
         services.AddSingleton<Notifications.NotificationOutbox>();
@@ -86,6 +88,9 @@ public static class RotationServiceCollectionExtensions
         services.AddHostedService<Notifications.NotificationCheckSchedule>();
         services.AddInternalSingleton<Notifications.NotificationDeliveries>();
         services.AddInternalSingleton<Notifications.NotificationPreferences>();
+        services.AddSingleton<Notifications.ChannelSecrets>();
+        services.AddInternalSingleton<Notifications.ConsoleChannels>();
+        services.AddInternalSingleton<Notifications.NotificationChannelDirectory>();
         services.AddInternalSingleton<PersonalAccessTokens>();
         services.AddInternalSingleton<ConsoleUsers>();
         services.AddInternalSingleton<Automation.IdempotentRunRequests>();

@@ -226,3 +226,87 @@ public sealed class ChannelTestTests
         Assert.DoesNotContain(NotificationEvent.ChannelTest, (await console.Get<NotificationPreferences>().GetAsync(ApiConsole.Demo("adam"))).Keys);
     }
 }
+
+/// <summary>Channels an Admin makes in the console, sending to real receivers on loopback like configured ones.</summary>
+public sealed class ConsoleChannelDeliveryTests
+{
+    private const string SecretKey = "q83vEjRWq4XTZCGh7z8lXzNB0N0Nd6uP3hWpqCUSZ9o=";
+
+    private static Dictionary<string, string?> Settings() => new()
+    {
+        ["Notifications:PollInterval"] = "00:00:00.100",
+        ["Notifications:FirstBackoff"] = "00:00:00.100",
+        ["Notifications:MaxBackoff"] = "00:00:01",
+        ["Notifications:ConsoleUrl"] = "https://kms.example.test",
+        ["Notifications:SecretKey"] = SecretKey,
+    };
+
+    [Fact]
+    public async Task A_channel_made_in_the_console_gets_a_signed_standard_webhook_and_mail_and_its_row_holds_no_secret_in_the_clear()
+    {
+        await using var smtp = SmtpReceiver.Start();
+        await using var http = await HttpReceiver.StartAsync();
+        await using var console = await ApiConsole.StartAsync(Settings());
+        var channels = console.Get<ConsoleChannels>();
+        var adam = ApiConsole.Demo("adam");
+        var hookUrl = new Uri(http.Address, "console-hooks").ToString();
+        await channels.CreateAsync(adam, new ChannelDraft { Name = "pipeline", Kind = ChannelKind.Webhook, Url = hookUrl, Secret = NotificationTests.WebhookSecret });
+        await channels.CreateAsync(adam, new ChannelDraft
+        {
+            Name = "approvers mail", Kind = ChannelKind.Email, SmtpHost = "127.0.0.1", SmtpPort = smtp.Port, SmtpSecurity = "None", From = "kmsconsole@example.test",
+        });
+
+        using var pipeline = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita")));
+        var id = (await ApiConsole.JsonOf(await ApiConsole.RequestAliasSwapAsync(pipeline))).GetProperty("id").GetGuid();
+
+        var hook = await http.WaitForAsync("/console-hooks");
+        var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(StandardWebhookSignature.KeyOf(NotificationTests.WebhookSecret),
+            System.Text.Encoding.UTF8.GetBytes($"{hook.Headers["webhook-id"]}.{hook.Headers["webhook-timestamp"]}.{hook.Body}")));
+        Assert.Equal($"v1,{expected}", hook.Headers["webhook-signature"]);
+        var body = JsonDocument.Parse(hook.Body).RootElement;
+        Assert.Equal("kmsconsole.approval-needed", body.GetProperty("type").GetString());
+        Assert.Equal(id, body.GetProperty("data").GetProperty("runId").GetGuid());
+        var mail = await smtp.WaitForAsync(m => m.Subject == "[KmsConsole] Approval needed: alias/FirstCMK");
+        Assert.Equal(["adam@kmsconsole.local", "alice@kmsconsole.local", "bob@kmsconsole.local"], mail.To.Mailboxes.Select(m => m.Address).Order());
+        Assert.Contains($"https://kms.example.test/runs/{id}", mail.TextBody, StringComparison.Ordinal);
+
+        await using var db = await console.DatabaseAsync();
+        var row = await db.NotificationChannels.AsNoTracking().SingleAsync(c => c.Name == "pipeline");
+        Assert.DoesNotContain("console-hooks", row.ProtectedSecrets, StringComparison.Ordinal);
+        Assert.DoesNotContain(NotificationTests.WebhookSecret[6..], row.ProtectedSecrets, StringComparison.Ordinal);
+        Assert.Equal($"{http.Address.Scheme}://{http.Address.Authority}/…", row.Destination);
+        // The database files (with the write-ahead log) hold neither the webhook's secret nor its path.
+        var file = string.Concat(await Task.WhenAll(Directory.GetFiles(console.Folder, "kmsconsole.db*").Select(f => File.ReadAllTextAsync(f))));
+        Assert.DoesNotContain(NotificationTests.WebhookSecret[6..], file, StringComparison.Ordinal);
+        Assert.DoesNotContain("console-hooks", file, StringComparison.Ordinal);
+        Assert.DoesNotContain("console-hooks", console.Logs.Text, StringComparison.Ordinal);
+        Assert.Equal(2, await db.NotificationDeliveries.CountAsync(d => d.State == DeliveryState.Delivered));
+    }
+
+    [Fact]
+    public async Task A_test_message_on_a_console_channel_is_delivered_even_while_it_is_disabled_and_a_disabled_channel_gets_no_events()
+    {
+        await using var http = await HttpReceiver.StartAsync();
+        await using var console = await ApiConsole.StartAsync(Settings());
+        var channels = console.Get<ConsoleChannels>();
+        var adam = ApiConsole.Demo("adam");
+        var made = await channels.CreateAsync(adam, new ChannelDraft { Name = "ops", Kind = ChannelKind.Slack, Url = new Uri(http.Address, "slack-ops").ToString() });
+        await channels.SetEnabledAsync(adam, made.Id, made.Revision, enabled: false);
+
+        var outcome = await console.Get<ChannelTests>().SendAsync(adam, "ops");
+
+        Assert.True(outcome.Delivered, outcome.Description);
+        var slack = JsonDocument.Parse((await http.WaitForAsync("/slack-ops")).Body).RootElement;
+        Assert.Contains("Test message", slack.GetProperty("text").GetString(), StringComparison.Ordinal);
+        await using var db = await console.DatabaseAsync();
+        var audited = await db.AuditEvents.AsNoTracking().Where(e => e.Action == "notification.channel-tested").SingleAsync();
+        Assert.Equal("adam", audited.Actor);
+        Assert.Contains("delivered (HTTP 200 OK)", audited.Details, StringComparison.Ordinal);
+
+        using var pipeline = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita")));
+        var id = (await ApiConsole.JsonOf(await ApiConsole.RequestAliasSwapAsync(pipeline))).GetProperty("id").GetGuid();
+        await ApiConsole.PollUntilAsync(pipeline, id, "AwaitingApproval");
+        Assert.Empty(await db.NotificationDeliveries.ToListAsync());
+        Assert.Single(http.Requests);
+    }
+}

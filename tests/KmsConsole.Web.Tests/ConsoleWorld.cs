@@ -45,7 +45,8 @@ public sealed class ConsoleWorld : IAsyncDisposable
     /// The target acts as the local endpoint's seeded KMSWorkshop-InstanceInitRole (no rotation permissions) and KMS
     /// enforces its IAM policies, as in the workshop's starting point.
     /// </param>
-    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false)
+    /// <param name="settings">More configuration (e.g. <c>Notifications:SecretKey</c>), over the world's own.</param>
+    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false, IDictionary<string, string?>? settings = null)
     {
         var directory = Directory.CreateTempSubdirectory("kmsconsole-web-tests-").FullName;
         var kmsCalls = new KmsCallLog();
@@ -65,6 +66,11 @@ public sealed class ConsoleWorld : IAsyncDisposable
             ["Rotation:Orchestrator:Enabled"] = orchestrator ? "true" : "false",
             ["Rotation:Orchestrator:PollInterval"] = "00:00:00.200",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         kms.Services.GetRequiredService<KmsConsole.LocalKms.Iam.LocalIamOptions>().EnforceKmsPermissions = actAsWorkshopRole;
         var sql = new SqlCommandLog();
         builder.Logging.AddProvider(sql);

@@ -15,9 +15,12 @@ public abstract class PageTest : ConsoleTestContext
     /// <summary>See <see cref="ConsoleWorld.StartAsync"/>'s actAsWorkshopRole.</summary>
     protected virtual bool ActAsWorkshopRole => false;
 
+    /// <summary>More configuration for the world, see <see cref="ConsoleWorld.StartAsync"/>.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     public override async Task InitializeAsync()
     {
-        World = await ConsoleWorld.StartAsync(RunOrchestrator, ActAsWorkshopRole);
+        World = await ConsoleWorld.StartAsync(RunOrchestrator, ActAsWorkshopRole, Settings);
         World.ServeTo(Services);
     }
 

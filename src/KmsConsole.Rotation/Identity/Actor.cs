@@ -61,6 +61,9 @@ public class RotationRefusedException(string message, IReadOnlyList<string>? rea
     /// <summary>The parameter or form field at fault, for <see cref="RefusalKind.Invalid"/>.</summary>
     public string? Field { get; init; }
 
+    /// <summary>Every field at fault with its problem, for a form that shows each next to its field (<see cref="Field"/> is the first of them).</summary>
+    public IReadOnlyDictionary<string, string> FieldProblems { get; init; } = new Dictionary<string, string>();
+
     /// <summary>AWS's error code (e.g. <c>DisabledException</c>) when KMS or IAM refused.</summary>
     public string? AwsErrorCode { get; init; }
 

@@ -19,6 +19,17 @@ public enum NotificationEvent
     /// <summary>A policy grant waits for another Approver's or Admin's decision.</summary>
     PermissionGrantWaiting,
 
+    /// <summary>A campaign ended with every key it started succeeded (skipped keys aside).</summary>
+    CampaignSucceeded,
+
+    /// <summary>A campaign ended with at least one key's run failed.</summary>
+    CampaignFailed,
+
+    CampaignCancelled,
+
+    /// <summary>An evaluation found keys newly breaking an active policy: one event per policy and evaluation.</summary>
+    NonComplianceFound,
+
     /// <summary>An Admin's test of a channel, sent at once outside the outbox (its e-mail to that Admin only).</summary>
     ChannelTest,
 
@@ -40,6 +51,12 @@ public sealed class NotificationMessage
     public DateTimeOffset CreatedAt { get; set; }
 
     public Guid? RunId { get; set; }
+
+    /// <summary>The campaign a campaign event is about.</summary>
+    public Guid? CampaignId { get; set; }
+
+    /// <summary>The policy a compliance event is about (the policy across its versions).</summary>
+    public Guid? PolicyId { get; set; }
 
     public string Target { get; set; } = "";
 

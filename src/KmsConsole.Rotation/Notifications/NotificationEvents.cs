@@ -33,6 +33,7 @@ public sealed record NotificationEventDefinition(NotificationEvent Event, string
 public static class NotificationEvents
 {
     private const string OpenRun = "Open the run in KmsConsole";
+    private const string OpenCampaign = "Open the campaign in KmsConsole";
 
     public static IReadOnlyList<NotificationEventDefinition> All { get; } =
     [
@@ -43,6 +44,11 @@ public static class NotificationEvents
         new(NotificationEvent.RunFailed, "My run failed", "Rotation failed", OpenRun, NotificationAudience.Requester),
         new(NotificationEvent.RunCancelled, "My run was cancelled", "Rotation cancelled", OpenRun, NotificationAudience.Requester),
         new(NotificationEvent.RunRejected, "My run was rejected", "Rotation rejected", OpenRun, NotificationAudience.Requester),
+        new(NotificationEvent.CampaignSucceeded, "My campaign succeeded", "Campaign succeeded", OpenCampaign, NotificationAudience.Requester),
+        new(NotificationEvent.CampaignFailed, "My campaign ended with failed keys", "Campaign failed", OpenCampaign, NotificationAudience.Requester),
+        new(NotificationEvent.CampaignCancelled, "My campaign was cancelled", "Campaign cancelled", OpenCampaign, NotificationAudience.Requester),
+        new(NotificationEvent.NonComplianceFound, "Keys were found breaking a rotation policy", "Policy non-compliance found",
+            "Open compliance in KmsConsole", NotificationAudience.RoleHolders),
         new(NotificationEvent.MaterialExpiring, "Imported key material expires soon", "Imported material expiring", "Open the key in KmsConsole",
             NotificationAudience.RoleHolders),
         new(NotificationEvent.PermissionGrantWaiting, "A permission grant waits for my approval", "Permission grant waiting",

@@ -37,6 +37,14 @@ public sealed class NotificationOptions
 
     public IReadOnlyList<int> MaterialExpiryThresholds => MaterialExpiryDays is { Length: > 0 } days ? days : [30, 7, 1];
 
+    /// <summary>
+    /// The 256-bit key, base64, that the secrets of channels made in the console are encrypted under (AES-GCM). Give it as an
+    /// environment variable (<c>Notifications__SecretKey</c>) or from a secret store, never in a file next to the database:
+    /// whoever holds both reads the secrets. Without it the console refuses to store a channel secret.
+    /// </summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>The names of the channels of configuration; with those made in the console, see <see cref="NotificationChannelDirectory"/>.</summary>
     public IReadOnlyList<string> ChannelNames => Channels.Where(c => !string.IsNullOrWhiteSpace(c.Name)).Select(c => c.Name).ToList();
 }
 

@@ -13,24 +13,25 @@ internal interface IChangeNotifications
 
 /// <summary>
 /// Writes notifications into the outbox inside the transaction of the change that causes them: the store calls it just
-/// before it saves, and each source looks at what the change saves. Each message gets a delivery per configured channel;
+/// before it saves, and each source looks at what the change saves. Each message gets a delivery per channel (configured or
+/// made in the console and enabled);
 /// if the change rolls back, so does the message, and a committed change always has it.
 /// </summary>
 internal sealed class NotificationOutbox(IOptions<NotificationOptions> options, IEnumerable<IChangeNotifications> sources)
 {
     public async Task CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var channels = options.Value.ChannelNames;
-        if (channels.Count == 0)
-        {
-            return;
-        }
-
+        IReadOnlyList<string>? channels = null;
         foreach (var source in sources)
         {
             foreach (var message in await source.CollectAsync(db, now, cancellationToken))
             {
-                db.NotificationMessages.Add(WithDeliveries(message, channels, now));
+                // Read once, inside this transaction, and only when the change causes an event.
+                channels ??= await NotificationChannelDirectory.NamesAsync(db, options.Value, cancellationToken);
+                if (channels.Count > 0)
+                {
+                    db.NotificationMessages.Add(WithDeliveries(message, channels, now));
+                }
             }
         }
     }

@@ -33,14 +33,14 @@ public sealed class NotificationChecks
     /// <summary>Writes the events due now; answers how many were new.</summary>
     public async Task<int> CheckAsync(CancellationToken cancellationToken = default)
     {
-        var channels = _options.ChannelNames;
-        if (channels.Count == 0)
-        {
-            return 0;
-        }
-
         return await _store.WriteAsync(async (db, _) =>
         {
+            var channels = await NotificationChannelDirectory.NamesAsync(db, _options, cancellationToken);
+            if (channels.Count == 0)
+            {
+                return 0;
+            }
+
             var now = _store.Time.GetUtcNow();
             var found = new List<NotificationMessage>();
             foreach (var source in _sources)
@@ -69,11 +69,6 @@ internal sealed class NotificationCheckSchedule(NotificationChecks checks, IOpti
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.ChannelNames.Count == 0)
-        {
-            return;
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -31,6 +31,7 @@ public class RotationDbContext : DbContext
     public DbSet<Notifications.NotificationDelivery> NotificationDeliveries => Set<Notifications.NotificationDelivery>();
     public DbSet<Notifications.DeliveryAttempt> DeliveryAttempts => Set<Notifications.DeliveryAttempt>();
     public DbSet<Notifications.NotificationPreference> NotificationPreferences => Set<Notifications.NotificationPreference>();
+    public DbSet<Notifications.NotificationChannel> NotificationChannels => Set<Notifications.NotificationChannel>();
     public DbSet<Governance.RotationPolicy> RotationPolicies => Set<Governance.RotationPolicy>();
     public DbSet<Governance.PolicyExemption> PolicyExemptions => Set<Governance.PolicyExemption>();
     public DbSet<Governance.SignOff> SignOffs => Set<Governance.SignOff>();

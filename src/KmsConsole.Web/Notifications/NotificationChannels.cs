@@ -7,12 +7,35 @@ using MimeKit;
 
 namespace KmsConsole.Web.Notifications;
 
-/// <summary>One way out for messages, as configured under <c>Notifications:Channels</c>.</summary>
+/// <summary>One way out for messages: a channel of <c>Notifications:Channels</c> or one an Admin made in the console.</summary>
 public interface INotificationChannel
 {
     string Name { get; }
 
     Task<DeliveryOutcome> SendAsync(DueDelivery due, string link, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The sender of a channel, found by its name wherever it was set (<see cref="NotificationChannelDirectory"/>): the
+/// outbox's sender and the test message both send through it, so a console channel sends as a configured one does.
+/// </summary>
+public sealed class NotificationChannelResolver(NotificationChannelDirectory directory, IHttpClientFactory httpClients, TimeProvider time)
+{
+    /// <returns>Null when there is no such channel, or it is disabled and <paramref name="evenDisabled"/> is false.</returns>
+    public async Task<INotificationChannel?> FindAsync(string name, bool evenDisabled = false, CancellationToken cancellationToken = default) =>
+        await directory.FindAsync(name, evenDisabled, cancellationToken) is { } settings ? Create(settings) : null;
+
+    private INotificationChannel Create(ChannelOptions channel)
+    {
+        var http = httpClients.CreateClient(nameof(NotificationSender));
+        return channel.Kind switch
+        {
+            ChannelKind.Email => new EmailChannel(channel),
+            ChannelKind.Slack => new JsonPostChannel(channel, http, NotificationPayloads.Slack),
+            ChannelKind.Teams => new JsonPostChannel(channel, http, NotificationPayloads.Teams),
+            _ => new StandardWebhookChannel(channel, http, time),
+        };
+    }
 }
 
 /// <summary>The receiver's HTTP answer as an outcome: 2xx delivered; 5xx and 429 retried; any other 4xx refused for good.</summary>

@@ -1,5 +1,4 @@
 using KmsConsole.Rotation.Notifications;
-using KmsConsole.Web.SignIn;
 
 namespace KmsConsole.Web.Notifications;
 
@@ -20,76 +19,32 @@ public static class NotificationHosting
         builder.Services.AddHttpClient(nameof(NotificationSender), http => http.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         builder.Services.AddSingleton<ConsoleLinks>();
         builder.Services.AddSingleton<ChannelTests>();
-        foreach (var channel in options.Channels)
-        {
-            builder.Services.AddSingleton<INotificationChannel>(sp =>
-            {
-                var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(NotificationSender));
-                return channel.Kind switch
-                {
-                    ChannelKind.Email => new EmailChannel(channel),
-                    ChannelKind.Slack => new JsonPostChannel(channel, http, NotificationPayloads.Slack),
-                    ChannelKind.Teams => new JsonPostChannel(channel, http, NotificationPayloads.Teams),
-                    _ => new StandardWebhookChannel(channel, http, sp.GetRequiredService<TimeProvider>()),
-                };
-            });
-        }
-
+        builder.Services.AddSingleton<NotificationChannelResolver>();
         builder.Services.AddHostedService<DemoUserAddresses>();
         builder.Services.AddSingleton<NotificationSender>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationSender>());
         return builder;
     }
 
-    /// <summary>Every problem of the channel settings at once, each naming the setting.</summary>
+    /// <summary>Every problem of the channel settings at once, each naming the setting (the rules are those of a channel made in the console).</summary>
     public static IReadOnlyList<string> Check(NotificationOptions options)
     {
         var problems = new List<string>();
         for (var i = 0; i < options.Channels.Count; i++)
         {
-            var c = options.Channels[i];
-            var at = $"Notifications:Channels:{i}";
-            if (string.IsNullOrWhiteSpace(c.Name))
-            {
-                problems.Add($"{at}:Name is missing.");
-            }
-
-            if (c.Kind == ChannelKind.Email)
-            {
-                if (string.IsNullOrWhiteSpace(c.SmtpHost) || string.IsNullOrWhiteSpace(c.From))
-                {
-                    problems.Add($"{at} (e-mail) needs SmtpHost and From.");
-                }
-
-                if (c.SmtpSecurity == "None" && !LocalSignIn.IsLoopback($"smtp://{c.SmtpHost}:{c.SmtpPort}"))
-                {
-                    problems.Add($"{at}:SmtpSecurity None is only allowed for a server on loopback; use StartTls or SslOnConnect.");
-                }
-
-                continue;
-            }
-
-            if (!Uri.TryCreate(c.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
-            {
-                problems.Add($"{at}:Url must be an https:// address (http only on loopback).");
-            }
-
-            if (c.Kind == ChannelKind.Webhook)
-            {
-                try
-                {
-                    StandardWebhookSignature.KeyOf(c.Secret ?? "");
-                }
-                catch (FormatException)
-                {
-                    problems.Add($"{at}:Secret must be whsec_ followed by base64; pass it as an environment variable or from a secret store.");
-                }
-            }
+            var channel = options.Channels[i];
+            problems.AddRange(ChannelRules.Check(channel).Select(p => $"Notifications:Channels:{i}:{p.Field}: {p.Problem}" +
+                (p.Field == nameof(ChannelOptions.Secret) ? " Pass it as an environment variable or from a secret store." : "")));
         }
 
-        if (options.Channels.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != options.Channels.Count)
+        if (options.Channels.Select(c => c.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != options.Channels.Count)
         {
             problems.Add("Notifications:Channels names must be unique.");
+        }
+
+        if (!ChannelRules.IsSecretKey(options.SecretKey))
+        {
+            problems.Add("Notifications:SecretKey must be 32 random bytes in base64 (e.g. openssl rand -base64 32).");
         }
 
         return problems;

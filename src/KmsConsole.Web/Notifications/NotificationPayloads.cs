@@ -76,6 +76,8 @@ public static class NotificationPayloads
         data = new
         {
             runId = message.RunId,
+            campaignId = message.CampaignId,
+            policyId = message.PolicyId,
             target = message.Target,
             key = message.Key,
             workflow = message.Workflow?.ToString(),

@@ -8,11 +8,10 @@ namespace KmsConsole.Web.Notifications;
 /// attempt. A console killed mid-way leaves the delivery pending; it is sent after the lease runs out, by this instance
 /// when it starts again or by another one.
 /// </summary>
-public sealed class NotificationSender(NotificationDeliveries deliveries, IEnumerable<INotificationChannel> channels, IOptions<NotificationOptions> options,
+public sealed class NotificationSender(NotificationDeliveries deliveries, NotificationChannelResolver channels, IOptions<NotificationOptions> options,
     ConsoleLinks links, ILogger<NotificationSender> logger) : BackgroundService
 {
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly Dictionary<string, INotificationChannel> _channels = channels.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,9 +41,19 @@ public sealed class NotificationSender(NotificationDeliveries deliveries, IEnume
     {
         foreach (var due in await deliveries.ClaimDueAsync(_owner, 20, cancellationToken))
         {
-            var outcome = _channels.TryGetValue(due.Delivery.Channel, out var channel)
-                ? await channel.SendAsync(due, links.To(due.Message.Page), cancellationToken)
-                : DeliveryOutcome.Refused($"The channel '{due.Delivery.Channel}' is no longer configured.");
+            DeliveryOutcome outcome;
+            try
+            {
+                outcome = await channels.FindAsync(due.Delivery.Channel, cancellationToken: cancellationToken) is { } channel
+                    ? await channel.SendAsync(due, links.To(due.Message.Page), cancellationToken)
+                    : DeliveryOutcome.Refused($"The channel '{due.Delivery.Channel}' is disabled or no longer configured.");
+            }
+            catch (RotationRefusedException refused)
+            {
+                // A console channel whose secrets do not open (Notifications:SecretKey missing or changed): an Admin sends it again once fixed.
+                outcome = DeliveryOutcome.Refused(refused.Message);
+            }
+
             await deliveries.RecordAsync(due.Delivery.Id, _owner, outcome, CancellationToken.None);
             logger.Log(outcome.Delivered ? LogLevel.Information : LogLevel.Warning, "Notification {Event} for run {RunId} on {Channel}: {Outcome}",
                 due.Message.Event, due.Message.RunId, due.Delivery.Channel, outcome.Description);

@@ -3,7 +3,6 @@ using KmsConsole.Web.Notifications;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Web.Components.Notifications;
 
@@ -16,7 +15,7 @@ public partial class NotificationsPage
 
     [Inject] private ConsoleUsers Users { get; set; } = default!;
 
-    [Inject] private IOptions<NotificationOptions> Options { get; set; } = default!;
+    [Inject] private ConsoleChannels Channels { get; set; } = default!;
 
     [Inject] private ChannelTests Tests { get; set; } = default!;
 
@@ -26,7 +25,7 @@ public partial class NotificationsPage
     private bool _isAdmin;
     private string? _email;
     private IReadOnlyDictionary<NotificationEvent, bool> _choices = new Dictionary<NotificationEvent, bool>();
-    private IReadOnlyList<ChannelOptions> _channels = [];
+    private IReadOnlyList<ChannelView> _channels = [];
     private IReadOnlyList<(NotificationMessage Message, NotificationDelivery Delivery)> _deliveries = [];
     private string? _refusal;
     private string? _testing;
@@ -38,9 +37,9 @@ public partial class NotificationsPage
         _isAdmin = _actor.Roles.Contains(Roles.Admin);
         _email = (await Users.FindAsync(_actor.UserId))?.Email;
         _choices = await Preferences.GetAsync(_actor);
-        _channels = Options.Value.Channels;
         if (_isAdmin)
         {
+            _channels = await Channels.ListAsync(_actor);
             _deliveries = await Deliveries.RecentAsync(_actor);
         }
     }
@@ -83,11 +82,6 @@ public partial class NotificationsPage
             _testing = null;
         }
     }
-
-    /// <summary>Where a channel sends, without what makes it a credential (a webhook's path, the SMTP login).</summary>
-    private static string Destination(ChannelOptions channel) => channel.Kind == ChannelKind.Email
-        ? $"{channel.SmtpHost}:{channel.SmtpPort} ({channel.SmtpSecurity}) from {channel.From}"
-        : Uri.TryCreate(channel.Url, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}/…" : "(no address)";
 
     private static string Label(NotificationEvent kind) => NotificationEvents.Of(kind).Label;
 }

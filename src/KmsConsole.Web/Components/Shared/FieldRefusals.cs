@@ -19,9 +19,20 @@ public sealed class FieldRefusals
     public bool TryHold(RotationRefusedException refusal)
     {
         ArgumentNullException.ThrowIfNull(refusal);
-        if (refusal.Field is not { } field || !_fields.Contains(field))
+        // A refusal naming several fields puts each problem at its own field.
+        var held = false;
+        foreach (var (problemField, problem) in refusal.FieldProblems)
         {
-            return false;
+            if (_fields.Contains(problemField))
+            {
+                _problems[problemField] = problem;
+                held = true;
+            }
+        }
+
+        if (held || refusal.Field is not { } field || !_fields.Contains(field))
+        {
+            return held;
         }
 
         _problems[field] = refusal.Message;

@@ -16,10 +16,10 @@ public sealed class LayoutTests : PageTest
     }
 
     [Theory]
-    [InlineData("rita", new[] { "Dashboard", "Keys", "Runs" }, new[] { "Approvals", "Audit" })]
-    [InlineData("alice", new[] { "Dashboard", "Keys", "Runs", "Approvals" }, new[] { "Audit" })]
-    [InlineData("audrey", new[] { "Dashboard", "Keys", "Runs", "Audit" }, new[] { "Approvals" })]
-    [InlineData("adam", new[] { "Dashboard", "Keys", "Runs", "Approvals", "Audit" }, new string[0])]
+    [InlineData("rita", new[] { "Dashboard", "Keys", "Runs", "Notifications" }, new[] { "Approvals", "Audit", "Notification channels" })]
+    [InlineData("alice", new[] { "Dashboard", "Keys", "Runs", "Approvals" }, new[] { "Audit", "Notification channels" })]
+    [InlineData("audrey", new[] { "Dashboard", "Keys", "Runs", "Audit" }, new[] { "Approvals", "Notification channels" })]
+    [InlineData("adam", new[] { "Dashboard", "Keys", "Runs", "Approvals", "Audit", "Notification channels" }, new string[0])]
     public void Navigation_shows_each_role_only_its_pages(string userId, string[] shown, string[] hidden)
     {
         SignInAs(userId);
