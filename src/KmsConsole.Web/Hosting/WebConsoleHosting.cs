@@ -39,6 +39,7 @@ public static class WebConsoleHosting
         builder.AddRotation();
         builder.Services.AddHostedService<InitialInventorySync>();
         builder.AddConsoleOperations();
+        builder.AddSharedDataProtection();
 
         AddSignIn(builder);
         builder.AddConsoleSecurity();
