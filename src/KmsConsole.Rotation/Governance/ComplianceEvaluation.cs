@@ -15,14 +15,19 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
     // One pass at a time in this process; passes across instances queue on the database's writer lock.
     private readonly SemaphoreSlim _one = new(1, 1);
 
+    // The answers as this instance's last pass committed them; read again from the database when another pass wrote since.
+    private StoredAnswers? _stored;
+
     public async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try
         {
-            var days = await store.WriteAsync((db, audit) => EvaluateAsync(db, audit, store.Time.GetUtcNow(), cancellationToken), cancellationToken);
+            var stored = _stored;
+            var pass = await store.WriteAsync((db, audit) => EvaluateAsync(db, audit, stored, store.Time.GetUtcNow(), cancellationToken), cancellationToken);
+            _stored = pass.Stored;
             changes.Publish(new ConsoleChange(ChangeKind.Governance));
-            return days;
+            return pass.Days;
         }
         finally
         {
@@ -30,18 +35,21 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         }
     }
 
-    private static async Task<IReadOnlyList<ComplianceDay>> EvaluateAsync(RotationDbContext db, AuditWriter audit, DateTimeOffset now,
+    private static async Task<Pass> EvaluateAsync(RotationDbContext db, AuditWriter audit, StoredAnswers? stored, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var policies = await db.RotationPolicies.AsNoTracking().Where(p => p.State == PolicyState.Active).ToListAsync(cancellationToken);
         var exemptions = await db.PolicyExemptions.AsNoTracking().Where(e => e.State == ExemptionState.Approved && e.ExpiresAt > now).ToListAsync(cancellationToken);
         var escrowed = (await db.EscrowedMaterials.AsNoTracking().Select(e => new { e.Target, e.KeyId }).Distinct().ToListAsync(cancellationToken))
             .Select(e => (e.Target, e.KeyId)).ToHashSet();
-        var previous = await db.ComplianceResults.AsNoTracking().ToDictionaryAsync(r => (r.PolicyId, r.Target, r.KeyId), cancellationToken);
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var previous = stored is not null && await stored.StillHoldsAsync(db, today, cancellationToken)
+            ? new Dictionary<AnswerKey, ComplianceResult>(stored.Answers)
+            : await db.ComplianceResults.AsNoTracking().ToDictionaryAsync(r => new AnswerKey(r.PolicyId, r.Target, r.KeyId), cancellationToken);
         var keys = policies.Count == 0 ? [] : await db.KeySnapshots.AsNoTracking().ToListAsync(cancellationToken);
 
         var evaluator = new ComplianceEvaluator(exemptions, escrowed, now);
-        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var answers = new Dictionary<AnswerKey, ComplianceResult>(keys.Count * policies.Count);
         // Tens of thousands of answers: the change tracker learns of them once, in bulk, not one detection per row.
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var added = new List<ComplianceResult>();
@@ -52,8 +60,10 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         {
             foreach (var policy in policies)
             {
-                previous.Remove((policy.PolicyId, key.Target, key.KeyId), out var before);
+                var answerKey = new AnswerKey(policy.PolicyId, key.Target, key.KeyId);
+                previous.Remove(answerKey, out var before);
                 var result = evaluator.Evaluate(policy, key, before);
+                answers[answerKey] = result;
                 Count(counts[policy.PolicyId], result.Status);
                 if (before is null)
                 {
@@ -78,10 +88,10 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         await AuditExpiredAsync(db, audit, outlived, now, cancellationToken);
 
         var ids = counts.Keys.ToList();
-        var stored = await db.ComplianceDays.Where(d => d.Day == today && ids.Contains(d.PolicyId)).ToDictionaryAsync(d => d.PolicyId, cancellationToken);
+        var storedDays = await db.ComplianceDays.Where(d => d.Day == today && ids.Contains(d.PolicyId)).ToDictionaryAsync(d => d.PolicyId, cancellationToken);
         foreach (var day in counts.Values)
         {
-            if (stored.TryGetValue(day.PolicyId, out var row))
+            if (storedDays.TryGetValue(day.PolicyId, out var row))
             {
                 db.Entry(row).CurrentValues.SetValues(day);
             }
@@ -92,7 +102,7 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
         }
 
         db.ChangeTracker.DetectChanges();
-        return counts.Values.ToList();
+        return new Pass(counts.Values.ToList(), counts.Count == 0 ? null : new StoredAnswers(answers, now, counts.Keys.ToHashSet()));
     }
 
     /// <summary>
@@ -128,6 +138,27 @@ internal sealed class ComplianceEvaluation(RotationStore store, IChangeFeed chan
             case ComplianceStatus.Exempt: day.Exempt++; break;
             case ComplianceStatus.NotApplicable: day.NotApplicable++; break;
             default: day.CouldNotRead++; break;
+        }
+    }
+
+    private readonly record struct AnswerKey(Guid PolicyId, string Target, string KeyId);
+
+    private sealed record Pass(IReadOnlyList<ComplianceDay> Days, StoredAnswers? Stored);
+
+    /// <summary>
+    /// Every answer a pass committed, and when: while today's count rows all still carry that pass's time, no other pass
+    /// (on this instance or another) has written answers since, so the next pass compares against these instead of
+    /// reading tens of thousands of rows again.
+    /// </summary>
+    private sealed record StoredAnswers(IReadOnlyDictionary<AnswerKey, ComplianceResult> Answers, DateTimeOffset EvaluatedAt, IReadOnlySet<Guid> PolicyIds)
+    {
+        public async Task<bool> StillHoldsAsync(RotationDbContext db, DateTimeOffset today, CancellationToken cancellationToken)
+        {
+            var rows = await db.ComplianceDays.AsNoTracking().Where(d => d.Day == today)
+                .Select(d => new { d.PolicyId, d.EvaluatedAt }).ToListAsync(cancellationToken);
+            // PostgreSQL keeps microseconds, the clock gives ticks.
+            return rows.Count == PolicyIds.Count
+                && rows.All(r => PolicyIds.Contains(r.PolicyId) && Math.Abs((r.EvaluatedAt - EvaluatedAt).Ticks) < TimeSpan.TicksPerMicrosecond);
         }
     }
 }

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Governance;
+using KmsConsole.Rotation.Persistence;
+using Microsoft.EntityFrameworkCore;
 using static KmsConsole.Rotation.Tests.Governance.GovernanceFixtures;
 
 namespace KmsConsole.Rotation.Tests.Governance;
@@ -159,5 +162,39 @@ public sealed class ComplianceTests
         });
         var audit = await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter { Action = "compliance.exported" }, 0, 10);
         Assert.Equal(2, audit.TotalCount);
+    }
+
+    [Fact]
+    public async Task An_instance_reads_the_answers_again_when_another_instance_evaluated_after_its_own_last_pass()
+    {
+        await using var world = await RotationWorld.StartAsync();
+        var (keyId, _) = await world.NewAwsKeyAsync("shared");
+        var policy = await world.ActivateAsync(Kms4(scope: new PolicyScope { AliasPrefix = "alias/shared" }));
+        var clock = (ShiftableClock)world.Time;
+        var instanceA = world.Get<ComplianceEvaluation>();
+        var instanceB = new ComplianceEvaluation(world.Get<RotationStore>(), world.Get<IChangeFeed>());
+        await world.Inventory.SyncAsync(null);
+        await instanceA.EvaluateAsync(CancellationToken.None);
+        var first = Assert.Single(await world.AnswersAsync(policy.PolicyId, ComplianceStatus.NonCompliant));
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await SetRotationAsync(world, keyId, enabled: true);
+        await instanceB.EvaluateAsync(CancellationToken.None);
+        Assert.Equal(ComplianceStatus.Compliant, (await world.AnswersAsync(policy.PolicyId)).Single(a => a.KeyId == keyId).Status);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await SetRotationAsync(world, keyId, enabled: false);
+        await instanceA.EvaluateAsync(CancellationToken.None);
+
+        var again = Assert.Single(await world.AnswersAsync(policy.PolicyId, ComplianceStatus.NonCompliant));
+        Assert.Equal(keyId, again.KeyId);
+        Assert.True(again.NonCompliantSince > first.NonCompliantSince, "the key broke the policy again, so it is non-compliant since the last pass");
+    }
+
+    private static async Task SetRotationAsync(RotationWorld world, string keyId, bool enabled)
+    {
+        await using var db = await world.Get<IDbContextFactory<RotationDbContext>>().CreateDbContextAsync();
+        await db.KeySnapshots.Where(k => k.KeyId == keyId).ExecuteUpdateAsync(s => s
+            .SetProperty(k => k.RotationEnabled, enabled).SetProperty(k => k.RotationPeriodInDays, enabled ? 365 : null));
     }
 }
