@@ -41,6 +41,7 @@ public partial class CompliancePage : IDisposable
     private bool _loaded;
     private bool _evaluating;
     private string? _refusal;
+    private readonly Dictionary<Guid, string?> _justifications = [];
     private LiveUpdates? _live;
 
     protected override async Task OnInitializedAsync()
@@ -107,14 +108,16 @@ public partial class CompliancePage : IDisposable
         await ReloadAsync();
     }
 
-    /// <summary>A campaign over the policy's non-compliant keys, waiting for approval on its own page.</summary>
+    /// <summary>A campaign over the policy's non-compliant keys with the requester's justification (or a default), waiting for approval on its own page.</summary>
     private async Task OpenCampaignAsync(PolicyCompliance policy)
     {
         _refusal = null;
         try
         {
-            var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId,
-                $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}");
+            var justification = _justifications.GetValueOrDefault(policy.PolicyId) is { } given && !string.IsNullOrWhiteSpace(given)
+                ? given.Trim()
+                : $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}";
+            var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId, justification);
             Navigation.NavigateTo($"campaigns/{campaign.Id}");
         }
         catch (RotationRefusedException refused)
