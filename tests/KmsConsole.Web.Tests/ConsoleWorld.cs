@@ -46,7 +46,9 @@ public sealed class ConsoleWorld : IAsyncDisposable
     /// enforces its IAM policies, as in the workshop's starting point.
     /// </param>
     /// <param name="settings">More configuration (e.g. <c>Notifications:SecretKey</c>), over the world's own.</param>
-    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false, IDictionary<string, string?>? settings = null)
+    /// <param name="moreTargets">Targets after <see cref="Target"/>, by name, each another Region of the same local endpoint (its keys of its own).</param>
+    public static async Task<ConsoleWorld> StartAsync(bool orchestrator = true, bool actAsWorkshopRole = false, IDictionary<string, string?>? settings = null,
+        IReadOnlyDictionary<string, string>? moreTargets = null)
     {
         var directory = Directory.CreateTempSubdirectory("kmsconsole-web-tests-").FullName;
         var kmsCalls = new KmsCallLog();
@@ -66,6 +68,18 @@ public sealed class ConsoleWorld : IAsyncDisposable
             ["Rotation:Orchestrator:Enabled"] = orchestrator ? "true" : "false",
             ["Rotation:Orchestrator:PollInterval"] = "00:00:00.200",
         });
+        foreach (var (i, (name, region)) in (moreTargets ?? new Dictionary<string, string>()).Index())
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"Rotation:Targets:{i + 1}:Name"] = name,
+                [$"Rotation:Targets:{i + 1}:ServiceUrl"] = kms.Endpoint.ToString(),
+                [$"Rotation:Targets:{i + 1}:Region"] = region,
+                [$"Rotation:Targets:{i + 1}:AccessKeyId"] = "kmsconsole-tests",
+                [$"Rotation:Targets:{i + 1}:SecretAccessKey"] = "local-endpoint",
+            });
+        }
+
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -18,9 +18,12 @@ public abstract class PageTest : ConsoleTestContext
     /// <summary>More configuration for the world, see <see cref="ConsoleWorld.StartAsync"/>.</summary>
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>See <see cref="ConsoleWorld.StartAsync"/>'s moreTargets.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? MoreTargets => null;
+
     public override async Task InitializeAsync()
     {
-        World = await ConsoleWorld.StartAsync(RunOrchestrator, ActAsWorkshopRole, Settings);
+        World = await ConsoleWorld.StartAsync(RunOrchestrator, ActAsWorkshopRole, Settings, MoreTargets);
         World.ServeTo(Services);
     }
 

@@ -319,7 +319,25 @@ public sealed class KeyInventory
             var end = start.AddDays(7);
             return new WeekCount(start, rotationDates.Count(d => d >= start && d < end), expiryDates.Count(d => d >= start && d < end));
         }).ToList();
-        return new DashboardCounts(withoutRotation, rotationDue, expiring, expired, awaiting, failed, upcoming);
+        return new DashboardCounts(withoutRotation, rotationDue, expiring, expired, awaiting, failed, upcoming,
+            await KeysByTargetAsync(keys, cancellationToken), await KeysByOriginAsync(keys, cancellationToken));
+    }
+
+    /// <summary>Every configured target (with none, 0), then any other target the snapshot table still holds keys of.</summary>
+    private async Task<IReadOnlyList<KeyTotal>> KeysByTargetAsync(IQueryable<KeySnapshot> keys, CancellationToken cancellationToken)
+    {
+        var counted = await keys.GroupBy(k => k.Target).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        var configured = _options.Targets.Select(t => t.Name).ToList();
+        return configured.Concat(counted.Keys.Except(configured).Order(StringComparer.Ordinal))
+            .Select(target => new KeyTotal(target, counted.GetValueOrDefault(target))).ToList();
+    }
+
+    /// <summary>The origins present, most keys first.</summary>
+    private static async Task<IReadOnlyList<KeyTotal>> KeysByOriginAsync(IQueryable<KeySnapshot> keys, CancellationToken cancellationToken)
+    {
+        // A key never read has no origin yet; it is counted under its target only.
+        var counted = await keys.Where(k => k.Origin != "").GroupBy(k => k.Origin).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        return counted.OrderByDescending(g => g.Count).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => new KeyTotal(g.Key, g.Count)).ToList();
     }
 
     /// <summary>

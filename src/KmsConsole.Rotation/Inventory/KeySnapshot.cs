@@ -176,4 +176,9 @@ public sealed record DashboardCounts(
     int MaterialExpired,
     int RunsAwaitingApproval,
     int RunsFailed,
-    IReadOnlyList<WeekCount> Upcoming);
+    IReadOnlyList<WeekCount> Upcoming,
+    IReadOnlyList<KeyTotal> KeysByTarget,
+    IReadOnlyList<KeyTotal> KeysByOrigin);
+
+/// <summary>The keys of one target, or of one origin (AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE).</summary>
+public sealed record KeyTotal(string Name, int Keys);

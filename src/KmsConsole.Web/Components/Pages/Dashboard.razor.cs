@@ -5,7 +5,8 @@ using MudBlazor;
 namespace KmsConsole.Web.Components.Pages;
 
 /// <summary>
-/// The fleet at a glance: the count cards, the fleet's compliance and the rotations and expiries of the coming weeks, kept current by live updates.
+/// The fleet at a glance: the count cards, the keys by target and by origin, the fleet's compliance, the rotations and expiries of the
+/// coming weeks and, for those who may read the audit, its latest events; kept current by live updates.
 /// </summary>
 public partial class Dashboard : IDisposable
 {
@@ -21,7 +22,14 @@ public partial class Dashboard : IDisposable
     private string[] chartLabels = [];
     private LiveUpdates? live;
 
-    private sealed record Card(string Id, string Label, int Count, string Href, string LinkText, string Color);
+    /// <param name="Color">The palette colour of a count that needs attention; a count of 0 shows in the text's colour.</param>
+    private sealed record Card(string Id, string Label, int Count, string Href, string LinkText, string Color)
+    {
+        public string ShownColor => Count > 0 ? Color : "text-primary";
+    }
+
+    // The Keys page filters by origin (keys?origin=…) but not by target, so only the origin totals link.
+    private static string KeysOfOrigin(string origin) => $"keys?origin={Uri.EscapeDataString(origin)}";
 
     private static IEnumerable<Card> Cards(DashboardCounts c) =>
     [

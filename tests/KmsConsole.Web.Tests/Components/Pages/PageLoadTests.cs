@@ -33,6 +33,24 @@ public sealed class PageLoadTests : PrerenderThenInteractiveTest
     }
 
     [Fact]
+    public async Task Dashboard_of_an_auditor_after_prerendering_does_not_read_the_recent_activity_again()
+    {
+        await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        var state = new PrerenderedState();
+        static void Loaded(IRenderedComponent<Dashboard> page)
+        {
+            Assert.Equal("1", AwaitingApproval(page));
+            Assert.Contains("rita", page.Find("[data-testid='activity-row']").TextContent, StringComparison.Ordinal);
+        }
+
+        await PrerenderAsync<Dashboard>("audrey", state, Loaded);
+
+        var interactive = await RenderInteractiveAsync<Dashboard>("audrey", state);
+        interactive.WaitForAssertion(() => Loaded(interactive), Loading);
+        Assert.Empty(World.Sql.Commands);
+    }
+
+    [Fact]
     public async Task Key_detail_after_prerendering_reads_neither_KMS_nor_the_database_again()
     {
         var key = await KeyAsync("alias/FirstCMK");
