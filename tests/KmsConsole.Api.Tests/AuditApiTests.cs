@@ -62,6 +62,12 @@ public sealed partial class AuditApiTests
 
         Assert.Equal("alias/FirstCMK", paths.GetProperty("/api/v1/runs").GetProperty("post").GetProperty("requestBody").GetProperty("content")
             .GetProperty("application/json").GetProperty("example").GetProperty("keyId").GetString());
+        var withoutExample = paths.EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(operation => (Name: $"{operation.Name.ToUpperInvariant()} {path.Name}", Operation: operation.Value)))
+            .Where(o => o.Operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").TryGetProperty("application/json", out var json)
+                && !json.TryGetProperty("example", out _))
+            .Select(o => o.Name).ToList();
+        Assert.True(withoutExample.Count == 0, $"request bodies without an example: {string.Join(", ", withoutExample)}");
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("RunResponse", out _));
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("scalar/v1")).StatusCode);
     }

@@ -49,6 +49,53 @@ internal sealed class ApiExamples : IOpenApiOperationTransformer
         ["ResumeRun"] = new JsonObject { ["reason"] = "The missing kms:CreateKey permission was granted" },
         ["RollBackRun"] = new JsonObject { ["justification"] = "The application cannot decrypt with the new key" },
         ["VerifyAudit"] = new JsonObject { ["anchor"] = "42:3f7a…" },
+        ["ProposePolicy"] = new JsonObject
+        {
+            ["name"] = "KMS.4 yearly rotation",
+            ["scope"] = new JsonObject { ["origins"] = new JsonArray("AWS_KMS"), ["keyManagers"] = new JsonArray("CUSTOMER") },
+            ["rule"] = new JsonObject
+            {
+                ["kind"] = "AutomaticRotation",
+                ["days"] = 365,
+                ["remedy"] = "EnableAutomaticRotation",
+                ["remedyParameters"] = new JsonObject { ["rotationPeriodInDays"] = 365 },
+            },
+            ["justification"] = "Security Hub control KMS.4: customer managed keys rotate at least yearly",
+        },
+        ["RetirePolicy"] = new JsonObject { ["justification"] = "Replaced by the 180-day policy" },
+        ["ApprovePolicyVersion"] = new JsonObject { ["comment"] = "Matches the security standard" },
+        ["RejectPolicyVersion"] = new JsonObject { ["comment"] = "The scope would include the payment keys" },
+        ["RequestExemption"] = new JsonObject
+        {
+            ["policyId"] = "5f0c1c8e-6a43-4e0f-9a55-2f3e7a1f9b10",
+            ["target"] = "local",
+            ["keyId"] = "1234abcd-12ab-34cd-56ef-1234567890ab",
+            ["reason"] = "The legacy batch job cannot follow a rotated key until its release in March (CHG-2201)",
+            ["expiresAt"] = "2027-03-31T00:00:00Z",
+        },
+        ["ApproveExemption"] = new JsonObject { ["comment"] = "Until the batch job's release" },
+        ["RejectExemption"] = new JsonObject { ["comment"] = "The job reads the alias; rotation does not affect it" },
+        ["RevokeExemption"] = new JsonObject { ["reason"] = "The batch job was released early" },
+        ["RequestCampaign"] = new JsonObject
+        {
+            ["target"] = "local",
+            ["keys"] = new JsonArray("alias/FirstCMK"),
+            ["workflow"] = "EnableAutomaticRotation",
+            ["parameters"] = new JsonObject { ["rotationPeriodInDays"] = 365 },
+            ["justification"] = "Turn on yearly rotation for the application keys (CHG-1240)",
+            ["concurrency"] = 5,
+        },
+        ["RequestPolicyCampaign"] = new JsonObject
+        {
+            ["policyId"] = "5f0c1c8e-6a43-4e0f-9a55-2f3e7a1f9b10",
+            ["justification"] = "Remedy the keys that break KMS.4",
+            ["concurrency"] = 10,
+        },
+        ["ApproveCampaign"] = new JsonObject { ["comment"] = "Checked the key list" },
+        ["RejectCampaign"] = new JsonObject { ["comment"] = "Leave the payment keys out" },
+        ["ApproveCampaignFate"] = new JsonObject { ["comment"] = "No use of the old keys since the aliases moved" },
+        ["RejectCampaignFate"] = new JsonObject { ["comment"] = "Keep the old keys until the quarter ends" },
+        ["RetryFailedCampaignKeys"] = new JsonObject { ["justification"] = "The missing kms:EnableKeyRotation permission was granted" },
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
