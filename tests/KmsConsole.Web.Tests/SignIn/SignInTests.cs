@@ -1,5 +1,6 @@
 using System.Reflection;
 using Bunit;
+using KmsConsole.Rotation;
 using KmsConsole.Web.Components.Approvals;
 using KmsConsole.Web.Components.Audit;
 using KmsConsole.Web.Components.Keys;
