@@ -114,6 +114,12 @@ public sealed partial class LayoutScenarioTests(ITestOutputHelper output)
         await alice.ScreenshotAsync("24-approver-w2-390");
         await ExpectNoSidewaysScrollAsync(alice, "the approver's run page");
         await ExpectTopBarFitsAsync(alice);
+
+        // On a phone, who is signed in and Sign out are in the user menu.
+        await alice.GetByRole(AriaRole.Button, new() { NameRegex = UserMenuName() }).ClickAsync();
+        await Assertions.Expect(alice.GetByTestId("user-menu-name")).ToContainTextAsync("Alice Approver");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await alice.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
     }
 
     [SkippableFact]
