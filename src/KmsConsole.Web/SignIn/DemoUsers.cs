@@ -13,6 +13,7 @@ public static class DemoUsers
         new("bob", "Bob Approver", Roles.Approver, "a second approver"),
         new("audrey", "Audrey Auditor", Roles.Auditor, "reads, verifies and exports the audit trail"),
         new("adam", "Adam Admin", Roles.Admin, "administers the console"),
+        new("victor", "Victor Viewer", Roles.Viewer, "sees keys, runs and the dashboard, changes nothing"),
     ];
 
     public static DemoUser? Find(string? userId) =>

@@ -1,7 +1,14 @@
+using System.Reflection;
 using Bunit;
+using KmsConsole.Rotation;
+using KmsConsole.Web.Components.Approvals;
+using KmsConsole.Web.Components.Audit;
+using KmsConsole.Web.Components.Keys;
 using KmsConsole.Web.Components.Layout;
 using KmsConsole.Web.Components.Pages;
+using KmsConsole.Web.Components.Runs;
 using KmsConsole.Web.SignIn;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,6 +32,27 @@ public sealed class SignInTests : ConsoleTestContext
             Assert.Equal(user.UserId, form.QuerySelector("input[name='user']")!.GetAttribute("value"));
             Assert.Equal("/keys", form.QuerySelector("input[name='returnUrl']")!.GetAttribute("value"));
         }
+    }
+
+    [Theory]
+    [InlineData(typeof(Dashboard), true)]
+    [InlineData(typeof(KeyList), true)]
+    [InlineData(typeof(KeyDetailPage), true)]
+    [InlineData(typeof(RunList), true)]
+    [InlineData(typeof(RequestRotation), false)]
+    [InlineData(typeof(ApprovalsPage), false)]
+    [InlineData(typeof(AuditPage), false)]
+    public async Task The_demo_viewer_sees_the_dashboard_keys_and_runs_but_may_not_request_approve_or_audit(Type page, bool allowed)
+    {
+        var victor = DemoUsers.Find("victor");
+        Assert.NotNull(victor);
+        Assert.Equal(Roles.Viewer, victor.Role);
+        Assert.Equal([Roles.Viewer], DemoUsers.RolesOf(victor));
+
+        var policy = page.GetCustomAttribute<AuthorizeAttribute>()?.Policy;
+        Assert.NotNull(policy);
+        var decision = await Services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(SignInAs("victor"), policy);
+        Assert.Equal(allowed, decision.Succeeded);
     }
 
     [Fact]

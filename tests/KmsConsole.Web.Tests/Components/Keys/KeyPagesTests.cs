@@ -122,6 +122,7 @@ public sealed class KeyPagesTests : PageTest
     [Theory]
     [InlineData("alice")]
     [InlineData("audrey")]
+    [InlineData("victor")]
     public async Task Key_detail_offers_no_request_to_who_may_not_request(string userId)
     {
         var key = await KeyAsync("alias/FirstCMK");

@@ -19,6 +19,7 @@ public sealed class LayoutTests : PageTest
     [InlineData("rita", new[] { "Dashboard", "Keys", "Runs", "Notifications" }, new[] { "Approvals", "Audit", "Notification channels" })]
     [InlineData("alice", new[] { "Dashboard", "Keys", "Runs", "Approvals" }, new[] { "Audit", "Notification channels" })]
     [InlineData("audrey", new[] { "Dashboard", "Keys", "Runs", "Audit" }, new[] { "Approvals", "Notification channels" })]
+    [InlineData("victor", new[] { "Dashboard", "Keys", "Runs" }, new[] { "Approvals", "Permissions", "Audit", "Notification channels" })]
     [InlineData("adam", new[] { "Dashboard", "Keys", "Runs", "Approvals", "Audit", "Notification channels" }, new string[0])]
     public void Navigation_shows_each_role_only_its_pages(string userId, string[] shown, string[] hidden)
     {
@@ -62,6 +63,7 @@ public sealed class LayoutTests : PageTest
         var layout = RenderLayout();
 
         Assert.All(layout.FindAll("button.mud-icon-button"), b => Assert.False(string.IsNullOrWhiteSpace(b.GetAttribute("aria-label"))));
-        Assert.NotNull(layout.Find("a.kc-skip-link[href='#main']"));
+        Assert.NotNull(layout.Find("a.kc-skip-link[href$='#main']"));
+        Assert.Contains("User menu, signed in as Rita Requester", layout.Find("[data-testid='user-menu'] button, button[data-testid='user-menu']").GetAttribute("aria-label"));
     }
 }
