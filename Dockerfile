@@ -24,8 +24,9 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
 COPY wwwroot-assets ./wwwroot-assets
-# A fresh named volume takes the owner of the folder it is mounted on: the app user must own /data to write there.
-RUN mkdir -p /data && chown $APP_UID /data
+# A fresh named volume takes the owner of the folder it is mounted on: the app user must own /data to write there, and
+# /keys, where compose.yaml mounts the instances' shared data protection key ring.
+RUN mkdir -p /data /keys && chown $APP_UID /data /keys
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Rotation__Database__ConnectionString="Data Source=/data/kmsconsole.db" \
     LocalKms__DataDirectory=/data/localkms

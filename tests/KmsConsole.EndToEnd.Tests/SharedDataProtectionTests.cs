@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using KmsConsole.Testing;
 using KmsConsole.Web.SignIn;
 
 namespace KmsConsole.EndToEnd.Tests;
@@ -66,6 +68,54 @@ public sealed partial class SharedDataProtectionTests
         finally
         {
             Directory.Delete(shared, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_certificate_that_cannot_be_opened_with_its_password_stops_the_process_with_one_critical_line_naming_the_setting()
+    {
+        var folder = Directory.CreateTempSubdirectory("kmsconsole-e2e-dp-").FullName;
+        try
+        {
+            var certificate = Path.Combine(folder, "dataprotection.pfx");
+            using (var rsa = RSA.Create(2048))
+            {
+                var request = new CertificateRequest("CN=KmsConsole data protection", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+                await File.WriteAllBytesAsync(certificate, made.Export(X509ContentType.Pkcs12, "right-Password-31"));
+            }
+
+            var startInfo = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = folder,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { Repository.WebAssemblyPath(), "--urls", "http://127.0.0.1:0", $"--Console:DataProtection:KeysPath={Path.Combine(folder, "keys")}",
+                         $"--Console:DataProtection:CertificatePath={certificate}", "--Console:DataProtection:CertificatePassword=wrong-Password-17" })
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            startInfo.Environment.Remove("ASPNETCORE_URLS");
+            using var process = Process.Start(startInfo)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+
+            var output = await stdout + await stderr;
+            Assert.Equal(1, process.ExitCode);
+            var critical = Assert.Single(output.Split('\n'), line => line.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.Contains("Console:DataProtection:CertificatePath", critical, StringComparison.Ordinal);
+            Assert.DoesNotContain("Password-", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(folder, "keys")), "nothing may be written to the key ring's folder");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 

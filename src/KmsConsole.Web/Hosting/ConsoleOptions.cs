@@ -28,4 +28,19 @@ public sealed class ConsoleOptions
     /// rehearses the workshop's IAM step. Any other name is a user holding every KMS permission.
     /// </summary>
     public string LocalTargetAccessKeyId { get; set; } = "kmsconsole";
+
+    /// <summary>One key ring shared by several instances (<see cref="SharedDataProtection"/>); none by default.</summary>
+    public SharedDataProtectionOptions DataProtection { get; set; } = new();
+}
+
+/// <summary>Section <c>Console:DataProtection</c>.</summary>
+public sealed class SharedDataProtectionOptions
+{
+    /// <summary>The folder every instance keeps the one key ring in.</summary>
+    public string? KeysPath { get; set; }
+
+    /// <summary>A PKCS#12 file with its RSA private key, encrypting the key ring at rest.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
 }

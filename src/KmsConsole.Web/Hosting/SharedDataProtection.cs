@@ -21,14 +21,14 @@ public static class SharedDataProtection
 
     public static WebApplicationBuilder AddSharedDataProtection(this WebApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(SectionName);
-        var keysPath = section["KeysPath"];
+        var settings = builder.Configuration.GetSection(SectionName).Get<SharedDataProtectionOptions>() ?? new SharedDataProtectionOptions();
+        var keysPath = settings.KeysPath;
         if (string.IsNullOrWhiteSpace(keysPath))
         {
             return builder;
         }
 
-        var certificatePath = section["CertificatePath"];
+        var certificatePath = settings.CertificatePath;
         if (string.IsNullOrWhiteSpace(certificatePath))
         {
             throw new InvalidOperationException($"{SectionName}:KeysPath is set but {SectionName}:CertificatePath is not: the shared key ring " +
@@ -38,7 +38,7 @@ public static class SharedDataProtection
         X509Certificate2 certificate;
         try
         {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, section["CertificatePassword"]);
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(certificatePath, settings.CertificatePassword);
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
@@ -50,6 +50,16 @@ public static class SharedDataProtection
         if (!certificate.HasPrivateKey)
         {
             throw new InvalidOperationException($"{SectionName}:CertificatePath {certificatePath} holds no private key; the key ring could not be decrypted.");
+        }
+
+        // Data protection encrypts its keys with the certificate's RSA key (EncryptedXml); any other key fails only at
+        // the first key it writes, long after start.
+        using (var rsa = certificate.GetRSAPrivateKey())
+        {
+            if (rsa is null)
+            {
+                throw new InvalidOperationException($"{SectionName}:CertificatePath {certificatePath} holds no RSA key; the key ring is encrypted with RSA.");
+            }
         }
 
         builder.Services.AddDataProtection()

@@ -23,9 +23,8 @@ public sealed partial class ContainerFilesTests
     {
         var console = FinalStage();
 
-        var owned = Array.FindIndex(console, l => l.StartsWith("RUN mkdir -p /data && chown $APP_UID /data", StringComparison.Ordinal));
         var user = Array.FindIndex(console, l => l == "USER $APP_UID");
-        Assert.True(owned >= 0 && user > owned, "the final stage must create /data, owned by $APP_UID, before switching to that user");
+        Assert.True(user >= 0 && OwnedByTheAppUser(console[..user]).Contains("/data"), "the final stage must create /data, owned by $APP_UID, before switching to that user");
         Assert.Contains("VOLUME /data", console);
         Assert.Contains(console, l => l.Contains("Rotation__Database__ConnectionString=\"Data Source=/data/", StringComparison.Ordinal));
         Assert.Contains(console, l => l.Contains("LocalKms__DataDirectory=/data/", StringComparison.Ordinal));
@@ -51,12 +50,18 @@ public sealed partial class ContainerFilesTests
         var services = (Dictionary<object, object>)compose["services"];
         var consolePort = Port(Single(FinalStage(), "ENV ASPNETCORE_URLS=http://0.0.0.0:"));
         var kmsPort = Port(Single(Stage("localkms"), "EXPOSE "));
+        var secrets = (Dictionary<object, object>)compose["secrets"];
         var instances = new List<string>();
+        var dataVolumes = new List<string>();
+        var keyVolumes = new List<string>();
+        var mountPoints = new HashSet<string>();
         foreach (var name in new[] { "console-a", "console-b" })
         {
             var service = (Dictionary<object, object>)services[name];
             Assert.EndsWith($":{consolePort}", Assert.Single((List<object>)service["ports"]).ToString());
-            Assert.EndsWith(":/data", Assert.Single((List<object>)service["volumes"]).ToString());
+            var volumes = ((List<object>)service["volumes"]).Select(v => v.ToString()!.Split(':')).ToDictionary(v => v[1], v => v[0]);
+            Assert.Equal(["/data", "/keys"], volumes.Keys.Order());
+            mountPoints.UnionWith(volumes.Keys);
             var environment = ((Dictionary<object, object>)service["environment"]).ToDictionary(e => e.Key.ToString()!, e => Interpolate(e.Value.ToString()!));
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value)).Build();
 
@@ -78,11 +83,40 @@ public sealed partial class ContainerFilesTests
             Assert.DoesNotContain(environment.Keys, k => !k.StartsWith("Rotation__", StringComparison.Ordinal) && !k.StartsWith("Console__", StringComparison.Ordinal)
                                                          && !k.StartsWith($"{SignInSettings.OpenIdConnectSection}__", StringComparison.Ordinal));
             instances.Add(rotation.Orchestrator.InstanceId);
+            dataVolumes.Add(volumes["/data"]);
+
+            // One key ring for both, in a volume of its own, encrypted with the certificate of a compose secret.
+            var dataProtection = consoleOptions.DataProtection;
+            Assert.Equal("/keys", dataProtection.KeysPath);
+            keyVolumes.Add(volumes[dataProtection.KeysPath!]);
+            var secret = Assert.Single((List<object>)service["secrets"]).ToString()!;
+            Assert.Equal($"/run/secrets/{secret}", dataProtection.CertificatePath);
+            Assert.EndsWith(".pfx", ((Dictionary<object, object>)secrets[secret])["file"].ToString(), StringComparison.Ordinal);
+            Assert.Matches(@"^\$\{DATAPROTECTION_CERT_PASSWORD:\?.+\}$", ((Dictionary<object, object>)service["environment"])["Console__DataProtection__CertificatePassword"].ToString());
         }
 
         Assert.Equal(2, instances.Distinct().Count());
+        Assert.Equal(2, dataVolumes.Distinct().Count());
+        var keys = Assert.Single(keyVolumes.Distinct());
+        var named = (Dictionary<object, object>)compose["volumes"];
+        Assert.All(dataVolumes.Append(keys), v => Assert.True(named.ContainsKey(v), $"volume {v} is not declared under volumes:"));
+
+        // A fresh named volume takes the owner of the folder it is mounted on: the app user must own each mount point.
+        var console = FinalStage();
+        var owned = OwnedByTheAppUser(console[..Array.FindIndex(console, l => l == "USER $APP_UID")]);
+        Assert.All(mountPoints, p => Assert.True(owned.Contains(p), $"the image must create {p}, owned by $APP_UID, before switching to that user"));
         Assert.Equal("localkms", ((Dictionary<object, object>)((Dictionary<object, object>)services["localkms"])["build"])["target"]);
     }
+
+    /// <summary>The folders a <c>RUN mkdir -p … &amp;&amp; chown $APP_UID …</c> line creates and hands to the app user.</summary>
+    private static HashSet<string> OwnedByTheAppUser(IEnumerable<string> lines) =>
+        lines.Select(l => MadeAndOwned().Match(l)).Where(m => m.Success)
+            .SelectMany(m => m.Groups["made"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Intersect(m.Groups["owned"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .ToHashSet();
+
+    [GeneratedRegex(@"^RUN mkdir -p (?<made>[^&]+) && chown \$APP_UID (?<owned>[^&]+)$")]
+    private static partial Regex MadeAndOwned();
 
     private static Dictionary<object, object> Compose()
     {
