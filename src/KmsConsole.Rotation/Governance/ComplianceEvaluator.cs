@@ -17,6 +17,8 @@ internal sealed class ComplianceEvaluator(IReadOnlyList<PolicyExemption> exempti
     public ComplianceResult Evaluate(RotationPolicy policy, KeySnapshot key, ComplianceResult? before)
     {
         var verdict = Judge(policy, key);
+        DateTimeOffset? nonCompliantSince = verdict.Status != ComplianceStatus.NonCompliant ? null
+            : verdict.Since ?? (before is { Status: ComplianceStatus.NonCompliant, NonCompliantSince: { } since } ? since : now);
         var result = new ComplianceResult
         {
             PolicyId = policy.PolicyId,
@@ -25,12 +27,11 @@ internal sealed class ComplianceEvaluator(IReadOnlyList<PolicyExemption> exempti
             PolicyVersion = policy.Version,
             Status = verdict.Status,
             Reason = verdict.Reason,
-            DueAt = verdict.DueAt,
+            DueAt = verdict.DueOnceBroken ? nonCompliantSince : verdict.DueAt,
             Remedy = verdict.Status == ComplianceStatus.NonCompliant
                 ? ComplianceRules.For(policy.Rule.Kind).RemedyFor(key, policy.Rule, escrowed.Contains((key.Target, key.KeyId)))
                 : null,
-            NonCompliantSince = verdict.Status != ComplianceStatus.NonCompliant ? null
-                : verdict.Since ?? (before is { Status: ComplianceStatus.NonCompliant, NonCompliantSince: { } since } ? since : now),
+            NonCompliantSince = nonCompliantSince,
             ChangedAt = now,
         };
         if (before is not null && SameAnswer(before, result))

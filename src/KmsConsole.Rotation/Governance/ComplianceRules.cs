@@ -76,12 +76,12 @@ internal sealed class AutomaticRotationRule : ComplianceRule
 
         if (!key.RotationEnabled)
         {
-            return Verdict.Broken("automatic rotation is off", null, now);
+            return Verdict.BrokenSinceSeen("automatic rotation is off");
         }
 
         var period = key.RotationPeriodInDays ?? WorkflowBounds.DefaultRotationPeriodInDays;
         return period > days
-            ? Verdict.Broken($"rotates every {period} days; the policy asks every {days} days or less", null, now)
+            ? Verdict.BrokenSinceSeen($"rotates every {period} days; the policy asks every {days} days or less")
             : Verdict.Compliant($"rotates every {period} days", key.NextRotationDate);
     }
 }
@@ -209,7 +209,7 @@ internal sealed class KeyStateReviewRule : ComplianceRule
 
     public override Verdict Judge(KeySnapshot key, int days, DateTimeOffset now) =>
         key.KeyState == KeyState.PendingDeletion.Value || key.KeyState == KeyState.Disabled.Value
-            ? Verdict.Broken($"the key is {key.KeyState}: review whether it is still needed", null, now)
+            ? Verdict.BrokenSinceSeen($"the key is {key.KeyState}: review whether it is still needed")
             : Verdict.Compliant($"the key is {key.KeyState}");
 
     public override WorkflowKind? RemedyFor(KeySnapshot key, PolicyRule rule, bool escrowed) => null;

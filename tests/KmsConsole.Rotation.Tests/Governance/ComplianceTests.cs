@@ -60,6 +60,8 @@ public sealed class ComplianceTests
         await world.Inventory.SyncAsync(null);
         var again = Assert.Single(await world.AnswersAsync(policy.PolicyId, ComplianceStatus.NonCompliant));
         Assert.Equal(first.NonCompliantSince, again.NonCompliantSince);
+        // Due from the moment it was first seen broken: the answer is the same on every pass, so no pass rewrites it.
+        Assert.Equal((first.NonCompliantSince, first.NonCompliantSince), (first.DueAt, again.DueAt));
         Assert.True(again.EvaluatedAt > first.EvaluatedAt);
 
         var run = await world.DriveAsync((await world.SubmitAsync(alias, WorkflowKind.EnableAutomaticRotation, new RotationParameters { RotationPeriodInDays = 365 })).Id);
