@@ -74,7 +74,7 @@ public partial class PoliciesPage : IDisposable
         StateHasChanged();
     }
 
-    private async Task ShowRefusal(string refusal)
+    private async Task ProposalAnswered(string? refusal)
     {
         _refusal = refusal;
         await ReloadAsync();
@@ -97,16 +97,21 @@ public partial class PoliciesPage : IDisposable
         if (FreeText.TooLong(_exemption.Reason) is { } tooLong)
         {
             _fields.Set(E.Reason, tooLong);
+        }
+
+        if (_exemption.PolicyId is not { } policyId)
+        {
+            _fields.Set(E.PolicyId, "Choose the policy the key is exempted from.");
+            return;
+        }
+
+        if (_fields.Any)
+        {
             return;
         }
 
         try
         {
-            if (_exemption.PolicyId is not { } policyId)
-            {
-                throw RotationRefusedException.Missing("Choose the policy the key is exempted from.", E.PolicyId);
-            }
-
             var target = Options.Value.Targets.FirstOrDefault()?.Name ?? "";
             await Exemptions.RequestAsync(_actor, new ExemptionRequest(policyId, target, (_exemption.KeyId ?? "").Trim(), _exemption.Reason ?? "",
                 Time.GetUtcNow().AddDays(_exemption.Days)));

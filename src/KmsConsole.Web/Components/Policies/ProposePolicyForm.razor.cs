@@ -14,10 +14,11 @@ public partial class ProposePolicyForm
 
     [Parameter, EditorRequired] public Actor Actor { get; set; } = default!;
 
-    /// <summary>A refusal that names no field of this form (e.g. a version still waiting), for the page's message.</summary>
-    [Parameter] public EventCallback<string> Refused { get; set; }
-
-    [Parameter] public EventCallback Proposed { get; set; }
+    /// <summary>
+    /// The service answered: with a refusal naming no field of this form (e.g. a version still waiting) for the page's
+    /// message, or null when the proposal was stored or refused at its fields.
+    /// </summary>
+    [Parameter] public EventCallback<string?> Answered { get; set; }
 
     /// <summary>The fields by the names <see cref="PolicyProposal"/>'s check gives them.</summary>
     private static class F
@@ -91,26 +92,26 @@ public partial class ProposePolicyForm
 
         if (_fields.Any)
         {
+            await Answered.InvokeAsync(null);
             return;
         }
 
         _busy = true;
+        string? refusal = null;
         try
         {
             await Policies.ProposeAsync(Actor, _form.ToProposal());
             _form = new PolicyForm();
-            await Proposed.InvokeAsync();
         }
         catch (RotationRefusedException refused)
         {
-            if (!_fields.TryHold(refused))
-            {
-                await Refused.InvokeAsync(refused.Message);
-            }
+            refusal = _fields.TryHold(refused) ? null : refused.Message;
         }
         finally
         {
             _busy = false;
         }
+
+        await Answered.InvokeAsync(refusal);
     }
 }
