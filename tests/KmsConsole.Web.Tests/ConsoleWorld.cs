@@ -113,6 +113,7 @@ public sealed class ConsoleWorld : IAsyncDisposable
         services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.PolicyExemptions>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.ComplianceReports>());
         services.AddScoped(_ => Get<KmsConsole.Rotation.Governance.Campaigns>());
+        services.AddScoped(_ => Get<PersonalAccessTokens>());
         services.AddSingleton(_ => Get<Microsoft.Extensions.Options.IOptions<RotationOptions>>());
         services.AddSingleton(_ => Get<RunChangeFeed>());
         services.AddSingleton(_ => Get<KmsConsole.Rotation.Workflows.WorkflowDefinitions>());

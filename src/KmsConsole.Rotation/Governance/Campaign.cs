@@ -98,7 +98,7 @@ public sealed class CampaignKey
 
 /// <summary>What the requester asks: a workflow and its parameters over keys (ids or aliases) of one target.</summary>
 public sealed record CampaignRequest(string Target, IReadOnlyList<string> Keys, WorkflowKind Workflow, RotationParameters Parameters, string Justification,
-    int Concurrency = 5, Guid? PolicyId = null);
+    int Concurrency = Campaigns.DefaultConcurrency, Guid? PolicyId = null);
 
 /// <summary>Counts for the live progress.</summary>
 public sealed record CampaignProgress(int Done, int Running, int Failed, int Waiting, int Other)

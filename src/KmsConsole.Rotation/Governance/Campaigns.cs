@@ -14,6 +14,7 @@ public sealed class Campaigns
 {
     public const int MaxKeys = 1000;
     public const int MaxConcurrency = 50;
+    public const int DefaultConcurrency = 5;
 
     private readonly RotationStore _store;
     private readonly RotationRequests _requests;
@@ -181,7 +182,7 @@ public sealed class Campaigns
     /// A campaign over a policy's non-compliant keys that its remedy fixes (the most frequent remedy when the rule picks one
     /// per key, e.g. a new KMS key or a new imported key), with the rule's remedy parameters.
     /// </summary>
-    public Task<Campaign> RequestForPolicyAsync(Actor requester, Guid policyId, string justification, int concurrency = 5, CancellationToken cancellationToken = default) =>
+    public Task<Campaign> RequestForPolicyAsync(Actor requester, Guid policyId, string justification, int concurrency = DefaultConcurrency, CancellationToken cancellationToken = default) =>
         Refusals.TranslateAsync(async () =>
         {
             List<ComplianceResult> broken;

@@ -11,7 +11,7 @@ internal sealed class RotationPolicyConfiguration : IEntityTypeConfiguration<Rot
     {
         builder.ToTable("RotationPolicies");
         builder.HasKey(p => p.Id);
-        builder.Property(p => p.Name).HasMaxLength(PolicyProposalCheck.MaxNameLength);
+        builder.Property(p => p.Name).HasMaxLength(PolicyProposal.MaxNameLength);
         builder.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
         builder.Property(p => p.Scope).HasConversion(
             s => JsonSerializer.Serialize(s, Json.Options),

@@ -7,19 +7,20 @@ namespace KmsConsole.Rotation.Governance;
 
 /// <summary>A new policy (<see cref="PolicyId"/> null) or a new version of one, as an Admin proposes it.</summary>
 public sealed record PolicyProposal(string Name, PolicyScope Scope, PolicyRule Rule, string Justification, Guid? PolicyId = null,
-    PolicySchedule? Schedule = null);
+    PolicySchedule? Schedule = null)
+{
+    public const int MaxNameLength = 100;
+}
 
 /// <summary>Checks a proposal against the rule's bounds, its remedies and the values KMS knows; reports every problem at once.</summary>
 internal static partial class PolicyProposalCheck
 {
-    public const int MaxNameLength = 100;
-
     public static void Check(PolicyProposal proposal, RotationOptions options, Workflows.WorkflowDefinitions definitions)
     {
         var problems = new List<(string Field, string Problem)>();
-        if (string.IsNullOrWhiteSpace(proposal.Name) || proposal.Name.Trim().Length > MaxNameLength)
+        if (string.IsNullOrWhiteSpace(proposal.Name) || proposal.Name.Trim().Length > PolicyProposal.MaxNameLength)
         {
-            problems.Add(("Name", $"Give the policy a name of 1 to {MaxNameLength} characters."));
+            problems.Add(("Name", $"Give the policy a name of 1 to {PolicyProposal.MaxNameLength} characters."));
         }
 
         if (string.IsNullOrWhiteSpace(proposal.Justification))
@@ -51,12 +52,12 @@ internal static partial class PolicyProposalCheck
 
         if (proposal.Schedule?.Problem() is { } scheduleProblem)
         {
-            problems.Add(("Schedule", scheduleProblem));
+            problems.Add(scheduleProblem);
         }
 
         if (proposal.Schedule is not null && proposal.Rule.Remedy is null)
         {
-            problems.Add(("Schedule", "A rule that only flags keys opens no campaign, so it takes no schedule."));
+            problems.Add((PolicySchedule.CronField, "A rule that only flags keys opens no campaign, so it takes no schedule."));
         }
 
         var scope = proposal.Scope;
@@ -70,7 +71,11 @@ internal static partial class PolicyProposalCheck
         if (problems.Count > 0)
         {
             throw new RotationRefusedException($"The policy cannot be proposed: {string.Join(" ", problems.Select(p => p.Problem))}",
-                problems.Select(p => p.Problem).ToList(), RefusalKind.Invalid) { Field = problems[0].Field };
+                problems.Select(p => p.Problem).ToList(), RefusalKind.Invalid)
+            {
+                Field = problems[0].Field,
+                FieldProblems = problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(p => p.Problem))),
+            };
         }
     }
 

@@ -9,6 +9,11 @@ namespace KmsConsole.Rotation.Governance;
 /// </summary>
 public sealed record PolicySchedule
 {
+    public const int MaxCronLength = 100;
+
+    /// <summary>IANA names are far shorter; the bound keeps a pasted text out of the database.</summary>
+    public const int MaxTimeZoneLength = 100;
+
     /// <summary>Five-field cron (minute hour day month weekday), e.g. "0 6 * * MON".</summary>
     public string? Cron { get; init; }
 
@@ -21,12 +26,17 @@ public sealed record PolicySchedule
     /// <summary>Per-key runs at once in the campaigns it opens.</summary>
     public int Concurrency { get; init; } = 5;
 
-    /// <summary>Why the schedule cannot be used; null when it can.</summary>
-    internal string? Problem()
+    /// <summary>Why the schedule cannot be used, with the field at fault (named as <see cref="PolicyProposal"/>'s); null when it can.</summary>
+    internal (string Field, string Problem)? Problem()
     {
         if (Cron is null == LeadTimeDays is null)
         {
-            return "A schedule has either a cron expression or a lead time, not both nor neither.";
+            return (CronField, "A schedule has either a cron expression or a lead time, not both nor neither.");
+        }
+
+        if (Cron is { Length: > MaxCronLength })
+        {
+            return (CronField, $"A cron expression has at most {MaxCronLength} characters.");
         }
 
         if (Cron is { } cron)
@@ -37,22 +47,30 @@ public sealed record PolicySchedule
             }
             catch (CronFormatException e)
             {
-                return $"'{cron}' is not a cron expression: {e.Message}";
+                return (CronField, $"'{cron}' is not a cron expression: {e.Message}");
             }
         }
 
         if (LeadTimeDays is { } lead && lead is < 1 or > WorkflowBounds.MaxValidToDays)
         {
-            return $"The lead time must be between 1 and {WorkflowBounds.MaxValidToDays} days; {lead} was asked.";
+            return ("Schedule.LeadTimeDays", $"The lead time must be between 1 and {WorkflowBounds.MaxValidToDays} days; {lead} was asked.");
+        }
+
+        if (TimeZone is { Length: > MaxTimeZoneLength })
+        {
+            return ("Schedule.TimeZone", $"A time zone's name has at most {MaxTimeZoneLength} characters.");
         }
 
         if (!string.IsNullOrWhiteSpace(TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
         {
-            return $"'{TimeZone}' is not a time zone this machine knows (an IANA name such as Europe/Berlin).";
+            return ("Schedule.TimeZone", $"'{TimeZone}' is not a time zone this machine knows (an IANA name such as Europe/Berlin).");
         }
 
-        return Concurrency is < 1 or > Campaigns.MaxConcurrency ? $"A campaign runs 1 to {Campaigns.MaxConcurrency} keys at once." : null;
+        return Concurrency is < 1 or > Campaigns.MaxConcurrency ? ("Schedule.Concurrency", $"A campaign runs 1 to {Campaigns.MaxConcurrency} keys at once.") : null;
     }
+
+    /// <summary>The field a problem of the schedule as a whole is reported at: its first.</summary>
+    internal const string CronField = "Schedule.Cron";
 
     /// <summary>The period <paramref name="now"/> falls in, since <paramref name="since"/>: its start, or null before the first.</summary>
     internal DateTimeOffset? PeriodAt(DateTimeOffset now, DateTimeOffset since)

@@ -10,8 +10,16 @@ public static class ChannelRules
 {
     public const int MaxNameLength = 100;
 
+    /// <summary>The bound of an SMTP server's name, a sender's address and an SMTP user (the database's columns).</summary>
+    public const int MaxAddressLength = 300;
+
+    public const int MaxUrlLength = 2000;
+
     /// <summary>A Standard Webhooks secret: this prefix, then the base64 of 24 to 64 random bytes.</summary>
     public const string SecretPrefix = "whsec_";
+
+    /// <summary>The prefix and the base64 of 64 bytes.</summary>
+    public const int MaxSecretLength = 6 + 88;
 
     /// <summary>How the console talks to an SMTP server; None only to one on loopback (a test server).</summary>
     public static IReadOnlyList<string> SmtpSecurities { get; } = ["StartTls", "SslOnConnect", "None"];
@@ -35,7 +43,11 @@ public static class ChannelRules
             return problems;
         }
 
-        if (!Uri.TryCreate(channel.Url, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url.Host))))
+        if (channel.Url is { Length: > MaxUrlLength })
+        {
+            problems.Add((nameof(ChannelOptions.Url), $"A webhook's address is at most {MaxUrlLength:N0} characters."));
+        }
+        else if (!Uri.TryCreate(channel.Url, UriKind.Absolute, out var url) || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url.Host))))
         {
             var what = channel.Kind switch
             {
@@ -83,7 +95,11 @@ public static class ChannelRules
 
     private static void CheckSmtp(ChannelOptions channel, List<(string Field, string Problem)> problems)
     {
-        if (string.IsNullOrWhiteSpace(channel.SmtpHost) || Uri.CheckHostName(channel.SmtpHost) == UriHostNameType.Unknown)
+        if (channel.SmtpHost is { Length: > MaxAddressLength })
+        {
+            problems.Add((nameof(ChannelOptions.SmtpHost), $"The SMTP server's name is at most {MaxAddressLength} characters."));
+        }
+        else if (string.IsNullOrWhiteSpace(channel.SmtpHost) || Uri.CheckHostName(channel.SmtpHost) == UriHostNameType.Unknown)
         {
             problems.Add((nameof(ChannelOptions.SmtpHost), "The SMTP server needs a host name or IP address (no scheme, no port)."));
         }
@@ -102,14 +118,18 @@ public static class ChannelRules
             problems.Add((nameof(ChannelOptions.SmtpSecurity), "SMTP security None is only allowed for a server on loopback; use StartTls or SslOnConnect."));
         }
 
-        if (string.IsNullOrWhiteSpace(channel.From) || !System.Net.Mail.MailAddress.TryCreate(channel.From, out _))
+        if (channel.From is { Length: > MaxAddressLength })
+        {
+            problems.Add((nameof(ChannelOptions.From), $"The sender's address is at most {MaxAddressLength} characters."));
+        }
+        else if (string.IsNullOrWhiteSpace(channel.From) || !System.Net.Mail.MailAddress.TryCreate(channel.From, out _))
         {
             problems.Add((nameof(ChannelOptions.From), "The sender needs an e-mail address (e.g. kmsconsole@example.com)."));
         }
 
-        if (channel.SmtpUser is { Length: > 300 })
+        if (channel.SmtpUser is { Length: > MaxAddressLength })
         {
-            problems.Add((nameof(ChannelOptions.SmtpUser), "The SMTP user is at most 300 characters."));
+            problems.Add((nameof(ChannelOptions.SmtpUser), $"The SMTP user is at most {MaxAddressLength} characters."));
         }
     }
 }

@@ -55,6 +55,8 @@ public partial class AuditPage
         return AuditExport.Filter(filterActor, filterAction, filterSubject, filterRun, filterFrom, filterTo);
     }
 
+    private bool DatesReversed => filterFrom is { } from && filterTo is { } to && to < from;
+
     private string ExportLink => AuditExport.LinkFor(filterActor, filterAction, filterSubject, filterRun, filterFrom, filterTo);
 
     private async Task<TableData<AuditEvent>> LoadAsync(TableState state, CancellationToken cancellationToken)

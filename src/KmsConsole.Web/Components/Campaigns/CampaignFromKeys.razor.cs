@@ -37,9 +37,15 @@ public partial class CampaignFromKeys
     private string? _refusal;
     private IReadOnlyDictionary<string, string> _problems = new Dictionary<string, string>();
 
+    private string? _concurrencyRefusal;
+
+    /// <summary>The form's fields a refusal of the campaign service can name, as the service names them.</summary>
+    private static readonly string[] RefusableFields = [nameof(RotationRequestForm.Workflow), nameof(RotationRequestForm.Justification),
+        nameof(RotationRequestForm.RotationPeriodInDays), nameof(RotationRequestForm.PendingWindowInDays)];
+
     private string? ConcurrencyProblem => _concurrency is < 1 or > Rotation.Governance.Campaigns.MaxConcurrency
         ? $"Between 1 and {Rotation.Governance.Campaigns.MaxConcurrency} keys at a time."
-        : null;
+        : _concurrencyRefusal;
 
     protected override void OnInitialized() => _form = new RotationRequestForm { Definitions = Workflows };
 
@@ -58,6 +64,7 @@ public partial class CampaignFromKeys
     private void Change(Action apply)
     {
         apply();
+        _concurrencyRefusal = null;
         if (_submitted)
         {
             _problems = _form.Problems(Clock.GetUtcNow());
@@ -106,11 +113,38 @@ public partial class CampaignFromKeys
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused.Message;
+            if (!HoldAtField(refused))
+            {
+                _refusal = refused.Message;
+            }
         }
         finally
         {
             _busy = false;
         }
+    }
+
+    /// <summary>Shows a refusal naming a field of this form under that field; false for any other (e.g. the keys), for the form's message.</summary>
+    private bool HoldAtField(RotationRefusedException refused)
+    {
+        if (string.Equals(refused.Field, nameof(CampaignRequest.Concurrency), StringComparison.OrdinalIgnoreCase))
+        {
+            _concurrencyRefusal = refused.Message;
+            return true;
+        }
+
+        var named = refused.FieldProblems.Count > 0 ? refused.FieldProblems
+            : refused.Field is { } field ? new Dictionary<string, string> { [field] = refused.Message } : new Dictionary<string, string>();
+        var held = named.Select(p => (Field: RefusableFields.FirstOrDefault(f => string.Equals(f, p.Key, StringComparison.OrdinalIgnoreCase)), Problem: p.Value))
+            .Where(p => p.Field is not null).ToList();
+        if (held.Count == 0)
+        {
+            return false;
+        }
+
+        var problems = new Dictionary<string, string>(_problems);
+        held.ForEach(p => problems[p.Field!] = p.Problem);
+        _problems = problems;
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Governance;
 using KmsConsole.Rotation.Workflows;
+using KmsConsole.Web.Components.Shared;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -28,6 +29,10 @@ public partial class CampaignsPage : IDisposable
     private Campaign? _selected;
     private string? _comment;
     private string? _fateComment;
+    private string? _retryJustification;
+    private const string CommentFieldName = "comment";
+    private const string FateCommentFieldName = "fate-comment";
+    private readonly FieldRefusals _fields = new(CommentFieldName, FateCommentFieldName, nameof(CampaignRequest.Justification));
     private string? _refusal;
     private bool _loaded;
     private LiveUpdates? _live;
@@ -51,7 +56,32 @@ public partial class CampaignsPage : IDisposable
         StateHasChanged();
     }
 
-    private async Task ActAsync(Func<Actor, Task> action)
+    /// <summary>A decision with the comment typed for it: a comment too long or refused shows under it.</summary>
+    private Task DecideAsync(string commentField, string? comment, Func<Actor, Task> action)
+    {
+        _fields.Clear();
+        if (FreeText.TooLong(comment) is { } tooLong)
+        {
+            _refusal = null;
+            _fields.Set(commentField, tooLong);
+            return Task.CompletedTask;
+        }
+
+        return ActAsync(action, refused =>
+        {
+            if (refused.Kind != RefusalKind.Invalid || !string.Equals(refused.Field, CommentFieldName, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            _fields.Set(commentField, refused.Message);
+            return true;
+        });
+    }
+
+    private Task ActAsync(Func<Actor, Task> action) => ActAsync(action, _ => false);
+
+    private async Task ActAsync(Func<Actor, Task> action, Func<RotationRefusedException, bool> heldAtField)
     {
         _refusal = null;
         try
@@ -62,7 +92,10 @@ public partial class CampaignsPage : IDisposable
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused.Message;
+            if (!heldAtField(refused))
+            {
+                _refusal = refused.Message;
+            }
         }
 
         await LoadAsync();
@@ -71,14 +104,25 @@ public partial class CampaignsPage : IDisposable
     private async Task RetryFailedAsync()
     {
         _refusal = null;
+        _fields.Clear();
+        if (FreeText.TooLong(_retryJustification) is { } tooLong)
+        {
+            _fields.Set(nameof(CampaignRequest.Justification), tooLong);
+            return;
+        }
+
         try
         {
-            var retry = await Campaigns.RetryFailedAsync(ConsoleActor.From((await AuthenticationState).User), _selected!.Id, $"Retry of the failed keys of campaign {_selected.Id}");
+            var retry = await Campaigns.RetryFailedAsync(ConsoleActor.From((await AuthenticationState).User), _selected!.Id, _retryJustification ?? "");
+            _retryJustification = null;
             Navigation.NavigateTo($"campaigns/{retry.Id}");
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused.Message;
+            if (!_fields.TryHold(refused))
+            {
+                _refusal = refused.Message;
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Governance;
 using KmsConsole.Rotation.Workflows;
+using KmsConsole.Web.Components.Shared;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -42,6 +43,8 @@ public partial class CompliancePage : IDisposable
     private bool _evaluating;
     private string? _refusal;
     private readonly Dictionary<Guid, string?> _justifications = [];
+    private readonly Dictionary<Guid, int> _concurrency = [];
+    private readonly Dictionary<Guid, FieldRefusals> _campaignFields = [];
     private LiveUpdates? _live;
 
     protected override async Task OnInitializedAsync()
@@ -112,19 +115,35 @@ public partial class CompliancePage : IDisposable
     private async Task OpenCampaignAsync(PolicyCompliance policy)
     {
         _refusal = null;
+        var fields = FieldsOf(policy.PolicyId);
+        fields.Clear();
+        var given = _justifications.GetValueOrDefault(policy.PolicyId);
+        if (FreeText.TooLong(given) is { } tooLong)
+        {
+            fields.Set(nameof(CampaignRequest.Justification), tooLong);
+            return;
+        }
+
         try
         {
-            var justification = _justifications.GetValueOrDefault(policy.PolicyId) is { } given && !string.IsNullOrWhiteSpace(given)
-                ? given.Trim()
-                : $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}";
-            var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId, justification);
+            var justification = !string.IsNullOrWhiteSpace(given) ? given.Trim() : $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}";
+            var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId, justification,
+                _concurrency.GetValueOrDefault(policy.PolicyId, Rotation.Governance.Campaigns.DefaultConcurrency));
             Navigation.NavigateTo($"campaigns/{campaign.Id}");
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused.Message;
+            if (!fields.TryHold(refused))
+            {
+                _refusal = refused.Message;
+            }
         }
     }
+
+    /// <summary>The campaign fields of one policy's card.</summary>
+    private FieldRefusals FieldsOf(Guid policyId) =>
+        _campaignFields.TryGetValue(policyId, out var fields) ? fields
+            : _campaignFields[policyId] = new FieldRefusals(nameof(CampaignRequest.Justification), nameof(CampaignRequest.Concurrency));
 
     private Task ShowPolicyAsync(Guid policyId)
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 using Kms = Amazon.KeyManagementService;
 
@@ -12,6 +13,8 @@ public partial class KeyList
 {
     [Inject] private KeyInventory Inventory { get; set; } = default!;
 
+    [Inject] private IOptions<RotationOptions> Options { get; set; } = default!;
+
     private static readonly string[] Origins =
         [Kms.OriginType.AWS_KMS.Value, Kms.OriginType.EXTERNAL.Value, Kms.OriginType.AWS_CLOUDHSM.Value, Kms.OriginType.EXTERNAL_KEY_STORE.Value];
 
@@ -24,6 +27,7 @@ public partial class KeyList
     [SupplyParameterFromQuery(Name = "expiring")] public string? InitialExpiry { get; set; }
     [SupplyParameterFromQuery(Name = "q")] public string? InitialSearch { get; set; }
     [SupplyParameterFromQuery(Name = "read")] public string? InitialReadStatus { get; set; }
+    [SupplyParameterFromQuery(Name = "target")] public string? InitialTarget { get; set; }
 
     private MudTable<KeySnapshot>? table;
     private KeySortField sortedBy = KeySortField.Alias;
@@ -38,11 +42,15 @@ public partial class KeyList
     /// <summary>The column the server sorts by, for screen readers (the sort label's arrow is only drawn).</summary>
     private string? AriaSort(KeySortField field) => field != sortedBy ? null : sortedDescending ? "descending" : "ascending";
 
+    /// <summary>The targets to filter by; one target needs no filter.</summary>
+    private IReadOnlyList<string> Targets => Options.Value.Targets.Count > 1 ? Options.Value.Targets.Select(t => t.Name).ToList() : [];
+
     private static string ReadErrorText(KeySnapshot key) => $"{key.ReadErrorCode}: {key.ReadErrorMessage}";
 
     internal static string[] AliasesOf(KeySnapshot key) =>
         key.Aliases.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     private string? search;
+    private string? target;
     private string? origin;
     private string? state;
     private string? rotation;
@@ -57,6 +65,8 @@ public partial class KeyList
     protected override void OnInitialized()
     {
         search = InitialSearch;
+        // A link names the target as configured; the filter compares exactly, as the database stores it.
+        target = InitialTarget is { Length: > 0 } asked ? Options.Value.FindTarget(asked)?.Name ?? asked : null;
         origin = InitialOrigin;
         state = InitialState;
         rotation = InitialRotation;
@@ -72,6 +82,7 @@ public partial class KeyList
         var result = await Inventory.QueryAsync(new KeyQuery
         {
             Search = string.IsNullOrWhiteSpace(search) ? null : search.Trim(),
+            Target = target,
             Origin = origin,
             KeyState = state,
             RotationEnabled = rotation switch { "on" => true, "off" => false, _ => null },
@@ -90,6 +101,7 @@ public partial class KeyList
     private Task ReloadAsync() => table?.ReloadServerData() ?? Task.CompletedTask;
 
     private Task SearchChanged(string? value) { search = value; return ReloadAsync(); }
+    private Task TargetChanged(string? value) { target = value; return ReloadAsync(); }
     private Task OriginChanged(string? value) { origin = value; return ReloadAsync(); }
     private Task StateChanged(string? value) { state = value; return ReloadAsync(); }
     private Task RotationChanged(string? value) { rotation = value; return ReloadAsync(); }

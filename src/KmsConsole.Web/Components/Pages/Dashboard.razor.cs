@@ -31,6 +31,8 @@ public partial class Dashboard : IDisposable
     // The Keys page filters by origin (keys?origin=…) but not by target, so only the origin totals link.
     private static string KeysOfOrigin(string origin) => $"keys?origin={Uri.EscapeDataString(origin)}";
 
+    private static string KeysOfTarget(string target) => $"keys?target={Uri.EscapeDataString(target)}";
+
     private static IEnumerable<Card> Cards(DashboardCounts c) =>
     [
         new("without-rotation", "AWS_KMS keys without automatic rotation", c.KeysWithoutRotation, "keys?rotation=off&origin=AWS_KMS", "Show keys", "warning"),

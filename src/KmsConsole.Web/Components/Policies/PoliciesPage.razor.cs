@@ -1,6 +1,7 @@
 using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Governance;
 using KmsConsole.Rotation.Workflows;
+using KmsConsole.Web.Components.Shared;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -32,9 +33,23 @@ public partial class PoliciesPage : IDisposable
     private bool _canApprove;
     private IReadOnlyList<RotationPolicy> _policies = [];
     private IReadOnlyList<PolicyExemption> _exemptions = [];
-    private PolicyForm _form = new();
+    /// <summary>The exemption form's fields by the names <see cref="PolicyExemptions"/> gives them.</summary>
+    private static class E
+    {
+        public const string PolicyId = nameof(ExemptionRequest.PolicyId);
+        public const string KeyId = nameof(ExemptionRequest.KeyId);
+        public const string ExpiresAt = nameof(ExemptionRequest.ExpiresAt);
+        public const string Reason = nameof(ExemptionRequest.Reason);
+    }
+
+    private const string PolicyCommentField = "policy-comment";
+    private const string ExemptionCommentField = "exemption-comment";
+
+    private readonly FieldRefusals _fields = new(E.PolicyId, E.KeyId, E.ExpiresAt, E.Reason, PolicyCommentField, ExemptionCommentField);
+    private ProposePolicyForm? _proposeForm;
     private ExemptionForm _exemption = new();
-    private string? _decisionComment;
+    private string? _policyComment;
+    private string? _exemptionComment;
     private string? _refusal;
     private LiveUpdates? _live;
 
@@ -59,52 +74,80 @@ public partial class PoliciesPage : IDisposable
         StateHasChanged();
     }
 
-    private void KindChanged(PolicyRuleKind kind)
+    private async Task ProposalAnswered(string? refusal)
     {
-        _form.Kind = kind;
-        var rule = ComplianceRules.For(kind);
-        _form.Remedy = rule.Remedies.Count > 0 ? rule.Remedies[0] : null;
-        _form.Days = rule.Days is { } range ? Math.Clamp(_form.Days, range.Min, range.Max) : 0;
+        _refusal = refusal;
+        await ReloadAsync();
     }
 
-    private void EditFrom(RotationPolicy policy) => _form = PolicyForm.From(policy);
+    private Task DecidePolicyAsync(Guid versionId, bool approve) => ActAsync(PolicyCommentField, _policyComment, comment => approve
+        ? Policies.ApproveAsync(_actor, versionId, comment)
+        : Policies.RejectAsync(_actor, versionId, comment ?? ""));
 
-    private Task ProposeAsync() => ActAsync(async () =>
-    {
-        await Policies.ProposeAsync(_actor, _form.ToProposal());
-        _form = new PolicyForm();
-    });
+    private Task DecideExemptionAsync(Guid exemptionId, bool approve) => ActAsync(ExemptionCommentField, _exemptionComment, comment => approve
+        ? Exemptions.ApproveAsync(_actor, exemptionId, comment)
+        : Exemptions.RejectAsync(_actor, exemptionId, comment ?? ""));
 
-    private Task DecidePolicyAsync(Guid versionId, bool approve) => ActAsync(() => approve
-        ? Policies.ApproveAsync(_actor, versionId, _decisionComment)
-        : Policies.RejectAsync(_actor, versionId, _decisionComment ?? ""));
+    private Task RevokeAsync(Guid exemptionId) => ActAsync(ExemptionCommentField, _exemptionComment, comment => Exemptions.RevokeAsync(_actor, exemptionId, comment ?? ""));
 
-    private Task DecideExemptionAsync(Guid exemptionId, bool approve) => ActAsync(() => approve
-        ? Exemptions.ApproveAsync(_actor, exemptionId, _decisionComment)
-        : Exemptions.RejectAsync(_actor, exemptionId, _decisionComment ?? ""));
-
-    private Task RevokeAsync(Guid exemptionId) => ActAsync(() => Exemptions.RevokeAsync(_actor, exemptionId, _decisionComment ?? ""));
-
-    private Task RequestExemptionAsync() => ActAsync(async () =>
-    {
-        if (_exemption.PolicyId is not { } policyId)
-        {
-            throw RotationRefusedException.Missing("Choose the policy the key is exempted from.", "PolicyId");
-        }
-
-        var target = Options.Value.Targets.FirstOrDefault()?.Name ?? "";
-        await Exemptions.RequestAsync(_actor, new ExemptionRequest(policyId, target, (_exemption.KeyId ?? "").Trim(), _exemption.Reason ?? "",
-            Time.GetUtcNow().AddDays(_exemption.Days)));
-        _exemption = new ExemptionForm();
-    });
-
-    private async Task ActAsync(Func<Task> action)
+    private async Task RequestExemptionAsync()
     {
         _refusal = null;
+        _fields.Clear();
+        if (FreeText.TooLong(_exemption.Reason) is { } tooLong)
+        {
+            _fields.Set(E.Reason, tooLong);
+        }
+
+        if (_exemption.PolicyId is not { } policyId)
+        {
+            _fields.Set(E.PolicyId, "Choose the policy the key is exempted from.");
+            return;
+        }
+
+        if (_fields.Any)
+        {
+            return;
+        }
+
         try
         {
-            await action();
-            _decisionComment = null;
+            var target = Options.Value.Targets.FirstOrDefault()?.Name ?? "";
+            await Exemptions.RequestAsync(_actor, new ExemptionRequest(policyId, target, (_exemption.KeyId ?? "").Trim(), _exemption.Reason ?? "",
+                Time.GetUtcNow().AddDays(_exemption.Days)));
+            _exemption = new ExemptionForm();
+        }
+        catch (RotationRefusedException refused)
+        {
+            if (!_fields.TryHold(refused))
+            {
+                _refusal = refused.Message;
+            }
+        }
+
+        await LoadAsync();
+    }
+
+    /// <summary>A decision with the comment typed for it; a refusal of the comment shows under it, any other in the page's message.</summary>
+    private async Task ActAsync(string commentField, string? comment, Func<string?, Task> action)
+    {
+        _refusal = null;
+        _fields.Clear();
+        if (FreeText.TooLong(comment) is { } tooLong)
+        {
+            _fields.Set(commentField, tooLong);
+            return;
+        }
+
+        try
+        {
+            await action(comment);
+            _policyComment = null;
+            _exemptionComment = null;
+        }
+        catch (RotationRefusedException refused) when (refused.Kind == RefusalKind.Invalid && refused.Field is "comment" or "reason")
+        {
+            _fields.Set(commentField, refused.Message);
         }
         catch (RotationRefusedException refused)
         {

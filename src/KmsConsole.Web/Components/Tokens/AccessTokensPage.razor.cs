@@ -1,4 +1,5 @@
 using KmsConsole.Rotation.Automation;
+using KmsConsole.Web.Components.Shared;
 using KmsConsole.Web.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -24,7 +25,13 @@ public partial class AccessTokensPage
     private string _name = "";
     private int _days = 90;
     private CreatedAccessToken? _created;
-    private RotationRefusedException? _refusal;
+    private string? _refusal;
+
+    // The names PersonalAccessTokens gives the fields it refuses.
+    private const string NameField = "name";
+    private const string DaysField = "expiresInDays";
+    private const string RolesField = "roles";
+    private readonly FieldRefusals _fields = new(NameField, DaysField, RolesField);
 
     private DateTimeOffset Now => Time.GetUtcNow();
 
@@ -55,6 +62,7 @@ public partial class AccessTokensPage
     {
         _busy = true;
         _refusal = null;
+        _fields.Clear();
         _created = null;
         try
         {
@@ -65,7 +73,10 @@ public partial class AccessTokensPage
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused;
+            if (!_fields.TryHold(refused))
+            {
+                _refusal = refused.Message;
+            }
         }
         finally
         {
@@ -86,7 +97,7 @@ public partial class AccessTokensPage
         }
         catch (RotationRefusedException refused)
         {
-            _refusal = refused;
+            _refusal = refused.Message;
         }
 
         await LoadAsync();

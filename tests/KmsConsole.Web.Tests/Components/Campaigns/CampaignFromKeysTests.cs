@@ -23,6 +23,9 @@ public sealed class CampaignFromKeysTests : PageTest
             (radio is IHtmlInputElement ? radio : radio.QuerySelector("input")!).Click();
         }).GetAwaiter().GetResult();
 
+    private static string FieldText(IRenderedComponent<KeyList> page, string testId) =>
+        page.Find($"[data-testid='{testId}']").Closest(".mud-input-control")!.TextContent;
+
     [Fact]
     public async Task A_requester_selects_keys_on_the_Keys_page_and_opens_one_campaign_over_them_with_the_workflows_parameters()
     {
@@ -66,13 +69,14 @@ public sealed class CampaignFromKeysTests : PageTest
         page.WaitForAssertion(() =>
         {
             Assert.Contains("Choose a workflow.", page.Markup);
-            Assert.Contains("A justification is required", page.Markup);
+            Assert.Contains("A justification is required", FieldText(page, "campaign-justification"));
         });
+        Assert.Contains("/ 4000", FieldText(page, "campaign-justification"));
         ChooseWorkflow(page, WorkflowKind.EnableAutomaticRotation);
         page.Field("campaign-justification").Input("yearly");
         page.Field("campaign-concurrency").Input("0");
         page.ClickButton("Request the campaign");
-        page.WaitForAssertion(() => Assert.Contains("Between 1 and 50 keys at a time.", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains("Between 1 and 50 keys at a time.", FieldText(page, "campaign-concurrency")));
         Assert.Empty(await World.Get<Rotation.Governance.Campaigns>().ListAsync());
         Assert.DoesNotContain("/campaigns/", CurrentUri);
 

@@ -88,7 +88,7 @@ public sealed class GovernancePagesTests : PageTest
     }
 
     [Fact]
-    public async Task A_proposal_outside_the_rules_bounds_shows_every_problem_and_stores_nothing()
+    public async Task A_proposal_outside_the_rules_bounds_shows_every_problem_at_its_field_and_stores_nothing()
     {
         SignInAs("adam");
         var page = Render<PoliciesPage>();
@@ -98,10 +98,10 @@ public sealed class GovernancePagesTests : PageTest
 
         page.WaitForAssertion(() =>
         {
-            var refusal = page.Find("[data-testid='policies-refusal']").TextContent;
-            Assert.Contains("between 90 and 2560 days", refusal);
-            Assert.Contains("Give a justification", refusal);
+            Assert.Contains("between 90 and 2560 days", page.Find("[data-testid='policy-days']").Closest(".mud-input-control")!.TextContent);
+            Assert.Contains("Give a justification", page.Find("[data-testid='policy-justification']").Closest(".mud-input-control")!.TextContent);
         }, TimeSpan.FromSeconds(10));
+        Assert.Empty(page.FindAll("[data-testid='policies-refusal']"));
         Assert.Empty(await World.Get<RotationPolicies>().ListAsync());
     }
 }

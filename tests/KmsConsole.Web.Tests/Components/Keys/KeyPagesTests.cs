@@ -18,6 +18,8 @@ public sealed class KeyPagesTests : PageTest
         var rows = page.FindAll("tbody tr").Select(r => r.TextContent).ToList();
         Assert.Contains(rows, r => r.Contains("alias/FirstCMK") && r.Contains("AWS_KMS") && r.Contains("Off"));
         Assert.Contains(rows, r => r.Contains("alias/ImportedCMK") && r.Contains("EXTERNAL") && r.Contains("does not expire"));
+        // One target: nothing to filter by.
+        Assert.Empty(page.FindAll("[data-testid='target-filter']"));
     }
 
     [Fact]

@@ -114,6 +114,16 @@ public sealed class ChannelsPageTests : PageTest
         page.Field("channel-url").Input("http://hooks.slack.example/services/T/B/X");
         page.ClickButton("Make channel");
         page.WaitForAssertion(() => Assert.Contains("must be an https:// address", FieldText(page, "channel-url"), StringComparison.Ordinal));
+
+        // An address longer than the bound, and a webhook secret that is not one, each at its own field.
+        await ChooseKindAsync(page, "Standard Webhooks");
+        page.WaitForAssertion(() => page.Field("channel-secret"));
+        page.Field("channel-url").Input("https://hooks.example.test/" + new string('p', ChannelRules.MaxUrlLength));
+        page.Field("channel-secret").Input("not-a-secret");
+        page.ClickButton("Make channel");
+        page.WaitForAssertion(() => Assert.Contains($"at most {ChannelRules.MaxUrlLength:N0} characters", FieldText(page, "channel-url"), StringComparison.Ordinal));
+        Assert.Contains("The signing secret must be whsec_", FieldText(page, "channel-secret"), StringComparison.Ordinal);
+        Assert.DoesNotContain(await World.Get<ConsoleChannels>().ListAsync(ActorOf("adam")), c => !c.FromConfiguration);
     }
 
     [Fact]

@@ -63,6 +63,27 @@ public sealed class AuditAndDashboardTests : PageTest
     }
 
     [Fact]
+    public async Task Audit_filters_show_a_malformed_run_id_and_reversed_dates_at_their_fields()
+    {
+        await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
+        SignInAs("audrey");
+        var page = Render<AuditPage>();
+        page.WaitForAssertion(() => Assert.Contains("rita", page.Find("[data-testid='audit-table']").TextContent), TimeSpan.FromSeconds(10));
+
+        page.Field("filter-run").Input("not-a-run");
+        page.WaitForAssertion(() => Assert.Contains("A run id looks like", FieldText(page, "filter-run")), TimeSpan.FromSeconds(10));
+
+        page.Field("filter-run").Input("");
+        page.Field("filter-from").Change("2026-12-07");
+        page.Field("filter-to").Change("2026-12-01");
+        page.WaitForAssertion(() => Assert.Contains("The end is before the start", FieldText(page, "filter-to")), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("The end is before the start", FieldText(page, "filter-from"));
+    }
+
+    private static string FieldText(IRenderedComponent<AuditPage> page, string testId) =>
+        page.Find($"[data-testid='{testId}']").Closest(".mud-input-control")!.TextContent;
+
+    [Fact]
     public async Task Dashboard_counts_link_to_the_keys_and_runs_they_count()
     {
         await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");

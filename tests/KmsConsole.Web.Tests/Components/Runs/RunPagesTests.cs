@@ -86,7 +86,8 @@ public sealed class RunPagesTests : PageTest
 
         page.ClickButton("Reject");
 
-        page.WaitForAssertion(() => Assert.Contains("A comment is required to reject.", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains("A comment is required to reject.",
+            page.Find("[data-testid='decision-comment']").Closest(".mud-input-control")!.TextContent));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
         page.Field("decision-comment").Input("Not this week");
@@ -117,7 +118,7 @@ public sealed class RunPagesTests : PageTest
         var page = RenderRun(run, "rita");
 
         page.ClickButton("Cancel run");
-        page.WaitForAssertion(() => Assert.Contains("Say why.", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains("Say why.", page.Find("[data-testid='reason']").Closest(".mud-input-control")!.TextContent));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
         page.Field("reason").Input("Wrong key");
