@@ -58,8 +58,8 @@ internal static class CampaignBenchmark
                 ["Rotation:Database:ConnectionString"] = $"Data Source={Path.Combine(directory, "kmsconsole.db")}",
                 ["Rotation:Targets:0:Name"] = "local",
                 ["Rotation:Targets:0:ServiceUrl"] = kms.Endpoint.ToString(),
-                ["Rotation:Targets:0:AccessKeyId"] = "bench",
-                ["Rotation:Targets:0:SecretAccessKey"] = "local",
+                ["Rotation:Targets:0:AccessKeyId"] = AuthenticationOptions.LocalAccessKeyId,
+                ["Rotation:Targets:0:SecretAccessKey"] = AuthenticationOptions.LocalSecretAccessKey,
             });
             builder.AddRotation();
             using var host = builder.Build();
@@ -114,7 +114,7 @@ internal static class CampaignBenchmark
 
     private static async Task<List<string>> CreateKeysAsync(LocalKmsServer kms, int keyCount)
     {
-        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("bench", "local"),
+        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials(AuthenticationOptions.LocalAccessKeyId, AuthenticationOptions.LocalSecretAccessKey),
             new AmazonKeyManagementServiceConfig { ServiceURL = kms.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
         var aliases = Enumerable.Range(0, keyCount).Select(i => $"alias/campaign-{i:D4}").ToList();
         var next = -1;

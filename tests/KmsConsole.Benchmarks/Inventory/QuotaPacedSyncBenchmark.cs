@@ -37,7 +37,7 @@ internal static class QuotaPacedSyncBenchmark
             services.AddOptions<RotationOptions>().Configure(o =>
             {
                 o.Database = database;
-                o.Targets.Add(new KmsTarget { Name = "local", ServiceUrl = kms.Endpoint.ToString(), AccessKeyId = "bench", SecretAccessKey = "local" });
+                o.Targets.Add(new KmsTarget { Name = "local", ServiceUrl = kms.Endpoint.ToString(), AccessKeyId = AuthenticationOptions.LocalAccessKeyId, SecretAccessKey = AuthenticationOptions.LocalSecretAccessKey });
             });
             services.AddRotationCore(database);
             await using var provider = services.BuildServiceProvider();
@@ -72,7 +72,7 @@ internal static class QuotaPacedSyncBenchmark
 
     private static async Task CreateKeysAsync(LocalKmsServer kms, int keyCount)
     {
-        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("bench", "local"),
+        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials(AuthenticationOptions.LocalAccessKeyId, AuthenticationOptions.LocalSecretAccessKey),
             new AmazonKeyManagementServiceConfig { ServiceURL = kms.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
