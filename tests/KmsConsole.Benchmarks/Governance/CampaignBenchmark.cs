@@ -129,11 +129,11 @@ internal static class CampaignBenchmark
         return aliases;
     }
 
-    /// <summary>Polls the campaign once a second until it is over and no key of it runs.</summary>
+    /// <summary>Polls the campaign once a second until it is over and no key of it runs; reports its progress every 10 s.</summary>
     private static async Task<Campaign> WaitForEndAsync(Campaigns campaigns, Guid campaignId, int keyCount)
     {
         var watch = Stopwatch.StartNew();
-        var lastDone = -1;
+        var nextReport = TimeSpan.Zero;
         while (watch.Elapsed < Limit)
         {
             var campaign = (await campaigns.GetAsync(campaignId))!;
@@ -142,11 +142,11 @@ internal static class CampaignBenchmark
                 return campaign;
             }
 
-            var finished = campaign.Keys.Count(k => k.State is CampaignKeyState.Succeeded or CampaignKeyState.Failed or CampaignKeyState.Cancelled);
-            if (finished / 100 != lastDone / 100)
+            if (watch.Elapsed >= nextReport)
             {
-                Console.WriteLine($"  {watch.Elapsed.TotalSeconds,6:F1} s: {finished} of {keyCount} keys done");
-                lastDone = finished;
+                var finished = campaign.Keys.Count(k => k.State is CampaignKeyState.Succeeded or CampaignKeyState.Failed or CampaignKeyState.Cancelled);
+                Console.WriteLine($"  {watch.Elapsed.TotalSeconds,6:F1} s: {finished} of {keyCount} keys done, {campaign.Keys.Count(k => k.State == CampaignKeyState.Running)} running");
+                nextReport += TimeSpan.FromSeconds(10);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
