@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using KmsConsole.Rotation.Changes;
 using KmsConsole.Rotation.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -132,30 +131,27 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         var approvers = SignOffs.Valid(campaign.SignOffs, campaign.RequestedBy, campaign.DecidedAt ?? store.Time.GetUtcNow())
             .Take(policy.RequiredApprovals)
             .Select(s => new Actor(s.ApproverId, s.ApproverName, new HashSet<string> { policy.ApproverRole })).ToList();
-        // Several at once, as the orchestrator runs them: one by one, each request's preflight reads and writes made the
-        // driver start fewer keys a second than KMS's write quotas let the runs finish.
-        var started = new ConcurrentQueue<(int Index, Guid? RunId, string? Error)>();
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Orchestrator.RunConcurrency, CancellationToken = cancellationToken },
-            async (key, token) =>
+        var started = new List<(int Index, Guid? RunId, string? Error)>();
+        foreach (var key in claimed)
+        {
+            try
             {
-                try
+                var run = await requests.SubmitAsync(requester, new RotationRequest(campaign.Target, key.KeyId, campaign.Workflow, campaign.Parameters,
+                    $"Campaign {campaign.Id}: {campaign.Justification}"), cancellationToken);
+                // The campaign's one approval passes each run's first gate, through the run's own rule (never its requester, M of N).
+                foreach (var approver in approvers)
                 {
-                    var run = await requests.SubmitAsync(requester, new RotationRequest(campaign.Target, key.KeyId, campaign.Workflow, campaign.Parameters,
-                        $"Campaign {campaign.Id}: {campaign.Justification}"), token);
-                    // The campaign's one approval passes each run's first gate, through the run's own rule (never its requester, M of N).
-                    foreach (var approver in approvers)
-                    {
-                        await requests.ApproveAsync(approver, run.Id, $"released with campaign {campaign.Id}", token);
-                    }
+                    await requests.ApproveAsync(approver, run.Id, $"released with campaign {campaign.Id}", cancellationToken);
+                }
 
-                    started.Enqueue((key.Index, run.Id, null));
-                }
-                catch (RotationRefusedException refused)
-                {
-                    logger.LogWarning("Campaign {Campaign}: key {KeyId} could not start: {Reason}", campaign.Id, key.KeyId, refused.Message);
-                    started.Enqueue((key.Index, null, refused.Message));
-                }
-            });
+                started.Add((key.Index, run.Id, null));
+            }
+            catch (RotationRefusedException refused)
+            {
+                logger.LogWarning("Campaign {Campaign}: key {KeyId} could not start: {Reason}", campaign.Id, key.KeyId, refused.Message);
+                started.Add((key.Index, null, refused.Message));
+            }
+        }
 
         await store.WriteAsync(async (db, _) =>
         {
