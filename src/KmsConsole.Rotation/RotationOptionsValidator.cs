@@ -59,6 +59,11 @@ internal sealed class RotationOptionsValidator : IValidateOptions<RotationOption
             problems.Add("Rotation:Orchestrator:PollInterval must be positive.");
         }
 
+        if (orchestrator.RunConcurrency is < 1 or > 64)
+        {
+            problems.Add("Rotation:Orchestrator:RunConcurrency must be 1 to 64.");
+        }
+
         if (orchestrator.MaxAttempts < 1)
         {
             problems.Add("Rotation:Orchestrator:MaxAttempts must be at least 1.");

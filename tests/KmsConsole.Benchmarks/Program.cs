@@ -16,6 +16,9 @@ using KmsConsole.Benchmarks.Targets;
 //   queries BenchmarkDotNet: the console's key inventory and audit trail queries over a seeded SQLite file
 //   circuits N signed-in Blazor circuits (headless Chromium contexts) on the Keys and Run pages while a run executes
 //   audit   the audit trail at a million events on SQLite and PostgreSQL: appends, verification, page queries and their plans, export
+//   inventory  the first inventory sync with KMS's request quotas on, against the time they allow
+//   compliance the compliance evaluation and its whole pass over SQLite
+//   campaign   a W1 campaign over --keys keys with KMS's request quotas on, against the time they allow; the Keys page's query meanwhile
 // Both targets listen on 127.0.0.1 only; every run is bounded in time and request count.
 if (args is ["circuits", ..])
 {
@@ -73,6 +76,11 @@ if (options.Mode == "inventory")
 if (options.Mode == "compliance")
 {
     return await KmsConsole.Benchmarks.Governance.ComplianceBenchmark.RunAsync(options.KeyCount, options.MarkdownPath, args);
+}
+
+if (options.Mode == "campaign")
+{
+    return await KmsConsole.Benchmarks.Governance.CampaignBenchmark.RunAsync(options.KeyCount, options.Concurrency, options.MarkdownPath, args);
 }
 
 if (options.Mode == "queries")
@@ -181,15 +189,18 @@ internal sealed record BenchOptions(
     LocalHosting LocalHosting,
     string? MarkdownPath,
     int KeyCount,
-    int EventCount)
+    int EventCount,
+    int Concurrency)
 {
     public const string Usage = """
-        usage: KmsConsole.Benchmarks [load|latency|queries|inventory|compliance] [options]
+        usage: KmsConsole.Benchmarks [load|latency|queries|inventory|compliance|campaign] [options]
           load (default)          N concurrent clients per operation for a fixed time → requests/second
           latency                 BenchmarkDotNet per-call latency, one client
           queries                 BenchmarkDotNet: Keys and Audit page queries and the CSV export over SQLite
           inventory               the first inventory sync of --keys keys with KMS's request quotas on, against the time they allow
           compliance              --keys keys x 5 policies: the evaluation in memory and the whole pass over SQLite
+          campaign                a W1 campaign over --keys keys (default 1000, at most 1000) with KMS's request quotas on, from approval
+                                  to the last key, against the time the quotas allow; the Keys page's query sampled meanwhile
           --target local|moto|both        (default both)
           --clients N[,N...]              concurrent SDK clients, each 1..64 (default 1,8)
           --duration SECONDS              measured time per operation, 1..120 (default 10)
@@ -198,7 +209,8 @@ internal sealed record BenchOptions(
           --operations DescribeKey,Encrypt,Decrypt,Sign,GenerateMac
           --local-hosting process|inprocess   the local endpoint in its own process (default) or in this one
           --markdown PATH                 also write the report as markdown
-          --keys N                        queries: key snapshots to seed; inventory: keys to create, 1..1000000 (default 10000)
+          --keys N                        queries: key snapshots to seed; inventory, compliance, campaign: keys to create, 1..1000000 (default 10000)
+          --concurrency N                 campaign: keys run at once, 1..50 (default 50)
           --events N                      queries: audit events to seed, 1..10000000 (default 1000000)
         """;
 
@@ -212,14 +224,15 @@ internal sealed record BenchOptions(
         long maxRequests = 1_000_000;
         var hosting = LocalHosting.Process;
         string? markdown = null;
-        int keys = 10_000, events = 1_000_000;
+        int? keys = null;
+        int events = 1_000_000, concurrency = 50;
         var inv = CultureInfo.InvariantCulture;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "load" or "latency" or "queries" or "inventory" or "compliance" when i == 0:
+                case "load" or "latency" or "queries" or "inventory" or "compliance" or "campaign" when i == 0:
                     mode = args[i];
                     break;
                 case "--target":
@@ -255,6 +268,9 @@ internal sealed record BenchOptions(
                 case "--keys":
                     keys = int.Parse(Next(), inv);
                     break;
+                case "--concurrency":
+                    concurrency = int.Parse(Next(), inv);
+                    break;
                 case "--events":
                     events = int.Parse(Next(), inv);
                     break;
@@ -263,8 +279,9 @@ internal sealed record BenchOptions(
             }
         }
 
+        keys ??= mode == "campaign" ? 1000 : 10_000;
         if (clients.Count == 0 || clients.Any(c => c is < 1 or > 64) || duration is < 1 or > 120 || warmup is < 0 or > 30 || maxRequests < 1
-            || keys is < 1 or > 1_000_000 || events is < 1 or > 10_000_000)
+            || keys is < 1 or > 1_000_000 || events is < 1 or > 10_000_000 || concurrency is < 1 or > 50)
         {
             return null;
         }
@@ -277,7 +294,8 @@ internal sealed record BenchOptions(
             clients,
             hosting,
             markdown,
-            keys,
-            events);
+            keys.Value,
+            events,
+            concurrency);
     }
 }

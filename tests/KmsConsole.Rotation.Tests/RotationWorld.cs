@@ -75,6 +75,8 @@ public sealed class RotationWorld : IAsyncDisposable
             o.Orchestrator.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
             o.Orchestrator.RetryMaxDelay = TimeSpan.FromMilliseconds(300);
             o.Orchestrator.MaxAttempts = 8;
+            // One run at a time unless a test asks for more: tests read the steps and audit events of several runs in order.
+            o.Orchestrator.RunConcurrency = 1;
             configure?.Invoke(o);
         });
         collection.AddRotationCore(database);
@@ -99,6 +101,7 @@ public sealed class RotationWorld : IAsyncDisposable
             MaxAttempts = options.MaxAttempts,
             RetryBaseDelay = options.RetryBaseDelay,
             RetryMaxDelay = options.RetryMaxDelay,
+            RunConcurrency = options.RunConcurrency,
         };
         return new RunOrchestrator(Get<RotationStore>(), Get<IWorkflowCatalog>(), Get<IStepErrorPolicy>(), Get<RunChangeFeed>(), own,
             Get<ILoggerFactory>().CreateLogger<RunOrchestrator>(), hooks);

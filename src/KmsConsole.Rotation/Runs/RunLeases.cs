@@ -12,7 +12,7 @@ internal static class RunLeases
     /// <summary>
     /// Runs <paramref name="owner"/> may claim now: unleased, their lease run out, or leased to <paramref name="owner"/>
     /// itself, which is an instance restarting with the same InstanceId and taking its own runs back at once (its earlier
-    /// process is gone, since an instance works on one run at a time, in one loop).
+    /// process is gone, since an instance works on its runs in one loop whose pass never takes a run it already took).
     /// </summary>
     public static IQueryable<Run> Runnable(this IQueryable<Run> runs, DateTimeOffset now, string owner) =>
         runs.Where(r => (r.State == RunState.Queued || r.State == RunState.Running) && (r.LeaseOwner == null || r.LeaseUntil < now || r.LeaseOwner == owner));

@@ -1,15 +1,13 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using KmsConsole.Benchmarks.Targets;
 using KmsConsole.LocalKms.Hosting;
 using KmsConsole.LocalKms.Protocol;
-using KmsConsole.LocalKms.Quotas;
 using KmsConsole.Rotation;
 using KmsConsole.Rotation.Persistence;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +23,7 @@ internal static class QuotaPacedSyncBenchmark
     public static async Task<int> RunAsync(int keyCount, string? markdownPath, string[] args)
     {
         var directory = Directory.CreateTempSubdirectory("kmsconsole-sync-bench-").FullName;
-        var calls = new CallCounter();
+        var calls = new QuotaCallCounter();
         try
         {
             await using var kms = await LocalKmsServer.StartAsync(new LocalKmsOptions { DataDirectory = Path.Combine(directory, "localkms"), Seed = false },
@@ -39,7 +37,7 @@ internal static class QuotaPacedSyncBenchmark
             services.AddOptions<RotationOptions>().Configure(o =>
             {
                 o.Database = database;
-                o.Targets.Add(new KmsTarget { Name = "local", ServiceUrl = kms.Endpoint.ToString(), AccessKeyId = "bench", SecretAccessKey = "local" });
+                o.Targets.Add(new KmsTarget { Name = "local", ServiceUrl = kms.Endpoint.ToString(), AccessKeyId = AuthenticationOptions.LocalAccessKeyId, SecretAccessKey = AuthenticationOptions.LocalSecretAccessKey });
             });
             services.AddRotationCore(database);
             await using var provider = services.BuildServiceProvider();
@@ -54,13 +52,9 @@ internal static class QuotaPacedSyncBenchmark
             clock.Stop();
 
             var read = result.Targets.Sum(t => t.KeysRead);
-            var slowest = calls.Counts
-                .Select(c => (Operation: c.Key, Calls: c.Value, Rate: RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(c.Key), out var rate) ? rate : double.PositiveInfinity))
-                .Where(c => !double.IsPositiveInfinity(c.Rate))
-                .MaxBy(c => c.Calls / c.Rate);
-            var allowed = TimeSpan.FromSeconds(slowest.Calls / slowest.Rate);
+            var (operation, count, rate, allowed) = calls.Slowest();
             var ratio = clock.Elapsed / allowed;
-            var report = Report(keyCount, read, calls, slowest, allowed, clock.Elapsed, ratio, args);
+            var report = Report(keyCount, read, calls, (operation, count, rate), allowed, clock.Elapsed, ratio, args);
             Console.WriteLine(report);
             if (markdownPath is not null)
             {
@@ -78,7 +72,7 @@ internal static class QuotaPacedSyncBenchmark
 
     private static async Task CreateKeysAsync(LocalKmsServer kms, int keyCount)
     {
-        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials("bench", "local"),
+        using var client = new AmazonKeyManagementServiceClient(new BasicAWSCredentials(AuthenticationOptions.LocalAccessKeyId, AuthenticationOptions.LocalSecretAccessKey),
             new AmazonKeyManagementServiceConfig { ServiceURL = kms.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
@@ -90,7 +84,7 @@ internal static class QuotaPacedSyncBenchmark
         }));
     }
 
-    private static string Report(int keyCount, int read, CallCounter calls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
+    private static string Report(int keyCount, int read, QuotaCallCounter calls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
         TimeSpan took, double ratio, string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -98,13 +92,7 @@ internal static class QuotaPacedSyncBenchmark
         text.AppendLine(inv, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         text.AppendLine(inv, $"First inventory sync of {keyCount} keys (read {read}), local endpoint in process with KMS's documented request quotas on.");
         text.AppendLine();
-        text.AppendLine("| operation | calls accepted | quota (req/s) | least time the quota allows |");
-        text.AppendLine("|---|---:|---:|---:|");
-        foreach (var (operation, count) in calls.Counts.OrderBy(c => c.Key, StringComparer.Ordinal))
-        {
-            var rate = RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(operation), out var r) ? r : double.PositiveInfinity;
-            text.AppendLine(inv, $"| {operation} | {count} | {(double.IsPositiveInfinity(rate) ? "not limited" : rate.ToString("F0", inv))} | {(double.IsPositiveInfinity(rate) ? "-" : $"{count / rate:F1} s")} |");
-        }
+        calls.AppendTable(text);
 
         text.AppendLine();
         text.AppendLine(inv, $"Sync took {took.TotalSeconds:F1} s; the quotas allow {allowed.TotalSeconds:F1} s ({slowest.Operation}: {slowest.Calls} calls ÷ {slowest.Rate:F0}/s): {ratio:F2}× (target ≤ 1.2×: {(ratio <= 1.2 ? "met" : "NOT met")}).");
@@ -113,17 +101,5 @@ internal static class QuotaPacedSyncBenchmark
         text.AppendLine($"dotnet run -c Release --project tests/KmsConsole.Benchmarks -- {string.Join(' ', args)}".TrimEnd());
         text.AppendLine("```");
         return text.ToString();
-    }
-
-    /// <summary>Counts the requests the endpoint accepted (past its quotas), by operation.</summary>
-    private sealed class CallCounter : IKmsOperationAuthorizer
-    {
-        private ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
-
-        public IReadOnlyDictionary<string, long> Counts => _counts;
-
-        public void Authorize(string callerAccessKeyId, string operation, JsonElement requestBody) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
-
-        public void Reset() => _counts = new(StringComparer.Ordinal);
     }
 }

@@ -12,6 +12,8 @@ public sealed class CampaignTests
     {
         await using var world = await RotationWorld.StartAsync(configure: o =>
         {
+            // Keys started and runs run several at once, as the console's default does.
+            o.Orchestrator.RunConcurrency = 8;
             o.Orchestrator.MaxAttempts = 12;
             o.Kms.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
             o.Kms.RetryMaxDelay = TimeSpan.FromMilliseconds(100);

@@ -1,5 +1,6 @@
 using Amazon.KeyManagementService.Model;
 using KmsConsole.LocalKms.Hosting;
+using KmsConsole.Rotation.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -105,6 +106,55 @@ public sealed class OrchestratorTests
         Assert.Equal(TimeSpan.FromHours(8), bound.PolicyFor(WorkflowKind.AliasSwapNewKey).Lifetime);
         Assert.Equal(1, bound.PolicyFor(WorkflowKind.EnableAutomaticRotation).RequiredApprovals);
         Assert.IsType<Amazon.Runtime.AssumeRoleAWSCredentials>(Targets.TargetCredentials.Build(bound.Targets[0]));
+    }
+
+    [Fact]
+    public async Task One_instance_works_on_as_many_runs_at_once_as_its_run_concurrency_allows()
+    {
+        await using var world = await RotationWorld.StartAsync(configure: o => o.Orchestrator.RunConcurrency = 3);
+        var runs = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, alias) = await world.NewAwsKeyAsync($"together{i}");
+            var run = await world.SubmitAsync(alias, WorkflowKind.EnableAutomaticRotation);
+            await world.Requests.ApproveAsync(RotationWorld.Bob, run.Id, null);
+            runs.Add(run.Id);
+        }
+
+        var steps = new StepsInFlight(expected: 3);
+        await world.NewOrchestrator(steps).DrainAsync(CancellationToken.None);
+
+        Assert.Equal(3, steps.Most);
+        foreach (var id in runs)
+        {
+            Assert.Equal(RunState.Succeeded, (await world.Runs.GetAsync(id))!.State);
+        }
+    }
+
+    /// <summary>Counts the runs inside a step at once; each step waits (5 s at most) until <paramref name="expected"/> are, which one run at a time never reaches.</summary>
+    private sealed class StepsInFlight(int expected) : RunEngineHooks
+    {
+        private readonly TaskCompletionSource _together = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _now;
+        private int _most;
+
+        public int Most => Volatile.Read(ref _most);
+
+        public override async Task WhileStepRunsAsync(Run run, int stepIndex, CancellationToken stepToken)
+        {
+            var now = Interlocked.Increment(ref _now);
+            for (var most = Volatile.Read(ref _most); now > most && Interlocked.CompareExchange(ref _most, now, most) != most; most = Volatile.Read(ref _most))
+            {
+            }
+
+            if (now >= expected)
+            {
+                _together.TrySetResult();
+            }
+
+            await Task.WhenAny(_together.Task, Task.Delay(TimeSpan.FromSeconds(5), stepToken));
+            Interlocked.Decrement(ref _now);
+        }
     }
 
     private static async Task<IHost> StartHostAsync(string directory, LocalKmsServer server, string instance)
