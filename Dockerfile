@@ -3,7 +3,7 @@
 # configure an identity provider (AzureAd__TenantId, AzureAd__ClientId, AzureAd__ClientSecret, or
 # OpenIdConnect__Authority, OpenIdConnect__ClientId, ...) and a Rotation target
 # (Rotation__Targets__0__Name, __Region, __RoleArn ...). Behind a TLS proxy also set
-# ASPNETCORE_FORWARDEDHEADERS_ENABLED=true. See the README's "Sign-in" and "Operations" sections.
+# ASPNETCORE_FORWARDEDHEADERS_ENABLED=true. See docs/sign-in.md and docs/operations.md.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .

@@ -5,7 +5,7 @@ namespace KmsConsole.Web.Security;
 
 /// <summary>
 /// Every cookie the console sets is HttpOnly (no script of the console reads one) and Secure whenever the request
-/// came over https (behind a TLS proxy that means the forwarded scheme; see the README). SameSite stays what each
+/// came over https (behind a TLS proxy that means the forwarded scheme; see docs/security.md). SameSite stays what each
 /// cookie's flow needs: Strict for the local sign-in and the anti-forgery cookie, Lax for the sign-in cookie of an
 /// identity provider (the browser comes back from the provider's site), None for the OpenID Connect handler's
 /// short-lived correlation and nonce cookies (the provider posts the answer back cross-site), which are always Secure.
