@@ -10,7 +10,9 @@ public sealed class RunsApiTests
     [Fact]
     public async Task A_pipeline_requests_an_alias_swap_an_approver_approves_with_their_token_and_the_run_succeeds()
     {
-        await using var console = await ApiConsole.StartAsync();
+        await using var smtp = SmtpReceiver.Start();
+        await using var http = await HttpReceiver.StartAsync();
+        await using var console = await ApiConsole.StartAsync(NotificationTests.Channels(smtp, http, only: "hooks"));
         using var pipeline = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita"), "release pipeline"));
         using var approver = console.Client(await console.TokenForAsync(ApiConsole.Demo("alice"), "laptop"));
 
@@ -21,6 +23,14 @@ public sealed class RunsApiTests
         Assert.Equal($"/api/v1/runs/{id}", created.Headers.Location?.ToString());
         Assert.Equal("AwaitingApproval", (await ApiConsole.PollUntilAsync(pipeline, id, "AwaitingApproval")).GetProperty("state").GetString());
         Assert.NotEmpty(run.GetProperty("steps").EnumerateArray());
+
+        // The approver hears of it by mail and the ticketing system by its webhook, each with the run's page.
+        var mail = await smtp.WaitForAsync(m => m.Subject?.Contains("Approval needed", StringComparison.Ordinal) == true);
+        Assert.Contains("alice@kmsconsole.local", mail.To.Mailboxes.Select(m => m.Address));
+        Assert.Contains($"https://kms.example.test/runs/{id}", mail.TextBody, StringComparison.Ordinal);
+        var hook = await http.WaitForAsync("/hooks");
+        Assert.Contains(id.ToString(), hook.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await pipeline.PostAsJsonAsync($"api/v1/runs/{id}/approve", new { comment = "my own" })).StatusCode);
 
         var waiting = await ApiConsole.JsonOf(await approver.GetAsync("api/v1/approvals"));
         Assert.Contains(waiting.EnumerateArray(), r => r.GetProperty("id").GetGuid() == id);
