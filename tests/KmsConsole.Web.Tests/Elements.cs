@@ -23,6 +23,14 @@ internal static class Elements
     public static void ClickButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
         page.InvokeAsync(() => page.Button(name).Click()).GetAwaiter().GetResult();
 
+    /// <summary>Types into a field, finding it on the renderer's own thread (see <see cref="ClickButton{T}"/>).</summary>
+    public static void InputField<T, TValue>(this IRenderedComponent<T> page, string testId, TValue value) where T : IComponent =>
+        page.InvokeAsync(() => page.Field(testId).Input(value)).GetAwaiter().GetResult();
+
+    /// <summary>Changes a field's value, finding it on the renderer's own thread (see <see cref="ClickButton{T}"/>).</summary>
+    public static void ChangeField<T, TValue>(this IRenderedComponent<T> page, string testId, TValue value) where T : IComponent =>
+        page.InvokeAsync(() => page.Field(testId).Change(value)).GetAwaiter().GetResult();
+
     public static bool HasButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
         page.FindAll("button").Any(b => b.TextContent.Trim() == name);
 }

@@ -53,7 +53,7 @@ public sealed class CampaignDecisionFieldTests : PageTest
     {
         var campaign = await RequestCampaignAsync();
         var page = OpenAsAlice(campaign);
-        page.Field("campaign-comment").Input(new string('c', FreeText.MaxLength + 1));
+        page.InputField("campaign-comment", new string('c', FreeText.MaxLength + 1));
 
         page.ClickButton("Approve");
 
@@ -90,10 +90,10 @@ public sealed class CampaignDecisionFieldTests : PageTest
         SignInAs("rita");
         var page = Render<CompliancePage>();
         page.WaitForAssertion(() => page.Find("[data-testid='campaign-concurrency']"), Answer);
-        page.Field("campaign-concurrency").Change(concurrency);
+        page.ChangeField("campaign-concurrency", concurrency);
         if (justificationLength is { } length)
         {
-            page.Field("campaign-justification").Input(new string('j', length));
+            page.InputField("campaign-justification", new string('j', length));
         }
 
         page.ClickButton("Open a campaign");

@@ -40,8 +40,8 @@ public sealed class CampaignFromKeysTests : PageTest
         page.ClickButton("Open a campaign");
         ChooseWorkflow(page, WorkflowKind.EnableAutomaticRotation);
         page.WaitForAssertion(() => page.Field("campaign-rotation-period"));
-        page.Field("campaign-rotation-period").Input("180");
-        page.Field("campaign-justification").Input("KMS.4 for the workshop keys");
+        page.InputField("campaign-rotation-period", "180");
+        page.InputField("campaign-justification", "KMS.4 for the workshop keys");
         page.ClickButton("Request the campaign");
 
         page.WaitForAssertion(() => Assert.Contains("/campaigns/", CurrentUri), TimeSpan.FromSeconds(20));
@@ -73,8 +73,8 @@ public sealed class CampaignFromKeysTests : PageTest
         });
         Assert.Contains("/ 4000", FieldText(page, "campaign-justification"));
         ChooseWorkflow(page, WorkflowKind.EnableAutomaticRotation);
-        page.Field("campaign-justification").Input("yearly");
-        page.Field("campaign-concurrency").Input("0");
+        page.InputField("campaign-justification", "yearly");
+        page.InputField("campaign-concurrency", "0");
         page.ClickButton("Request the campaign");
         page.WaitForAssertion(() => Assert.Contains("Between 1 and 50 keys at a time.", FieldText(page, "campaign-concurrency")));
         Assert.Empty(await World.Get<Rotation.Governance.Campaigns>().ListAsync());

@@ -15,9 +15,9 @@ public sealed class GovernancePagesTests : PageTest
     {
         SignInAs("adam");
         var policies = Render<PoliciesPage>();
-        policies.Field("policy-name").Change("KMS.4");
-        policies.Field("scope-origins").Change("AWS_KMS");
-        policies.Field("policy-justification").Change("Security Hub KMS.4");
+        policies.ChangeField("policy-name", "KMS.4");
+        policies.ChangeField("scope-origins", "AWS_KMS");
+        policies.ChangeField("policy-justification", "Security Hub KMS.4");
         policies.ClickButton("Propose");
         policies.WaitForAssertion(() => Assert.Equal("Proposed", policies.Find("[data-testid='policy-row']").GetAttribute("data-state")), TimeSpan.FromSeconds(10));
         Assert.Contains("origin AWS_KMS", policies.Find("[data-testid='policy-row']").TextContent);
@@ -92,8 +92,8 @@ public sealed class GovernancePagesTests : PageTest
     {
         SignInAs("adam");
         var page = Render<PoliciesPage>();
-        page.Field("policy-name").Change("Too fast");
-        page.Field("policy-days").Change("30");
+        page.ChangeField("policy-name", "Too fast");
+        page.ChangeField("policy-days", "30");
         page.ClickButton("Propose");
 
         page.WaitForAssertion(() =>

@@ -59,9 +59,9 @@ public sealed class PolicyFormFieldTests : PageTest
     public async Task Rule_days_out_of_range_and_a_remedy_period_longer_than_them_are_refused_at_their_fields()
     {
         var page = OpenAs("adam");
-        page.Field("policy-name").Change("Too fast");
-        page.Field("policy-justification").Change("Security Hub KMS.4");
-        page.Field("policy-days").Change("30");
+        page.ChangeField("policy-name", "Too fast");
+        page.ChangeField("policy-justification", "Security Hub KMS.4");
+        page.ChangeField("policy-days", "30");
 
         page.ClickButton("Propose");
 
@@ -81,8 +81,8 @@ public sealed class PolicyFormFieldTests : PageTest
     public async Task A_scope_value_KMS_does_not_know_is_refused_at_its_field(string field, string typed, string problem)
     {
         var page = OpenAs("adam");
-        page.Field("policy-name").Change("KMS.4");
-        page.Field("policy-justification").Change("Security Hub KMS.4");
+        page.ChangeField("policy-name", "KMS.4");
+        page.ChangeField("policy-justification", "Security Hub KMS.4");
         page.Field(field).Change(typed);
 
         page.ClickButton("Propose");
@@ -100,8 +100,8 @@ public sealed class PolicyFormFieldTests : PageTest
     public async Task A_schedule_that_cannot_run_is_refused_at_the_field_at_fault(string field, string? cron, string? zone, string? lead, string problem)
     {
         var page = OpenAs("adam");
-        page.Field("policy-name").Change("KMS.4");
-        page.Field("policy-justification").Change("Security Hub KMS.4");
+        page.ChangeField("policy-name", "KMS.4");
+        page.ChangeField("policy-justification", "Security Hub KMS.4");
         foreach (var (id, value) in new[] { ("schedule-cron", cron), ("schedule-time-zone", zone), ("schedule-lead-time", lead) })
         {
             if (value is not null)
@@ -120,8 +120,8 @@ public sealed class PolicyFormFieldTests : PageTest
     public async Task A_justification_over_the_limit_is_refused_at_the_field_before_the_service_is_asked()
     {
         var page = OpenAs("adam");
-        page.Field("policy-name").Change("KMS.4");
-        page.Field("policy-justification").Change(new string('j', FreeText.MaxLength + 1));
+        page.ChangeField("policy-name", "KMS.4");
+        page.ChangeField("policy-justification", new string('j', FreeText.MaxLength + 1));
 
         page.ClickButton("Propose");
 
@@ -142,7 +142,7 @@ public sealed class PolicyFormFieldTests : PageTest
         Assert.Empty(page.FindAll("[data-testid='policies-refusal']"));
         Assert.Equal(PolicyState.Proposed, Assert.Single(await World.Get<RotationPolicies>().ListAsync()).State);
 
-        page.Field("policy-decision-comment").Input(new string('c', FreeText.MaxLength + 1));
+        page.InputField("policy-decision-comment", new string('c', FreeText.MaxLength + 1));
         page.ClickButton("Approve");
         AssertAtField(page, "policy-decision-comment", "At most 4,000 characters");
         Assert.Equal(PolicyState.Proposed, Assert.Single(await World.Get<RotationPolicies>().ListAsync()).State);
@@ -153,8 +153,8 @@ public sealed class PolicyFormFieldTests : PageTest
     {
         await ActiveKms4Async();
         var page = OpenAs("rita");
-        page.Field("exemption-key").Change("alias/FirstCMK");
-        page.Field("exemption-reason").Change("decommissioned next month");
+        page.ChangeField("exemption-key", "alias/FirstCMK");
+        page.ChangeField("exemption-reason", "decommissioned next month");
 
         page.ClickButton("Request an exemption");
 
@@ -174,9 +174,9 @@ public sealed class PolicyFormFieldTests : PageTest
         var page = OpenAs("rita");
         page.Find("[data-testid='exemption-policy']").MouseDown();
         popovers.WaitForAssertion(() => popovers.FindAll(".mud-list-item").First(i => i.TextContent.Contains(policy.Name, StringComparison.Ordinal)).Click(), Answer);
-        page.Field("exemption-key").Change(key);
-        page.Field("exemption-days").Change(days);
-        page.Field("exemption-reason").Change(reason);
+        page.ChangeField("exemption-key", key);
+        page.ChangeField("exemption-days", days);
+        page.ChangeField("exemption-reason", reason);
 
         page.ClickButton("Request an exemption");
 

@@ -29,7 +29,7 @@ public sealed class KeyPagesTests : PageTest
         var page = Render<KeyList>();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='key-link']").Count), TimeSpan.FromSeconds(10));
 
-        page.Field("key-search").Input("ImportedCMK");
+        page.InputField("key-search", "ImportedCMK");
 
         page.WaitForAssertion(() =>
         {

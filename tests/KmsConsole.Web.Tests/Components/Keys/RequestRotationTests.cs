@@ -22,7 +22,7 @@ public sealed class RequestRotationTests : PageTest
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
 
-        page.Field("rotation-period").Input("60");
+        page.InputField("rotation-period", "60");
 
         page.WaitForAssertion(() => Assert.Contains("The rotation period must be between 90 and 2560 days.", page.Markup));
     }
@@ -51,7 +51,7 @@ public sealed class RequestRotationTests : PageTest
         popovers.WaitForAssertion(() => popovers.FindAll(".mud-list-item").First(i => i.TextContent.Contains("Schedule its deletion")).Click());
         page.WaitForAssertion(() => page.Field("pending-window"));
 
-        page.Field("pending-window").Input("45");
+        page.InputField("pending-window", "45");
         page.WaitForAssertion(() => Assert.Contains("The waiting period before deletion must be between 7 and 30 days.", page.Markup));
     }
 
@@ -72,7 +72,7 @@ public sealed class RequestRotationTests : PageTest
     public async Task Preview_shows_the_step_plan_and_submit_opens_the_run()
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
-        page.Field("justification").Input("Workshop rotation");
+        page.InputField("justification", "Workshop rotation");
 
         page.ClickButton("Preview plan");
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid='plan'] li")), TimeSpan.FromSeconds(10));
@@ -89,8 +89,8 @@ public sealed class RequestRotationTests : PageTest
     public async Task A_refused_submit_keeps_everything_typed_and_says_why()
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
-        page.Field("rotation-period").Input("180");
-        page.Field("justification").Input("Quarterly policy");
+        page.InputField("rotation-period", "180");
+        page.InputField("justification", "Quarterly policy");
         page.ClickButton("Preview plan");
         page.WaitForAssertion(() => Assert.False(page.Button("Submit request").HasAttribute("disabled")), TimeSpan.FromSeconds(10));
 
@@ -113,9 +113,9 @@ public sealed class RequestRotationTests : PageTest
     public async Task A_rotation_period_refused_shows_its_message_at_once_and_preview_shows_no_plan(string typed, string message)
     {
         var page = await OpenAsync("alias/FirstCMK", WorkflowKind.EnableAutomaticRotation);
-        page.Field("justification").Input("Workshop rotation");
+        page.InputField("justification", "Workshop rotation");
 
-        page.Field("rotation-period").Input(typed);
+        page.InputField("rotation-period", typed);
         page.WaitForAssertion(() => Assert.Contains(message, page.Find("[data-testid='rotation-period']").Closest(".mud-input-control")!.TextContent));
 
         page.ClickButton("Preview plan");
@@ -131,7 +131,7 @@ public sealed class RequestRotationTests : PageTest
         Assert.Equal(KmsConsole.Web.Components.Shared.FreeText.MaxLength.ToString(), page.Field("justification").GetAttribute("maxlength"));
         Assert.Contains("/ 4000", page.Find("[data-testid='justification']").Closest(".mud-input-control")!.TextContent);
 
-        page.Field("justification").Input(new string('j', KmsConsole.Web.Components.Shared.FreeText.MaxLength + 1));
+        page.InputField("justification", new string('j', KmsConsole.Web.Components.Shared.FreeText.MaxLength + 1));
         page.ClickButton("Preview plan");
 
         page.WaitForAssertion(() => Assert.Contains("At most 4,000 characters; this has 4,001.", page.Markup));

@@ -65,9 +65,9 @@ public sealed class ChannelsPageTests : PageTest
     public async Task An_admin_makes_a_webhook_channel_and_the_list_shows_its_host_never_its_secret_or_path()
     {
         var page = Open();
-        page.Field("channel-name").Input("release hooks");
-        page.Field("channel-url").Input("https://hooks.example.test/kms/secret-path");
-        page.Field("channel-secret").Input(WebhookSecret);
+        page.InputField("channel-name", "release hooks");
+        page.InputField("channel-url", "https://hooks.example.test/kms/secret-path");
+        page.InputField("channel-secret", WebhookSecret);
 
         page.ClickButton("Make channel");
 
@@ -94,8 +94,8 @@ public sealed class ChannelsPageTests : PageTest
         var page = Open();
         await ChooseKindAsync(page, "E-mail (SMTP)");
         page.WaitForAssertion(() => page.Field("channel-smtp-host"));
-        page.Field("channel-smtp-host").Input("smtp.example.test");
-        page.Field("channel-from").Input("not an address");
+        page.InputField("channel-smtp-host", "smtp.example.test");
+        page.InputField("channel-from", "not an address");
         await page.InvokeAsync(() => page.FindAll(".mud-radio").Single(r => r.TextContent.Trim() == "None").QuerySelector("input")!.Click());
 
         page.ClickButton("Make channel");
@@ -110,16 +110,16 @@ public sealed class ChannelsPageTests : PageTest
         // A Slack address must be https.
         await ChooseKindAsync(page, "Slack");
         page.WaitForAssertion(() => page.Field("channel-url"));
-        page.Field("channel-name").Input("ops");
-        page.Field("channel-url").Input("http://hooks.slack.example/services/T/B/X");
+        page.InputField("channel-name", "ops");
+        page.InputField("channel-url", "http://hooks.slack.example/services/T/B/X");
         page.ClickButton("Make channel");
         page.WaitForAssertion(() => Assert.Contains("must be an https:// address", FieldText(page, "channel-url"), StringComparison.Ordinal));
 
         // An address longer than the bound, and a webhook secret that is not one, each at its own field.
         await ChooseKindAsync(page, "Standard Webhooks");
         page.WaitForAssertion(() => page.Field("channel-secret"));
-        page.Field("channel-url").Input("https://hooks.example.test/" + new string('p', ChannelRules.MaxUrlLength));
-        page.Field("channel-secret").Input("not-a-secret");
+        page.InputField("channel-url", "https://hooks.example.test/" + new string('p', ChannelRules.MaxUrlLength));
+        page.InputField("channel-secret", "not-a-secret");
         page.ClickButton("Make channel");
         page.WaitForAssertion(() => Assert.Contains($"at most {ChannelRules.MaxUrlLength:N0} characters", FieldText(page, "channel-url"), StringComparison.Ordinal));
         Assert.Contains("The signing secret must be whsec_", FieldText(page, "channel-secret"), StringComparison.Ordinal);

@@ -29,16 +29,16 @@ public sealed class AuditAndDashboardTests : PageTest
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid='chain-head']")), TimeSpan.FromSeconds(10));
         var head = KmsConsole.Rotation.Audit.AuditAnchor.Parse(page.Find("[data-testid='chain-head']").TextContent);
 
-        page.Field("chain-anchor").Change("12:not-a-hash");
+        page.ChangeField("chain-anchor", "12:not-a-hash");
         page.ClickButton("Verify chain");
         page.WaitForAssertion(() => Assert.Contains("64 hex digits of its hash", page.Markup));
 
-        page.Field("chain-anchor").Change(head.ToString());
+        page.ChangeField("chain-anchor", head.ToString());
         page.ClickButton("Verify chain");
         page.WaitForAssertion(() => Assert.Contains($"including the noted head {head.Sequence}", page.Find("[data-testid='chain-verification']").TextContent));
 
         // A head later than the chain's end: events after the current head were cut (as a truncated database would look).
-        page.Field("chain-anchor").Change(new KmsConsole.Rotation.Audit.AuditAnchor(head.Sequence + 3, head.Hash).ToString());
+        page.ChangeField("chain-anchor", new KmsConsole.Rotation.Audit.AuditAnchor(head.Sequence + 3, head.Hash).ToString());
         page.ClickButton("Verify chain");
         page.WaitForAssertion(() => Assert.Contains("cut from its end", page.Find("[data-testid='chain-verification']").TextContent));
     }
@@ -70,12 +70,12 @@ public sealed class AuditAndDashboardTests : PageTest
         var page = Render<AuditPage>();
         page.WaitForAssertion(() => Assert.Contains("rita", page.Find("[data-testid='audit-table']").TextContent), TimeSpan.FromSeconds(10));
 
-        page.Field("filter-run").Input("not-a-run");
+        page.InputField("filter-run", "not-a-run");
         page.WaitForAssertion(() => Assert.Contains("A run id looks like", FieldText(page, "filter-run")), TimeSpan.FromSeconds(10));
 
-        page.Field("filter-run").Input("");
-        page.Field("filter-from").Change("2026-12-07");
-        page.Field("filter-to").Change("2026-12-01");
+        page.InputField("filter-run", "");
+        page.ChangeField("filter-from", "2026-12-07");
+        page.ChangeField("filter-to", "2026-12-01");
         page.WaitForAssertion(() => Assert.Contains("The end is before the start", FieldText(page, "filter-to")), TimeSpan.FromSeconds(10));
         Assert.DoesNotContain("The end is before the start", FieldText(page, "filter-from"));
     }

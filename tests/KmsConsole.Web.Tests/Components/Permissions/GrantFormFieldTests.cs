@@ -56,7 +56,7 @@ public sealed class GrantFormFieldTests : PageTest
     public async Task A_policy_name_IAM_would_refuse_is_refused_at_the_field(string name)
     {
         var page = OpenAsAdmin($"&workflow={WorkflowKind.AliasSwapNewKey}");
-        page.Field("grant-policy-name").Input(name);
+        page.InputField("grant-policy-name", name);
 
         page.ClickButton("Preview policy");
 
@@ -74,7 +74,7 @@ public sealed class GrantFormFieldTests : PageTest
         await page.InvokeAsync(() => page.FindAll(".mud-radio").Single(r => r.TextContent.Contains("Only named keys", StringComparison.Ordinal))
             .QuerySelector("input")!.Click());
         page.WaitForAssertion(() => page.Field("grant-named"));
-        page.Field("grant-named").Input(typed);
+        page.InputField("grant-named", typed);
 
         page.ClickButton("Preview policy");
 

@@ -27,7 +27,7 @@ public sealed class PermissionPagesTests : PageTest
         NavigateTo($"keys/{ConsoleWorld.Target}/{key.KeyId}/request?workflow={WorkflowKind.AliasSwapNewKey}");
         var page = Render<RequestRotation>(p => p.Add(x => x.Target, ConsoleWorld.Target).Add(x => x.KeyId, key.KeyId));
         page.WaitForAssertion(() => page.Field("justification"), TimeSpan.FromSeconds(10));
-        page.Field("justification").Input("Workshop rotation");
+        page.InputField("justification", "Workshop rotation");
         page.ClickButton("Preview plan");
         page.WaitForAssertion(() => page.Find("[data-testid='permissions']"), TimeSpan.FromSeconds(10));
         return page;
@@ -103,7 +103,7 @@ public sealed class PermissionPagesTests : PageTest
         Assert.Contains("arn:aws:sts::111122223333:assumed-role/KMSWorkshop-InstanceInitRole/", appliedBy, StringComparison.Ordinal);
         Assert.Contains("the target's own credentials", appliedBy, StringComparison.Ordinal);
         Assert.Contains("GrantRoleArn", admin.Find("[data-testid='grant-principal-note']").TextContent, StringComparison.Ordinal);
-        admin.Field("grant-justification").Input("The workshop's IAM step");
+        admin.InputField("grant-justification", "The workshop's IAM step");
         admin.ClickButton("Request grant");
         admin.WaitForAssertion(() => Assert.Contains("requested", admin.Find("[data-testid='grant-message']").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         admin.WaitForAssertion(() => admin.Find("[data-testid='pending-grant'] [data-testid='grant-own']"));

@@ -127,7 +127,7 @@ public sealed class ApproverViewTests : PageTest
         var run = await RequestAsync("rita", WorkflowKind.EnableAutomaticRotation, "alias/FirstCMK");
         var page = RenderRun(run.Id, "rita");
 
-        page.Field("reason").Input(new string('x', FreeText.MaxLength + 1));
+        page.InputField("reason", new string('x', FreeText.MaxLength + 1));
         page.ClickButton("Cancel run");
 
         page.WaitForAssertion(() => Assert.Contains($"At most {FreeText.MaxLength:N0} characters", page.Markup));

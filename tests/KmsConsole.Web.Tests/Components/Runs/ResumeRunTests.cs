@@ -67,14 +67,14 @@ public sealed class ResumeRunTests : PageTest
         page.ClickButton("Resume");
         page.WaitForAssertion(() => Assert.Contains("Say why.", page.Markup));
 
-        page.Field("reason").Input("Try again");
+        page.InputField("reason", "Try again");
         page.ClickButton("Resume");
         page.WaitForAssertion(() => Assert.Contains("is Disabled; this workflow needs an Enabled key", page.Find("[data-testid='action-message']").TextContent),
             TimeSpan.FromSeconds(10));
         Assert.Equal("Failed", page.Find("[data-testid='run-state']").GetAttribute("data-run-state"));
 
         await Kms.EnableKeyAsync(new EnableKeyRequest { KeyId = keyId });
-        page.Field("reason").Input("The key is enabled again");
+        page.InputField("reason", "The key is enabled again");
         page.ClickButton("Resume");
 
         page.WaitForAssertion(() => Assert.Contains("queued again", page.Find("[data-testid='action-message']").TextContent), TimeSpan.FromSeconds(10));

@@ -36,7 +36,7 @@ public sealed class RollBackFromRunPageTests : PageTest
         page.WaitForAssertion(() => Assert.Equal(ended, page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
         Assert.True(page.HasButton("Roll back"));
 
-        page.Field("reason").Input("The application team is not ready");
+        page.InputField("reason", "The application team is not ready");
         page.ClickButton("Roll back");
 
         page.WaitForAssertion(() => Assert.Matches("/runs/[0-9a-f-]{36}$", CurrentUri), TimeSpan.FromSeconds(10));

@@ -90,7 +90,7 @@ public sealed class RunPagesTests : PageTest
             page.Find("[data-testid='decision-comment']").Closest(".mud-input-control")!.TextContent));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
-        page.Field("decision-comment").Input("Not this week");
+        page.InputField("decision-comment", "Not this week");
         page.ClickButton("Reject");
         page.WaitForAssertion(() => Assert.Equal("Rejected", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
     }
@@ -121,7 +121,7 @@ public sealed class RunPagesTests : PageTest
         page.WaitForAssertion(() => Assert.Contains("Say why.", page.Find("[data-testid='reason']").Closest(".mud-input-control")!.TextContent));
         Assert.Equal(RunState.AwaitingApproval, (await World.Get<RunQueries>().GetAsync(run.Id))!.State);
 
-        page.Field("reason").Input("Wrong key");
+        page.InputField("reason", "Wrong key");
         page.ClickButton("Cancel run");
 
         page.WaitForAssertion(() => Assert.Equal("Cancelled", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(10));
@@ -183,7 +183,7 @@ public sealed class RunPagesTests : PageTest
         await RunningElsewhereAsync(run, 3);
         var page = RenderRun(run, "rita");
 
-        page.Field("reason").Input("Wrong key");
+        page.InputField("reason", "Wrong key");
         page.ClickButton("Cancel run");
 
         page.WaitForAssertion(() => Assert.Contains("Cancel requested: the run finishes the step it is in", page.Find("[data-testid='action-message']").TextContent),
@@ -211,7 +211,7 @@ public sealed class RunPagesTests : PageTest
         page.WaitForAssertion(() => Assert.Equal("Succeeded", page.Find("[data-testid='run-state']").GetAttribute("data-run-state")), TimeSpan.FromSeconds(30));
         page.WaitForAssertion(() => Assert.True(page.HasButton("Roll back")));
 
-        page.Field("reason").Input("The application team is not ready");
+        page.InputField("reason", "The application team is not ready");
         page.ClickButton("Roll back");
 
         page.WaitForAssertion(() => Assert.Matches("/runs/[0-9a-f-]{36}$", CurrentUri), TimeSpan.FromSeconds(10));

@@ -42,7 +42,7 @@ public sealed class CampaignHazardsOnPageTests : PageTest
 
         page.ClickButton("Acknowledge for alias/FirstCMK");
         page.WaitForAssertion(() => Assert.Contains("Say why before acknowledging", page.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
-        page.Field("acknowledge-comment").Change("the batch job moves to the alias tonight");
+        page.ChangeField("acknowledge-comment", "the batch job moves to the alias tonight");
         page.ClickButton("Acknowledge for alias/FirstCMK");
 
         var done = await WaitForAsync(campaign.Id, c => c.IsOver);

@@ -32,7 +32,7 @@ public sealed class HazardsOnRunPageTests : PageTest
         Assert.Contains($"{oldKey.KeyId} was used after alias/FirstCMK moved", hazard, StringComparison.Ordinal);
         Assert.Contains($"Evidence: GetKeyLastUsage of {oldKey.KeyId}: Encrypt at ", hazard, StringComparison.Ordinal);
 
-        page.Field("acknowledge-comment").Change("the batch job moves to the alias tonight");
+        page.ChangeField("acknowledge-comment", "the batch job moves to the alias tonight");
         page.ClickButton("Acknowledge the high hazards");
 
         var done = await WaitForAsync(run.Id, r => r.IsFinished);

@@ -19,8 +19,8 @@ public sealed class AccessTokenFormTests : PageTest
         SignInAs("rita");
         var page = Render<AccessTokensPage>();
         page.WaitForAssertion(() => page.Find("[data-testid='token-name']"), TimeSpan.FromSeconds(10));
-        page.Field("token-name").Change(name);
-        page.Field("token-days").Change(days);
+        page.ChangeField("token-name", name);
+        page.ChangeField("token-days", days);
 
         page.ClickButton("Make token");
 
