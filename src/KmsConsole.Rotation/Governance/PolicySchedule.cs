@@ -24,7 +24,7 @@ public sealed record PolicySchedule
     public int? LeadTimeDays { get; init; }
 
     /// <summary>Per-key runs at once in the campaigns it opens.</summary>
-    public int Concurrency { get; init; } = 5;
+    public int Concurrency { get; init; } = Campaigns.DefaultConcurrency;
 
     /// <summary>Why the schedule cannot be used, with the field at fault (named as <see cref="PolicyProposal"/>'s); null when it can.</summary>
     internal (string Field, string Problem)? Problem()

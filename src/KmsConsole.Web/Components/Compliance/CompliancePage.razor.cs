@@ -126,7 +126,7 @@ public partial class CompliancePage : IDisposable
 
         try
         {
-            var justification = !string.IsNullOrWhiteSpace(given) ? given.Trim() : $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}";
+            var justification = !string.IsNullOrWhiteSpace(given) ? given.Trim() : DefaultJustification(policy);
             var campaign = await Campaigns.RequestForPolicyAsync(ConsoleActor.From((await AuthenticationState).User), policy.PolicyId, justification,
                 _concurrency.GetValueOrDefault(policy.PolicyId, Rotation.Governance.Campaigns.DefaultConcurrency));
             Navigation.NavigateTo($"campaigns/{campaign.Id}");
@@ -139,6 +139,9 @@ public partial class CompliancePage : IDisposable
             }
         }
     }
+
+    /// <summary>A campaign's justification when the requester gives none.</summary>
+    private static string DefaultJustification(PolicyCompliance policy) => $"Remedy the keys non-compliant with {policy.Name} v{policy.Version}";
 
     /// <summary>The campaign fields of one policy's card.</summary>
     private FieldRefusals FieldsOf(Guid policyId) =>
