@@ -226,4 +226,38 @@ public sealed class GovernanceApiTests
         var run = await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/runs/{runId}"));
         Assert.Equal(2, run.GetProperty("approvals").EnumerateArray().Count(a => a.GetProperty("approverId").GetString() == "alice"));
     }
+
+    [Fact]
+    public async Task A_staged_retirements_deletion_gate_is_decided_through_the_api_once_a_watch_is_over_and_is_refused_as_problem_details_before()
+    {
+        await using var console = await ApiConsole.StartAsync();
+        using var requester = console.Client(await console.TokenForAsync(ApiConsole.Demo("rita")));
+        using var approver = console.Client(await console.TokenForAsync(ApiConsole.Demo("alice")));
+        var created = await ApiConsole.JsonOf(await requester.PostAsJsonAsync("api/v1/campaigns", new
+        {
+            target = "local", keys = new[] { "alias/FirstCMK" }, workflow = "AliasSwapNewKey", parameters = new { oldKeyFate = "StagedRetirement", pendingWindowInDays = 7 },
+            justification = "Replace the application key, retire the old one in stages", concurrency = 1,
+        }));
+        var id = created.GetProperty("id").GetGuid();
+        var deletion = created.GetProperty("deletion");
+        Assert.Equal(("Approval of the old key's deletion", "Waiting", 1), (deletion.GetProperty("gateName").GetString(), deletion.GetProperty("decision").GetString(),
+            deletion.GetProperty("keyCount").GetInt32()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await requester.PostAsJsonAsync($"api/v1/campaigns/{id}/deletion/approve", new { comment = "mine" })).StatusCode);
+        var early = await approver.PostAsJsonAsync($"api/v1/campaigns/{id}/deletion/approve", new { comment = "go" });
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("No key's watch is over yet", (await ApiConsole.JsonOf(early)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await approver.PostAsJsonAsync($"api/v1/campaigns/{id}/deletion/reject", new { comment = "" })).StatusCode);
+        var unchanged = await ApiConsole.JsonOf(await requester.GetAsync($"api/v1/campaigns/{id}"));
+        Assert.Empty(unchanged.GetProperty("deletion").GetProperty("signOffs").EnumerateArray());
+
+        var disable = await ApiConsole.JsonOf(await requester.PostAsJsonAsync("api/v1/campaigns", new
+        {
+            target = "local", keys = new[] { "alias/FirstCMK" }, workflow = "AliasSwapNewKey", parameters = new { oldKeyFate = "Disable" },
+            justification = "Replace the application key, disable the old one", concurrency = 1,
+        }));
+        Assert.Equal(JsonValueKind.Null, disable.GetProperty("deletion").ValueKind);
+        var none = await approver.PostAsJsonAsync($"api/v1/campaigns/{disable.GetProperty("id").GetGuid()}/deletion/approve", new { comment = "go" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, none.StatusCode);
+    }
 }

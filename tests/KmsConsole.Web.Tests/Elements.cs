@@ -23,6 +23,10 @@ internal static class Elements
     public static void ClickButton<T>(this IRenderedComponent<T> page, string name) where T : IComponent =>
         page.InvokeAsync(() => page.Button(name).Click()).GetAwaiter().GetResult();
 
+    /// <summary>Clicks the element a test id marks, on the renderer's own thread (see <see cref="ClickButton{T}"/>).</summary>
+    public static void ClickMarked<T>(this IRenderedComponent<T> page, string testId) where T : IComponent =>
+        page.InvokeAsync(() => page.Find($"[data-testid='{testId}']").Click()).GetAwaiter().GetResult();
+
     /// <summary>Types into a field, finding it on the renderer's own thread (see <see cref="ClickButton{T}"/>).</summary>
     public static void InputField<T, TValue>(this IRenderedComponent<T> page, string testId, TValue value) where T : IComponent =>
         page.InvokeAsync(() => page.Field(testId).Input(value)).GetAwaiter().GetResult();

@@ -75,6 +75,15 @@ public sealed class Campaign
     /// <summary>The gate before the old keys' fate, when the workflow has one with these parameters (filled by <see cref="Campaigns.GetAsync"/>).</summary>
     public CampaignFate? Fate { get; set; }
 
+    /// <summary>The decisions on a staged retirement's gate before the old keys' deletion, taken once for the campaign.</summary>
+    public List<SignOff> DeletionSignOffs { get; set; } = [];
+
+    /// <summary>A staged retirement's gate before the old keys' deletion (filled by <see cref="Campaigns.GetAsync"/>); null without a staged retirement.</summary>
+    public CampaignFate? Deletion { get; set; }
+
+    /// <summary>The decisions on <paramref name="gate"/>.</summary>
+    public List<SignOff> SignOffsOn(CampaignGate gate) => gate == CampaignGate.Fate ? FateSignOffs : DeletionSignOffs;
+
     public bool IsOver => State is CampaignState.Finished or CampaignState.Cancelled or CampaignState.Rejected;
 }
 

@@ -32,7 +32,8 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         foreach (var id in active)
         {
             moved += await FollowRunsAsync(id, cancellationToken);
-            moved += await PassFateGatesAsync(id, cancellationToken);
+            moved += await PassGatesAsync(id, CampaignGate.Fate, cancellationToken);
+            moved += await PassGatesAsync(id, CampaignGate.Deletion, cancellationToken);
             moved += await StartKeysAsync(id, cancellationToken);
         }
 
@@ -170,28 +171,30 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
     }
 
     /// <summary>
-    /// Once the campaign's approvers decided the gate before the old keys' fate, each key's run waiting at its own fate
-    /// gate gets that decision through the run's own rule, exactly as its first gate got the campaign's release: approved
-    /// by the approvers who released the fate (never the requester), or rejected. A high hazard of the key still stops its
-    /// run at the gate (the gate itself checks them) until an approver acknowledges it on the run's page.
+    /// Once the campaign's approvers decided one of its gates (the old keys' fate; a staged retirement's deletion), each
+    /// key's run waiting at its own such gate gets that decision through the run's own rule, exactly as its first gate got
+    /// the campaign's release: approved by the approvers who released it (never the requester), or rejected. A high hazard
+    /// of the key still stops its run at the fate gate (the gate itself checks them) until an approver acknowledges it on
+    /// the run's page; a run reaches the deletion gate only once its watch found its old key disabled and unused.
     /// </summary>
-    private async Task<int> PassFateGatesAsync(Guid campaignId, CancellationToken cancellationToken)
+    private async Task<int> PassGatesAsync(Guid campaignId, CampaignGate which, CancellationToken cancellationToken)
     {
         Campaign campaign;
         List<Run> atGate;
         FateGate? gate;
+        List<SignOff> signOffs;
         await using (var db = await store.ReadAsync(cancellationToken))
         {
             campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
-            gate = CampaignFates.GateOf(catalog, campaign);
+            gate = CampaignFates.GateOf(catalog, campaign, which);
             if (gate is null)
             {
                 return 0;
             }
 
-            var subject = CampaignFates.SubjectOf(campaignId);
-            campaign.FateSignOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
-            if (campaign.FateSignOffs.Count == 0)
+            var subject = CampaignFates.SubjectOf(campaignId, which);
+            signOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
+            if (signOffs.Count == 0)
             {
                 return 0;
             }
@@ -203,7 +206,8 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         }
 
         var policy = options.Value.PolicyFor(campaign.Workflow);
-        var (decision, at) = CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, policy);
+        var (decision, at) = CampaignFates.DecisionOf(signOffs, campaign.RequestedBy, policy);
+        var what = which == CampaignGate.Fate ? "old keys' fate" : "old keys' deletion";
         if (decision == FateDecision.Waiting || atGate.Count == 0)
         {
             return 0;
@@ -223,26 +227,27 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
             {
                 if (decision == FateDecision.Rejected)
                 {
-                    var rejection = campaign.FateSignOffs.First(s => s.Decision == ApprovalDecision.Rejected);
+                    var rejection = signOffs.First(s => s.Decision == ApprovalDecision.Rejected);
                     await requests.RejectAsync(new Actor(rejection.ApproverId, rejection.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
-                        $"The old keys' fate was rejected for campaign {campaign.Id}: {rejection.Comment}", cancellationToken);
+                        $"The {what} was rejected for campaign {campaign.Id}: {rejection.Comment}", cancellationToken);
                     decided++;
                     continue;
                 }
 
                 var counted = Approvals.ApprovalGate.ValidApprovals(run, step.Index, now).Select(a => a.ApproverId).ToHashSet(StringComparer.OrdinalIgnoreCase);
-                foreach (var approver in SignOffs.Valid(campaign.FateSignOffs, campaign.RequestedBy, at!.Value).Take(policy.RequiredApprovals)
+                foreach (var approver in SignOffs.Valid(signOffs, campaign.RequestedBy, at!.Value).Take(policy.RequiredApprovals)
                              .Where(s => !counted.Contains(s.ApproverId)))
                 {
                     await requests.ApproveAsync(new Actor(approver.ApproverId, approver.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
-                        $"old key's fate released with campaign {campaign.Id}", cancellationToken);
+                        which == CampaignGate.Fate ? $"old key's fate released with campaign {campaign.Id}" : $"old key's deletion released with campaign {campaign.Id}",
+                        cancellationToken);
                     decided++;
                 }
             }
             catch (RotationRefusedException refused)
             {
                 // The run moved meanwhile (cancelled, decided on its own page); the next pass looks again.
-                logger.LogWarning("Campaign {Campaign}: the fate gate of run {Run} was not passed: {Reason}", campaign.Id, run.Id, refused.Message);
+                logger.LogWarning("Campaign {Campaign}: the gate {Gate} of run {Run} was not passed: {Reason}", campaign.Id, gate.Name, run.Id, refused.Message);
             }
         }
 

@@ -17,43 +17,57 @@ public enum FateDecision
 }
 
 /// <summary>
-/// The gate before the old keys' fate, decided once for a whole campaign: which gate it is (the workflow's own gate,
-/// read from its step list), the decision (the campaign's sign-offs on it under the workflow's approval rule), and how
+/// A destructive gate decided once for a whole campaign (the gate before the old keys' fate, or a staged retirement's
+/// gate before their deletion): which gate it is (the workflow's own gate, read from its step list), the decision (the campaign's sign-offs on it under the workflow's approval rule), and how
 /// many keys' runs wait at it now.
 /// </summary>
-/// <param name="GateName">The gate's name as each run shows it ("Approval of the old key's fate").</param>
+/// <param name="GateName">The gate's name as each run shows it ("Approval of the old key's fate", "Approval of the old key's deletion").</param>
 /// <param name="Keys">The keys whose old key's fate this gate decides (every key not skipped), as the approver reads them.</param>
 /// <param name="WaitingAtGate">Keys whose runs wait at the gate now (for the decision, or for a high hazard to be acknowledged).</param>
-public sealed record CampaignFate(string GateName, OldKeyFate Fate, FateDecision Decision, IReadOnlyList<string> Keys, int WaitingAtGate,
+public sealed record CampaignFate(CampaignGate Gate, string GateName, OldKeyFate Fate, FateDecision Decision, IReadOnlyList<string> Keys, int WaitingAtGate,
     IReadOnlyList<SignOff> SignOffs)
 {
     /// <summary>Keys whose runs wait at the gate with high hazards no approver acknowledged yet (the hazard check's own rule).</summary>
     public IReadOnlyList<Safety.KeyHazards> HighHazards { get; init; } = [];
 }
 
-/// <summary>The gate before the old key's fate in a campaign's runs: its step index and the name the run page shows.</summary>
-internal sealed record FateGate(int Index, string Name);
+/// <summary>The destructive gates of a campaign's runs that the campaign's approvers decide once for all its keys.</summary>
+public enum CampaignGate
+{
+    /// <summary>The gate before the old keys' fate (disable, schedule deletion, delete imported material, or begin a staged retirement).</summary>
+    Fate,
 
-/// <summary>Where the campaign's one decision on the old keys' fate is found and how it counts.</summary>
+    /// <summary>A staged retirement's gate before scheduling the deletion of the old keys, each passed once its watch found its key unused.</summary>
+    Deletion,
+}
+
+/// <summary>A campaign gate in the campaign's runs: its step index and the name the run page shows.</summary>
+internal sealed record FateGate(CampaignGate Gate, int Index, string Name);
+
+/// <summary>Where the campaign's one decision on each of its destructive gates is found and how it counts.</summary>
 internal static class CampaignFates
 {
-    /// <summary>The sign-offs on a campaign's fate gate are kept under an id derived from the campaign's (its release's are under the campaign's own).</summary>
-    public static Guid SubjectOf(Guid campaignId) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"old-key-fate:{campaignId:N}")).AsSpan(0, 16));
+    /// <summary>
+    /// The sign-offs on a campaign gate are kept under an id derived from the campaign's and the gate's (its release's are
+    /// under the campaign's own).
+    /// </summary>
+    public static Guid SubjectOf(Guid campaignId, CampaignGate gate = CampaignGate.Fate) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{(gate == CampaignGate.Fate ? "old-key-fate" : "old-key-deletion")}:{campaignId:N}")).AsSpan(0, 16));
 
     /// <summary>
-    /// The workflow's gate before the old key's fate with the campaign's parameters, known by its step key, with its
+    /// The workflow's step of <paramref name="gate"/> with the campaign's parameters, known by its step key, with its
     /// index in each key's run (every run of the campaign is made with the same workflow and parameters, so the same
-    /// steps); null when the fate needs none (the old key kept).
+    /// steps); null when the runs have no such gate (the old key kept; no staged retirement).
     /// </summary>
-    public static FateGate? GateOf(IWorkflowCatalog catalog, Campaign campaign)
+    public static FateGate? GateOf(IWorkflowCatalog catalog, Campaign campaign, CampaignGate gate = CampaignGate.Fate)
     {
+        var key = gate == CampaignGate.Fate ? Workflows.StepKey.OldKeyFateApproval : Safety.SafetyStepKey.RetirementDeletionApproval;
         var steps = catalog.StepsFor(new Run { Id = Guid.Empty, Workflow = campaign.Workflow, Target = campaign.Target, KeyId = "", Parameters = campaign.Parameters });
         for (var i = 0; i < steps.Count; i++)
         {
-            if (steps[i].Kind == StepKind.Gate && steps[i].Key == Workflows.StepKey.OldKeyFateApproval)
+            if (steps[i].Kind == StepKind.Gate && steps[i].Key == key)
             {
-                return new FateGate(i, steps[i].Name);
+                return new FateGate(gate, i, steps[i].Name);
             }
         }
 

@@ -50,25 +50,39 @@ public sealed class Campaigns
         if (campaign is not null)
         {
             var fateSubject = CampaignFates.SubjectOf(id);
-            var signOffs = await SignOffs.LoadAsync(db, [id, fateSubject], cancellationToken);
+            var deletionSubject = CampaignFates.SubjectOf(id, CampaignGate.Deletion);
+            var signOffs = await SignOffs.LoadAsync(db, [id, fateSubject, deletionSubject], cancellationToken);
             campaign.SignOffs = signOffs[id].ToList();
             campaign.FateSignOffs = signOffs[fateSubject].ToList();
+            campaign.DeletionSignOffs = signOffs[deletionSubject].ToList();
             campaign.Keys.Sort((a, b) => a.Index.CompareTo(b.Index));
-            if (CampaignFates.GateOf(_catalog, campaign) is { } gate)
-            {
-                var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
-                var waiting = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
-                    && r.CurrentStepIndex == gate.Index).ToListAsync(cancellationToken);
-                campaign.Fate = new CampaignFate(gate.Name, campaign.Parameters.OldKeyFate,
-                    CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, _options.PolicyFor(campaign.Workflow)).Decision,
-                    campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting.Count, campaign.FateSignOffs)
-                {
-                    HighHazards = Safety.CampaignHazards.AtFateGate(campaign.Keys.Join(waiting, k => k.RunId, r => r.Id, (k, r) => (k.Alias ?? k.KeyId, r))),
-                };
-            }
+            campaign.Fate = await GateShownAsync(db, campaign, CampaignGate.Fate, cancellationToken);
+            campaign.Deletion = await GateShownAsync(db, campaign, CampaignGate.Deletion, cancellationToken);
         }
 
         return campaign;
+    }
+
+    /// <summary>One campaign gate as the approver reads it: its decision, the keys it decides, and the runs waiting at it now.</summary>
+    private async Task<CampaignFate?> GateShownAsync(RotationDbContext db, Campaign campaign, CampaignGate which, CancellationToken cancellationToken)
+    {
+        if (CampaignFates.GateOf(_catalog, campaign, which) is not { } gate)
+        {
+            return null;
+        }
+
+        var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
+        var waiting = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval
+            && r.CurrentStepIndex == gate.Index).ToListAsync(cancellationToken);
+        var signOffs = campaign.SignOffsOn(which);
+        return new CampaignFate(which, gate.Name, campaign.Parameters.OldKeyFate,
+            CampaignFates.DecisionOf(signOffs, campaign.RequestedBy, _options.PolicyFor(campaign.Workflow)).Decision,
+            campaign.Keys.Where(k => k.State != CampaignKeyState.Skipped).Select(k => k.Alias ?? k.KeyId).ToList(), waiting.Count, signOffs)
+        {
+            HighHazards = which == CampaignGate.Fate
+                ? Safety.CampaignHazards.AtFateGate(campaign.Keys.Join(waiting, k => k.RunId, r => r.Id, (k, r) => (k.Alias ?? k.KeyId, r)))
+                : [],
+        };
     }
 
     public Task<Campaign> RequestAsync(Actor requester, CampaignRequest request, CancellationToken cancellationToken = default) =>
@@ -254,54 +268,87 @@ public sealed class Campaigns
     /// still stops it there until an approver acknowledges it on the run's page.
     /// </summary>
     public Task ApproveFateAsync(Actor approver, Guid campaignId, string? comment, CancellationToken cancellationToken = default) =>
-        Refusals.TranslateAsync(() => DecideFateAsync(approver, campaignId, ApprovalDecision.Approved, comment, cancellationToken), cancellationToken);
+        ApproveGateAsync(approver, campaignId, CampaignGate.Fate, comment, cancellationToken);
 
     /// <summary>Rejects the old keys' fate for the whole campaign: each key's run is rejected at its fate gate.</summary>
-    public Task RejectFateAsync(Actor approver, Guid campaignId, string comment, CancellationToken cancellationToken = default)
+    public Task RejectFateAsync(Actor approver, Guid campaignId, string comment, CancellationToken cancellationToken = default) =>
+        RejectGateAsync(approver, campaignId, CampaignGate.Fate, comment, cancellationToken);
+
+    /// <summary>
+    /// Approves <paramref name="gate"/> once for the whole campaign (the workflow's M-of-N, never the requester). The
+    /// deletion gate of a staged retirement is decided once at least one key's watch is over (its key disabled and unused
+    /// for the whole watch); each later run passes it when its own watch ends the same way — a key used or re-enabled
+    /// during its watch fails its run before the gate, so its deletion is never scheduled.
+    /// </summary>
+    public Task ApproveGateAsync(Actor approver, Guid campaignId, CampaignGate gate, string? comment, CancellationToken cancellationToken = default) =>
+        Refusals.TranslateAsync(() => DecideGateAsync(approver, campaignId, gate, ApprovalDecision.Approved, comment, cancellationToken), cancellationToken);
+
+    /// <summary>Rejects <paramref name="gate"/> for the whole campaign: each key's run is rejected at that gate (a rejected deletion leaves the old keys disabled).</summary>
+    public Task RejectGateAsync(Actor approver, Guid campaignId, CampaignGate gate, string comment, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(comment))
         {
             throw RotationRefusedException.Missing("Give the reason for the rejection; the requester reads it.", "comment");
         }
 
-        return Refusals.TranslateAsync(() => DecideFateAsync(approver, campaignId, ApprovalDecision.Rejected, comment, cancellationToken), cancellationToken);
+        return Refusals.TranslateAsync(() => DecideGateAsync(approver, campaignId, gate, ApprovalDecision.Rejected, comment, cancellationToken), cancellationToken);
     }
 
-    private Task DecideFateAsync(Actor approver, Guid campaignId, ApprovalDecision decision, string? comment, CancellationToken cancellationToken) =>
+    private Task DecideGateAsync(Actor approver, Guid campaignId, CampaignGate which, ApprovalDecision decision, string? comment, CancellationToken cancellationToken) =>
         ChangeAsync(campaignId, async (db, campaign, audit, now) =>
         {
-            var gate = CampaignFates.GateOf(_catalog, campaign)?.Name
-                ?? throw new RotationRefusedException($"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before " +
-                    "the old key's fate; the campaign's approval released all of it.", kind: RefusalKind.Invalid);
+            var what = which == CampaignGate.Fate ? "the old keys' fate" : "the old keys' deletion";
+            var gate = CampaignFates.GateOf(_catalog, campaign, which)
+                ?? throw new RotationRefusedException(which == CampaignGate.Fate
+                    ? $"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before the old key's fate; " +
+                      "the campaign's approval released all of it."
+                    : $"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before the old key's deletion; " +
+                      "only a staged retirement does.", kind: RefusalKind.Invalid);
             if (campaign.IsOver)
             {
-                throw new RotationRefusedException($"The campaign is {campaign.State}; the old keys' fate is decided only while it is waiting or running.");
+                throw new RotationRefusedException($"The campaign is {campaign.State}; {what} is decided only while it is waiting or running.");
             }
 
             var policy = _options.PolicyFor(campaign.Workflow);
-            var subject = CampaignFates.SubjectOf(campaign.Id);
-            campaign.FateSignOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
-            if (CampaignFates.DecisionOf(campaign.FateSignOffs, campaign.RequestedBy, policy).Decision is var decided and not FateDecision.Waiting)
+            var subject = CampaignFates.SubjectOf(campaign.Id, which);
+            var signOffs = campaign.SignOffsOn(which);
+            signOffs.Clear();
+            signOffs.AddRange((await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject]);
+            if (CampaignFates.DecisionOf(signOffs, campaign.RequestedBy, policy).Decision is var decided and not FateDecision.Waiting)
             {
-                throw new RotationRefusedException($"The old keys' fate of the campaign is {decided} already.");
+                throw new RotationRefusedException($"{char.ToUpperInvariant(what[0])}{what[1..]} of the campaign is {decided} already.");
+            }
+
+            if (which == CampaignGate.Deletion)
+            {
+                var runIds = campaign.Keys.Where(k => k.RunId != null).Select(k => k.RunId!.Value).ToList();
+                var watched = await db.Runs.AsNoTracking().CountAsync(r => runIds.Contains(r.Id) && r.CurrentStepIndex >= gate.Index
+                    && r.State != RunState.Failed && r.State != RunState.Cancelled, cancellationToken);
+                if (watched == 0)
+                {
+                    throw new RotationRefusedException($"No key's watch is over yet: {what} is decided once the first disabled old key was watched unused " +
+                        $"and its run waits at \"{gate.Name}\".");
+                }
             }
 
             var keys = campaign.Keys.Count(k => k.State != CampaignKeyState.Skipped);
-            var passed = SignOffs.Record(db, campaign.FateSignOffs, subject, campaign.RequestedBy, approver, policy, decision, comment, now,
-                $"the old keys' fate ({campaign.Parameters.OldKeyFate}) of the campaign of {keys} keys");
+            var passed = SignOffs.Record(db, signOffs, subject, campaign.RequestedBy, approver, policy, decision, comment, now,
+                $"{what} ({campaign.Parameters.OldKeyFate}) of the campaign of {keys} keys");
             var note = comment is { Length: > 0 } ? ": " + comment.Trim() : "";
+            var prefix = which == CampaignGate.Fate ? "campaign.fate" : "campaign.deletion";
             if (decision == ApprovalDecision.Rejected)
             {
-                await audit.AppendAsync(approver.UserId, "campaign.fate-rejected", Subject(campaign), $"{gate} for {keys} keys{note}");
+                await audit.AppendAsync(approver.UserId, $"{prefix}-rejected", Subject(campaign), $"{gate.Name} for {keys} keys{note}");
                 return;
             }
 
-            await audit.AppendAsync(approver.UserId, "campaign.fate-approved", Subject(campaign),
-                $"{gate} ({campaign.Parameters.OldKeyFate}) for {keys} keys: {SignOffs.Tally(campaign.FateSignOffs, campaign.RequestedBy, policy, now)}{note}");
+            await audit.AppendAsync(approver.UserId, $"{prefix}-approved", Subject(campaign),
+                $"{gate.Name} ({campaign.Parameters.OldKeyFate}) for {keys} keys: {SignOffs.Tally(signOffs, campaign.RequestedBy, policy, now)}{note}");
             if (passed)
             {
-                await audit.AppendAsync(approver.UserId, "campaign.fate-released", Subject(campaign),
-                    $"{gate} passes for each of the {keys} keys' runs, unless a high hazard of the key stops it there");
+                await audit.AppendAsync(approver.UserId, $"{prefix}-released", Subject(campaign), which == CampaignGate.Fate
+                    ? $"{gate.Name} passes for each of the {keys} keys' runs, unless a high hazard of the key stops it there"
+                    : $"{gate.Name} passes for each of the {keys} keys' runs whose watch finds its old key disabled and unused");
             }
         }, cancellationToken);
 

@@ -98,6 +98,8 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.Ignore(c => c.SignOffs);
         builder.Ignore(c => c.FateSignOffs);
         builder.Ignore(c => c.Fate);
+        builder.Ignore(c => c.DeletionSignOffs);
+        builder.Ignore(c => c.Deletion);
         builder.Ignore(c => c.IsOver);
         builder.HasMany(c => c.Keys).WithOne().HasForeignKey(k => k.CampaignId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(c => c.State);

@@ -95,6 +95,8 @@ internal sealed class ApiExamples : IOpenApiOperationTransformer
         ["RejectCampaign"] = new JsonObject { ["comment"] = "Leave the payment keys out" },
         ["ApproveCampaignFate"] = new JsonObject { ["comment"] = "No use of the old keys since the aliases moved" },
         ["RejectCampaignFate"] = new JsonObject { ["comment"] = "Keep the old keys until the quarter ends" },
+        ["ApproveCampaignDeletion"] = new JsonObject { ["comment"] = "Watched disabled for 14 days, unused" },
+        ["RejectCampaignDeletion"] = new JsonObject { ["comment"] = "Keep the disabled keys until the audit closes" },
         ["RetryFailedCampaignKeys"] = new JsonObject { ["justification"] = "The missing kms:EnableKeyRotation permission was granted" },
     };
 

@@ -99,6 +99,28 @@ public static class CampaignsApi
             .WithName("RejectCampaignFate")
             .WithSummary("Rejects the old keys' fate for the whole campaign: each key's run is rejected at its fate gate; the comment is required");
 
+        campaigns.MapPost("/{id:guid}/deletion/approve", async (Campaigns all, HttpContext http, Guid id, [FromBody] DecisionBody? body,
+                CancellationToken cancellationToken) =>
+            {
+                await all.ApproveGateAsync(ConsoleActor.From(http.User), id, CampaignGate.Deletion, body?.Comment, cancellationToken);
+                return await CurrentAsync(all, id, cancellationToken);
+            })
+            .RequireAuthorization(ApiPolicies.Approve)
+            .WithName("ApproveCampaignDeletion")
+            .WithSummary("Approves a staged retirement's gate before the old keys' deletion once for the whole campaign (never its requester)")
+            .WithDescription("Decided once the first key's watch is over; each key's run passes its own deletion gate with this decision when its watch " +
+                             "finds its old key disabled and unused (a key used during its watch fails its run, and its deletion is never scheduled). " +
+                             "422 when the campaign has no staged retirement; 409 when no key's watch is over yet or the deletion is decided already.");
+
+        campaigns.MapPost("/{id:guid}/deletion/reject", async (Campaigns all, HttpContext http, Guid id, DecisionBody body, CancellationToken cancellationToken) =>
+            {
+                await all.RejectGateAsync(ConsoleActor.From(http.User), id, CampaignGate.Deletion, body.Comment ?? "", cancellationToken);
+                return await CurrentAsync(all, id, cancellationToken);
+            })
+            .RequireAuthorization(ApiPolicies.Approve)
+            .WithName("RejectCampaignDeletion")
+            .WithSummary("Rejects the old keys' deletion for the whole campaign: each key's run is rejected at its deletion gate and its old key stays disabled; the comment is required");
+
         campaigns.MapPost("/{id:guid}/pause", async (Campaigns all, HttpContext http, Guid id, CancellationToken cancellationToken) =>
             {
                 await all.PauseAsync(ConsoleActor.From(http.User), id, cancellationToken);

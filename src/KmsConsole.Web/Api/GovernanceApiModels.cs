@@ -101,20 +101,26 @@ public sealed record CampaignResponse(
     IReadOnlyList<CampaignKeyResponse> Keys,
     IReadOnlyList<SignOffResponse> SignOffs,
     [property: Description("The gate before the old keys' fate, decided once for the campaign; null when the workflow keeps the old key.")] FateResponse? Fate,
+    [property: Description("A staged retirement's gate before the old keys' deletion, decided once for the campaign; null without a staged retirement.")] FateResponse? Deletion,
     [property: Description("The console page of the campaign, where people decide and follow it.")] string Page)
 {
     public static CampaignResponse From(Campaign c) => new(c.Id, c.Target, c.Workflow, c.Parameters, c.Justification, c.PolicyId, c.FollowUpOf, c.RequestedBy,
         c.RequestedByName, c.CreatedAt, c.State, c.Concurrency, c.DecidedByName, c.DecidedAt, c.FinishedAt, CampaignProgress.Of(c),
         c.Keys.OrderBy(k => k.Index).Select(k => new CampaignKeyResponse(k.Index, k.KeyId, k.Alias, k.Plan, k.State, k.RunId, k.Outcome)).ToList(),
         SignOffResponse.From(c.SignOffs),
-        c.Fate is { } f ? new FateResponse(f.GateName, f.Fate, f.Decision, f.Keys.Count, f.Keys, f.WaitingAtGate, SignOffResponse.From(f.SignOffs)) : null,
+        FateResponse.From(c.Fate),
+        FateResponse.From(c.Deletion),
         $"/campaigns/{c.Id}");
 }
 
-/// <summary>The gate before the old keys' fate, once for the campaign: the fate, its keys, the decision, and the keys' runs waiting at it.</summary>
+/// <summary>A gate decided once for the campaign (the old keys' fate, or their deletion): the fate, its keys, the decision, and the keys' runs waiting at it.</summary>
 public sealed record FateResponse(string GateName, OldKeyFate Fate, FateDecision Decision, int KeyCount, IReadOnlyList<string> Keys,
     [property: Description("Keys whose runs wait at the gate now (for the decision, or for a high hazard to be acknowledged on the run's page).")] int WaitingAtGate,
-    IReadOnlyList<SignOffResponse> SignOffs);
+    IReadOnlyList<SignOffResponse> SignOffs)
+{
+    public static FateResponse? From(CampaignFate? f) =>
+        f is null ? null : new FateResponse(f.GateName, f.Fate, f.Decision, f.Keys.Count, f.Keys, f.WaitingAtGate, SignOffResponse.From(f.SignOffs));
+}
 
 /// <summary>A campaign's state and progress, for callers that poll.</summary>
 public sealed record CampaignProgressResponse(Guid Id, CampaignState State, CampaignProgress Progress);

@@ -28,11 +28,11 @@ public partial class CampaignsPage : IDisposable
     private IReadOnlyList<Campaign> _campaigns = [];
     private Campaign? _selected;
     private string? _comment;
-    private string? _fateComment;
+    private readonly Dictionary<CampaignGate, string?> _gateComments = new() { [CampaignGate.Fate] = null, [CampaignGate.Deletion] = null };
     private string? _retryJustification;
     private const string CommentFieldName = "comment";
-    private const string FateCommentFieldName = "fate-comment";
-    private readonly FieldRefusals _fields = new(CommentFieldName, FateCommentFieldName, nameof(CampaignRequest.Justification));
+    private readonly FieldRefusals _fields = new(CommentFieldName, GateCommentField(CampaignGate.Fate), GateCommentField(CampaignGate.Deletion),
+        nameof(CampaignRequest.Justification));
     private string? _refusal;
     private bool _loaded;
     private LiveUpdates? _live;
@@ -55,6 +55,8 @@ public partial class CampaignsPage : IDisposable
         await LoadAsync();
         StateHasChanged();
     }
+
+    private static string GateCommentField(CampaignGate gate) => gate == CampaignGate.Fate ? "fate-comment" : "deletion-comment";
 
     /// <summary>A decision with the comment typed for it: a comment too long or refused shows under it.</summary>
     private Task DecideAsync(string commentField, string? comment, Func<Actor, Task> action)
@@ -88,7 +90,7 @@ public partial class CampaignsPage : IDisposable
         {
             await action(ConsoleActor.From((await AuthenticationState).User));
             _comment = null;
-            _fateComment = null;
+            _gateComments[CampaignGate.Fate] = _gateComments[CampaignGate.Deletion] = null;
         }
         catch (RotationRefusedException refused)
         {

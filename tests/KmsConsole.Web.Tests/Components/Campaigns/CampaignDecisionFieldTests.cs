@@ -77,6 +77,28 @@ public sealed class CampaignDecisionFieldTests : PageTest
         Assert.Empty(stored.Fate.SignOffs);
     }
 
+    [Fact]
+    public async Task A_staged_retirement_shows_its_deletion_gate_apart_and_its_refusals_land_at_the_deletion_comment()
+    {
+        var campaign = await RequestCampaignAsync(OldKeyFate.StagedRetirement);
+        var page = OpenAsAlice(campaign);
+        page.WaitForAssertion(() => page.Find("[data-testid='deletion-comment']"), Answer);
+        Assert.Contains("Approval of the old key's deletion, once for the campaign", page.Find("[data-testid='campaign-deletion']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Approval of the old key's fate, once for the campaign: old key StagedRetirement", page.Find("[data-testid='campaign-fate']").TextContent,
+            StringComparison.Ordinal);
+
+        page.ClickMarked("reject-deletion");
+        page.WaitForAssertion(() => Assert.Contains("Give the reason for the rejection", FieldText(page, "deletion-comment"), StringComparison.Ordinal), Answer);
+        Assert.DoesNotContain("Give the reason", FieldText(page, "fate-comment"), StringComparison.Ordinal);
+
+        page.InputField("deletion-comment", "watched and unused");
+        page.ClickMarked("approve-deletion");
+        page.WaitForAssertion(() => Assert.Contains("No key's watch is over yet", page.Find("[data-testid='campaign-refusal']").TextContent, StringComparison.Ordinal), Answer);
+        var stored = (await World.Get<Rotation.Governance.Campaigns>().GetAsync(campaign.Id))!;
+        Assert.Equal(FateDecision.Waiting, stored.Deletion!.Decision);
+        Assert.Empty(stored.Deletion.SignOffs);
+    }
+
     [Theory]
     [InlineData("campaign-concurrency", "0", null, "A campaign runs 1 to 50 keys at once; 0 was asked.")]
     [InlineData("campaign-concurrency", "51", null, "A campaign runs 1 to 50 keys at once; 51 was asked.")]
