@@ -65,6 +65,13 @@ public sealed class Campaign
     public string? DecidedByName { get; set; }
     public DateTimeOffset? DecidedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>When the first key's run reached the gate before the old keys' fate while it was undecided (its approvers are told then).</summary>
+    public DateTimeOffset? FateWaitingSince { get; set; }
+
+    /// <summary>When the first key's run reached a staged retirement's deletion gate while it was undecided (its approvers are told then).</summary>
+    public DateTimeOffset? DeletionWaitingSince { get; set; }
+
     public int Revision { get; set; }
     public List<CampaignKey> Keys { get; set; } = [];
     public List<SignOff> SignOffs { get; set; } = [];

@@ -137,8 +137,8 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         {
             try
             {
-                var run = await requests.SubmitAsync(requester, new RotationRequest(campaign.Target, key.KeyId, campaign.Workflow, campaign.Parameters,
-                    $"Campaign {campaign.Id}: {campaign.Justification}"), cancellationToken);
+                var run = await requests.SubmitForCampaignAsync(requester, new RotationRequest(campaign.Target, key.KeyId, campaign.Workflow, campaign.Parameters,
+                    $"Campaign {campaign.Id}: {campaign.Justification}"), campaign.Id, cancellationToken);
                 // The campaign's one approval passes each run's first gate, through the run's own rule (never its requester, M of N).
                 foreach (var approver in approvers)
                 {
@@ -183,6 +183,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         List<Run> atGate;
         FateGate? gate;
         List<SignOff> signOffs;
+        var firstAtGate = false;
         await using (var db = await store.ReadAsync(cancellationToken))
         {
             campaign = await db.Campaigns.AsNoTracking().Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
@@ -194,15 +195,23 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
 
             var subject = CampaignFates.SubjectOf(campaignId, which);
             signOffs = (await SignOffs.LoadAsync(db, [subject], cancellationToken))[subject].ToList();
+            var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
+            var waiting = db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.CurrentStepIndex == gate.Index);
             if (signOffs.Count == 0)
             {
-                return 0;
+                var since = which == CampaignGate.Fate ? campaign.FateWaitingSince : campaign.DeletionWaitingSince;
+                firstAtGate = since is null && await waiting.AnyAsync(cancellationToken);
+                atGate = [];
             }
+            else
+            {
+                atGate = await waiting.Include(r => r.Steps).Include(r => r.Approvals).ToListAsync(cancellationToken);
+            }
+        }
 
-            var runIds = campaign.Keys.Where(k => k.State == CampaignKeyState.Running && k.RunId != null).Select(k => k.RunId!.Value).ToList();
-            atGate = await db.Runs.AsNoTracking().Include(r => r.Steps).Include(r => r.Approvals)
-                .Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.CurrentStepIndex == gate.Index)
-                .ToListAsync(cancellationToken);
+        if (firstAtGate)
+        {
+            return await MarkWaitingAsync(campaignId, which, cancellationToken);
         }
 
         var policy = options.Value.PolicyFor(campaign.Workflow);
@@ -252,6 +261,45 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
         }
 
         return decided;
+    }
+
+    /// <summary>
+    /// Notes when the first key's run reached an undecided campaign gate; saving it tells the campaign's approvers once
+    /// (<see cref="Notifications.CampaignChangeNotifications"/>), not once per key's run.
+    /// </summary>
+    private async Task<int> MarkWaitingAsync(Guid campaignId, CampaignGate which, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.WriteAsync(async (db, audit) =>
+            {
+                var campaign = await db.Campaigns.Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
+                var now = store.Time.GetUtcNow();
+                if (which == CampaignGate.Fate && campaign.FateWaitingSince is null)
+                {
+                    campaign.FateWaitingSince = now;
+                }
+                else if (which == CampaignGate.Deletion && campaign.DeletionWaitingSince is null)
+                {
+                    campaign.DeletionWaitingSince = now;
+                }
+                else
+                {
+                    return 0;
+                }
+
+                campaign.Revision++;
+                await audit.AppendAsync("campaign", which == CampaignGate.Fate ? "campaign.fate-waiting" : "campaign.deletion-waiting", Campaigns.Subject(campaign),
+                    which == CampaignGate.Fate
+                        ? $"The first key's run waits at the gate before the old keys' fate ({campaign.Parameters.OldKeyFate}); decided once for the campaign"
+                        : "The first key's watch is over: its run waits at the gate before the old keys' deletion; decided once for the campaign");
+                return 1;
+            }, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return 0; // the campaign moved meanwhile; the next pass looks again
+        }
     }
 
     private static CampaignKeyState? EndOf(RunState state) => state switch

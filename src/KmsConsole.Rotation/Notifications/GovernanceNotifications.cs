@@ -1,53 +1,93 @@
 using KmsConsole.Rotation.Governance;
 using KmsConsole.Rotation.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Rotation.Notifications;
 
-/// <summary>A campaign that ends: succeeded (no key failed), failed (a key's run failed), or cancelled; told to its requester.</summary>
-internal sealed class CampaignChangeNotifications : IChangeNotifications
+/// <summary>
+/// A campaign that waits for its approvers (requested; its first key's run at an undecided gate before the old keys' fate
+/// or their deletion), told to them once; or that ends: succeeded (no key failed), failed (a key's run failed), or
+/// cancelled; told to its requester.
+/// </summary>
+internal sealed class CampaignChangeNotifications(IOptions<RotationOptions> rotation) : IChangeNotifications
 {
     public async Task<IReadOnlyList<NotificationMessage>> CollectAsync(RotationDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var messages = new List<NotificationMessage>();
-        foreach (var entry in db.ChangeTracker.Entries<Campaign>().Where(e => e.State == EntityState.Modified).ToList())
+        foreach (var entry in db.ChangeTracker.Entries<Campaign>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
         {
             var campaign = entry.Entity;
-            // As for runs, the state before is the stored one: a change may save a campaign it did not load in this context.
-            var before = await db.Campaigns.AsNoTracking().Where(c => c.Id == campaign.Id).Select(c => (CampaignState?)c.State).FirstOrDefaultAsync(cancellationToken);
-            if (before == campaign.State || EventFor(campaign) is not { } kind)
+            var what = $"The campaign of {NotificationOutbox.WorkflowLabel(campaign.Workflow)} on {campaign.Keys.Count} key(s) of {campaign.Target}, " +
+                       $"requested by {campaign.RequestedByName},";
+            if (entry.State == EntityState.Added)
+            {
+                if (campaign.State == CampaignState.AwaitingApproval)
+                {
+                    messages.Add(Message(NotificationEvent.CampaignApprovalNeeded, campaign, now,
+                        $"{campaign.RequestedByName} asks for a campaign of {NotificationOutbox.WorkflowLabel(campaign.Workflow)} on " +
+                        $"{campaign.Keys.Count(k => k.State == CampaignKeyState.Waiting)} key(s) of {campaign.Target}: \"{campaign.Justification}\". " +
+                        "One approval releases every key; approve or reject it in KmsConsole."));
+                }
+
+                continue;
+            }
+
+            // As for runs, the values before are the stored ones: a change may save a campaign it did not load in this context.
+            var before = await db.Campaigns.AsNoTracking().Where(c => c.Id == campaign.Id)
+                .Select(c => new { c.State, c.FateWaitingSince, c.DeletionWaitingSince }).FirstOrDefaultAsync(cancellationToken);
+            if (before is null)
+            {
+                continue;
+            }
+
+            if (before.FateWaitingSince is null && campaign.FateWaitingSince is not null)
+            {
+                messages.Add(Message(NotificationEvent.CampaignApprovalNeeded, campaign, now,
+                    $"{what} waits at the gate before the old keys' fate ({campaign.Parameters.OldKeyFate}): approve or reject it once for the campaign in KmsConsole."));
+            }
+
+            if (before.DeletionWaitingSince is null && campaign.DeletionWaitingSince is not null)
+            {
+                messages.Add(Message(NotificationEvent.CampaignApprovalNeeded, campaign, now,
+                    $"{what} waits at the gate before the old keys' deletion: the first disabled old key was watched unused. " +
+                    "Approve or reject the deletion once for the campaign in KmsConsole."));
+            }
+
+            if (before.State == campaign.State || EventFor(campaign) is not { } kind)
             {
                 continue;
             }
 
             var progress = CampaignProgress.Of(campaign);
-            var what = $"The campaign of {NotificationOutbox.WorkflowLabel(campaign.Workflow)} on {campaign.Keys.Count} key(s) of {campaign.Target}, " +
-                       $"requested by {campaign.RequestedByName},";
-            messages.Add(new NotificationMessage
+            messages.Add(Message(kind, campaign, now, kind switch
             {
-                Id = Guid.NewGuid(),
-                Event = kind,
-                CreatedAt = now,
-                CampaignId = campaign.Id,
-                PolicyId = campaign.PolicyId,
-                Target = campaign.Target,
-                Key = $"campaign of {campaign.Keys.Count} key(s)",
-                Workflow = campaign.Workflow,
-                RequestedBy = campaign.RequestedBy,
-                RequestedByName = campaign.RequestedByName,
-                Summary = kind switch
-                {
-                    NotificationEvent.CampaignSucceeded => $"{what} succeeded: {progress.Done} rotated, {progress.Other} skipped or cancelled.",
-                    NotificationEvent.CampaignFailed => $"{what} ended with {progress.Failed} failed key(s) ({progress.Done} rotated). " +
-                                                        "Resume or roll back each failed run, or retry the failed keys in a new campaign, in KmsConsole.",
-                    _ => $"{what} was cancelled: {progress.Done} rotated, {progress.Running} still running to their end, {progress.Other} not started.",
-                },
-                Page = $"/campaigns/{campaign.Id}",
-            });
+                NotificationEvent.CampaignSucceeded => $"{what} succeeded: {progress.Done} rotated, {progress.Other} skipped or cancelled.",
+                NotificationEvent.CampaignFailed => $"{what} ended with {progress.Failed} failed key(s) ({progress.Done} rotated). " +
+                                                    "Resume or roll back each failed run, or retry the failed keys in a new campaign, in KmsConsole.",
+                _ => $"{what} was cancelled: {progress.Done} rotated, {progress.Running} still running to their end, {progress.Other} not started.",
+            }));
         }
 
         return messages;
     }
+
+    private NotificationMessage Message(NotificationEvent kind, Campaign campaign, DateTimeOffset now, string summary) => new()
+    {
+        Id = Guid.NewGuid(),
+        Event = kind,
+        CreatedAt = now,
+        CampaignId = campaign.Id,
+        PolicyId = campaign.PolicyId,
+        Target = campaign.Target,
+        Key = $"campaign of {campaign.Keys.Count} key(s)",
+        Workflow = campaign.Workflow,
+        RequestedBy = campaign.RequestedBy,
+        RequestedByName = campaign.RequestedByName,
+        ApproverRole = kind == NotificationEvent.CampaignApprovalNeeded ? rotation.Value.PolicyFor(campaign.Workflow).ApproverRole : null,
+        Summary = summary,
+        Page = $"/campaigns/{campaign.Id}",
+    };
 
     private static NotificationEvent? EventFor(Campaign campaign) => campaign.State switch
     {

@@ -35,6 +35,12 @@ public enum NotificationEvent
 
     /// <summary>The audit trail's append-only protection was found removed (and restored), or its chain broken.</summary>
     AuditTampered,
+
+    /// <summary>
+    /// A campaign waits for its approvers: requested, or its first key's run at the gate before the old keys' fate or
+    /// their deletion. Told once per campaign and gate; its keys' runs do not each ask.
+    /// </summary>
+    CampaignApprovalNeeded,
 }
 
 /// <summary>

@@ -44,6 +44,8 @@ public static class NotificationEvents
         new(NotificationEvent.RunFailed, "My run failed", "Rotation failed", OpenRun, NotificationAudience.Requester),
         new(NotificationEvent.RunCancelled, "My run was cancelled", "Rotation cancelled", OpenRun, NotificationAudience.Requester),
         new(NotificationEvent.RunRejected, "My run was rejected", "Rotation rejected", OpenRun, NotificationAudience.Requester),
+        new(NotificationEvent.CampaignApprovalNeeded, "A campaign waits for my approval", "Campaign approval needed", "Approve or reject the campaign in KmsConsole",
+            NotificationAudience.Deciders),
         new(NotificationEvent.CampaignSucceeded, "My campaign succeeded", "Campaign succeeded", OpenCampaign, NotificationAudience.Requester),
         new(NotificationEvent.CampaignFailed, "My campaign ended with failed keys", "Campaign failed", OpenCampaign, NotificationAudience.Requester),
         new(NotificationEvent.CampaignCancelled, "My campaign was cancelled", "Campaign cancelled", OpenCampaign, NotificationAudience.Requester),

@@ -68,7 +68,7 @@ internal sealed class RunChangeNotifications(IOptions<RotationOptions> rotation)
             RunState? before = entry.State == EntityState.Added
                 ? null
                 : await db.Runs.AsNoTracking().Where(r => r.Id == run.Id).Select(r => (RunState?)r.State).FirstOrDefaultAsync(cancellationToken);
-            if (before != run.State && EventFor(run.State) is { } kind)
+            if (before != run.State && EventFor(run.State) is { } kind && !TheCampaignTells(run, kind))
             {
                 messages.Add(Message(kind, run, now));
             }
@@ -76,6 +76,19 @@ internal sealed class RunChangeNotifications(IOptions<RotationOptions> rotation)
 
         return messages;
     }
+
+    /// <summary>
+    /// A campaign's runs do not each ask or report: the campaign tells its approvers once per gate (every gate of its runs
+    /// is decided on the campaign) and its requester once at its end. A key's failed run is still told (it needs someone),
+    /// as is a resumed run waiting to pass a gate again before its current step (only its own page decides that).
+    /// </summary>
+    private static bool TheCampaignTells(Run run, NotificationEvent kind) =>
+        run.CampaignId is not null && kind switch
+        {
+            NotificationEvent.RunFailed => false,
+            NotificationEvent.ApprovalNeeded => run.CurrentStep?.Kind == StepKind.Gate,
+            _ => true,
+        };
 
     private static NotificationEvent? EventFor(RunState state) => state switch
     {

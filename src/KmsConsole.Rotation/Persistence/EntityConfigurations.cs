@@ -42,6 +42,7 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         builder.HasIndex(r => new { r.State, r.LeaseUntil });
         builder.HasIndex(r => new { r.Target, r.KeyId });
         builder.HasIndex(r => r.CreatedAt);
+        builder.HasIndex(r => r.CampaignId);
     }
 }
 

@@ -14,6 +14,9 @@ public sealed class Run
     public string RequestedBy { get; set; } = "";
     public string RequestedByName { get; set; } = "";
     public string Justification { get; set; } = "";
+
+    /// <summary>The campaign that started this run, whose approvers decide its gates once for all its keys; null for a run requested alone.</summary>
+    public Guid? CampaignId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -42,9 +42,13 @@ public sealed class RotationRequests
         Refusals.TranslateAsync(async () => (await _preflight.RunAsync(request, cancellationToken)).Plan, cancellationToken);
 
     public Task<Run> SubmitAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken = default) =>
-        Refusals.TranslateAsync(() => SubmitCoreAsync(requester, request, cancellationToken), cancellationToken);
+        Refusals.TranslateAsync(() => SubmitCoreAsync(requester, request, campaignId: null, cancellationToken), cancellationToken);
 
-    private async Task<Run> SubmitCoreAsync(Actor requester, RotationRequest request, CancellationToken cancellationToken)
+    /// <summary>A key's run of a campaign: requested as the campaign's requester and marked as the campaign's (its gates are decided on the campaign).</summary>
+    internal Task<Run> SubmitForCampaignAsync(Actor requester, RotationRequest request, Guid campaignId, CancellationToken cancellationToken) =>
+        Refusals.TranslateAsync(() => SubmitCoreAsync(requester, request, campaignId, cancellationToken), cancellationToken);
+
+    private async Task<Run> SubmitCoreAsync(Actor requester, RotationRequest request, Guid? campaignId, CancellationToken cancellationToken)
     {
         requester.Require(Roles.Requester, "request a rotation");
         if (string.IsNullOrWhiteSpace(request.Justification))
@@ -63,6 +67,7 @@ public sealed class RotationRequests
 
         var run = NewRun(requester, request.Workflow, request.Target, outcome.Plan.Key.KeyId, outcome.KeyArn, outcome.AliasName,
             request.Parameters, request.Justification.Trim());
+        run.CampaignId = campaignId;
         run.PermissionCheck = Record(outcome.Plan.Permissions?.Report);
         await InsertAsync(run, requester, "run.requested",
             $"{request.Workflow} requested: {request.Justification.Trim()}{PermissionNote(run)}", cancellationToken);

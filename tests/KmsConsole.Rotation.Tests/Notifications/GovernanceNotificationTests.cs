@@ -94,4 +94,55 @@ public sealed class GovernanceNotificationTests
         Assert.Equal(2, later.Count);
         Assert.StartsWith($"1 key(s) of local newly break the policy 'Yearly rotation': {third.KeyMetadata.KeyId}.", later[1].Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_campaign_asks_its_approvers_once_when_requested_and_once_at_its_fate_gate_and_its_keys_runs_neither_ask_nor_report()
+    {
+        await using var world = await WorldAsync();
+        var keys = new List<(string KeyId, string Alias)>();
+        for (var i = 0; i < 3; i++)
+        {
+            keys.Add(await world.NewAwsKeyAsync($"ask{i}"));
+        }
+
+        var campaign = await world.Campaigns().RequestAsync(RotationWorld.Dave, new CampaignRequest(RotationWorld.Target, keys.Select(k => k.Alias).ToList(),
+            WorkflowKind.AliasSwapNewKey, new RotationParameters { OldKeyFate = OldKeyFate.Disable }, "replace the ask keys", Concurrency: 3));
+        var asked = Assert.Single(await MessagesAsync(world, NotificationEvent.CampaignApprovalNeeded));
+        Assert.Equal((campaign.Id, "dave", Roles.Approver, $"/campaigns/{campaign.Id}"), (asked.CampaignId!.Value, asked.RequestedBy, asked.ApproverRole, asked.Page));
+        Assert.StartsWith("Dave Both asks for a campaign of a new key with alias swap on 3 key(s) of local: \"replace the ask keys\"", asked.Summary, StringComparison.Ordinal);
+        Assert.Equal(NotificationAudience.Deciders, NotificationEvents.Of(NotificationEvent.CampaignApprovalNeeded).Audience);
+
+        await world.Campaigns().ApproveAsync(RotationWorld.Bob, campaign.Id, "release");
+        var driver = world.Get<CampaignDriver>();
+        var orchestrator = world.NewOrchestrator();
+        for (var turn = 0; turn < 10; turn++)
+        {
+            await driver.AdvanceAsync(CancellationToken.None);
+            await orchestrator.DrainAsync(CancellationToken.None);
+        }
+
+        var atFate = (await MessagesAsync(world, NotificationEvent.CampaignApprovalNeeded)).OrderBy(m => m.CreatedAt).ToList();
+        Assert.Equal(2, atFate.Count);
+        Assert.Contains("waits at the gate before the old keys' fate (Disable)", atFate[1].Summary, StringComparison.Ordinal);
+        Assert.Equal(3, (await world.Campaigns().GetAsync(campaign.Id))!.Fate!.WaitingAtGate);
+        Assert.Single((await world.Audit.QueryAsync(RotationWorld.Erin, new AuditFilter { Action = "campaign.fate-waiting" }, 0, 10)).Items);
+
+        await world.Campaigns().ApproveFateAsync(RotationWorld.Carol, campaign.Id, "disable them");
+        var done = await world.DriveCampaignAsync(campaign.Id, TimeSpan.FromMinutes(1));
+        Assert.Equal(CampaignState.Finished, done.State);
+        Assert.Equal(2, (await MessagesAsync(world, NotificationEvent.CampaignApprovalNeeded)).Count);
+        Assert.Single(await MessagesAsync(world, NotificationEvent.CampaignSucceeded));
+        Assert.Empty(await MessagesAsync(world, NotificationEvent.ApprovalNeeded));
+        Assert.Empty(await MessagesAsync(world, NotificationEvent.RunSucceeded));
+        Assert.All(done.Keys, k => Assert.NotNull(k.RunId));
+        foreach (var key in done.Keys)
+        {
+            Assert.Equal(campaign.Id, (await world.Runs.GetAsync(key.RunId!.Value))!.CampaignId);
+        }
+
+        // A run requested alone still asks and reports for itself.
+        var alone = await world.SubmitAsync(keys[0].Alias, WorkflowKind.EnableAutomaticRotation);
+        Assert.Null(alone.CampaignId);
+        Assert.Equal(alone.Id, Assert.Single(await MessagesAsync(world, NotificationEvent.ApprovalNeeded)).RunId);
+    }
 }

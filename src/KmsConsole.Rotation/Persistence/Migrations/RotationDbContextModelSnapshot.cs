@@ -306,6 +306,12 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<string>("DecidedByName")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DeletionWaitingSince")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FateWaitingSince")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
 
@@ -1120,6 +1126,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<string>("AliasName")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CampaignId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CancelReason")
                         .HasColumnType("TEXT");
 
@@ -1213,6 +1222,8 @@ namespace KmsConsole.Rotation.Persistence.Migrations
 
                     b.HasIndex("ActiveKeyLock")
                         .IsUnique();
+
+                    b.HasIndex("CampaignId");
 
                     b.HasIndex("CreatedAt");
 

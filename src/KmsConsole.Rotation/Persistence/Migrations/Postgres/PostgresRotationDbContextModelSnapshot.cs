@@ -313,6 +313,12 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<string>("DecidedByName")
                         .HasColumnType("text");
 
+                    b.Property<long?>("DeletionWaitingSince")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("FateWaitingSince")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("bigint");
 
@@ -1133,6 +1139,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<string>("AliasName")
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("CampaignId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("CancelReason")
                         .HasColumnType("text");
 
@@ -1226,6 +1235,8 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
 
                     b.HasIndex("ActiveKeyLock")
                         .IsUnique();
+
+                    b.HasIndex("CampaignId");
 
                     b.HasIndex("CreatedAt");
 
