@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsConsole.LocalKms.Hosting;
+using KmsConsole.LocalKms.Quotas;
 using KmsConsole.LocalKms.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -133,6 +135,253 @@ public class QuotaAndFaultTests
         {
             KeyId = "alias/none", SigningAlgorithm = SigningAlgorithmSpec.RSASSA_PSS_SHA_256, Message = new MemoryStream([1]),
         }));
+    }
+
+    /// <summary>
+    /// The defaults of the "Request quotas for each AWS KMS API operation" table of the current AWS KMS Developer Guide page
+    /// (docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html, read 2026-12-07); where a row varies with the
+    /// Region, the value for all Regions but those it names.
+    /// </summary>
+    private static readonly Dictionary<string, double> CurrentTable = new(StringComparer.Ordinal)
+    {
+        ["CryptographicOperationsSymmetric"] = 10_000,
+        ["CryptographicOperationsRsa"] = 1_000,
+        ["CryptographicOperationsEcc"] = 1_000,
+        ["CryptographicOperationsMlDsa"] = 1_000,
+        ["GenerateDataKeyPair_ECC_NIST_P256"] = 100,
+        ["GenerateDataKeyPair_ECC_NIST_P384"] = 100,
+        ["GenerateDataKeyPair_ECC_NIST_P521"] = 100,
+        ["GenerateDataKeyPair_ECC_SECG_P256K1"] = 100,
+        ["GenerateDataKeyPair_ECC_NIST_EDWARDS25519"] = 100,
+        ["GenerateDataKeyPair_RSA_2048"] = 20,
+        ["GenerateDataKeyPair_RSA_3072"] = 4,
+        ["GenerateDataKeyPair_RSA_4096"] = 1,
+        ["GenerateDataKeyPair_SM2"] = 25,
+        ["CancelKeyDeletion"] = 5,
+        ["ConnectCustomKeyStore"] = 5,
+        ["CreateAlias"] = 5,
+        ["CreateCustomKeyStore"] = 5,
+        ["CreateGrant"] = 50,
+        ["CreateKey"] = 5,
+        ["DeleteAlias"] = 15,
+        ["DeleteCustomKeyStore"] = 5,
+        ["DeleteImportedKeyMaterial"] = 15,
+        ["DescribeCustomKeyStores"] = 5,
+        ["DescribeKey"] = 2_000,
+        ["DisableKey"] = 5,
+        ["DisableKeyRotation"] = 5,
+        ["DisconnectCustomKeyStore"] = 5,
+        ["EnableKey"] = 5,
+        ["EnableKeyRotation"] = 15,
+        ["GetKeyLastUsage"] = 5,
+        ["GetKeyPolicy"] = 1_000,
+        ["GetKeyRotationStatus"] = 1_000,
+        ["GetParametersForImport"] = 1,
+        ["GetPublicKey"] = 2_000,
+        ["ImportKeyMaterial"] = 15,
+        ["ListAliases"] = 500,
+        ["ListGrants"] = 100,
+        ["ListKeyPolicies"] = 100,
+        ["ListKeys"] = 500,
+        ["ListKeyRotations"] = 100,
+        ["ListResourceTags"] = 2_000,
+        ["ListRetirableGrants"] = 100,
+        ["PutKeyPolicy"] = 15,
+        ["ReplicateKey"] = 5,
+        ["RetireGrant"] = 50,
+        ["RevokeGrant"] = 50,
+        ["RotateKeyOnDemand"] = 5,
+        ["ScheduleKeyDeletion"] = 15,
+        ["TagResource"] = 10,
+        ["UntagResource"] = 5,
+        ["UpdateAlias"] = 5,
+        ["UpdateCustomKeyStore"] = 5,
+        ["UpdateKeyDescription"] = 5,
+        ["UpdatePrimaryRegion"] = 5,
+    };
+
+    [Fact]
+    public void The_documented_quotas_are_the_current_request_quota_table_row_for_row()
+    {
+        Assert.Equal(
+            CurrentTable.OrderBy(q => q.Key, StringComparer.Ordinal),
+            RequestQuotas.Documented.OrderBy(q => q.Key, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("DescribeKey", null, "DescribeKey", 2_000)]
+    [InlineData("GetKeyRotationStatus", null, "GetKeyRotationStatus", 1_000)]
+    [InlineData("GetKeyPolicy", null, "GetKeyPolicy", 1_000)]
+    [InlineData("ListKeyRotations", null, "ListKeyRotations", 100)]
+    [InlineData("RotateKeyOnDemand", null, "RotateKeyOnDemand", 5)]
+    [InlineData("GetKeyLastUsage", null, "GetKeyLastUsage", 5)]
+    [InlineData("GetPublicKey", null, "GetPublicKey", 2_000)]
+    [InlineData("GetParametersForImport", null, "GetParametersForImport", 1)]
+    [InlineData("ImportKeyMaterial", null, "ImportKeyMaterial", 15)]
+    [InlineData("ListAliases", null, "ListAliases", 500)]
+    [InlineData("ListKeys", null, "ListKeys", 500)]
+    [InlineData("ListResourceTags", null, "ListResourceTags", 2_000)]
+    [InlineData("ListGrants", null, "ListGrants", 100)]
+    [InlineData("ListKeyPolicies", null, "ListKeyPolicies", 100)]
+    [InlineData("ListRetirableGrants", null, "ListRetirableGrants", 100)]
+    [InlineData("CreateGrant", null, "CreateGrant", 50)]
+    [InlineData("RetireGrant", null, "RetireGrant", 50)]
+    [InlineData("RevokeGrant", null, "RevokeGrant", 50)]
+    [InlineData("PutKeyPolicy", null, "PutKeyPolicy", 15)]
+    [InlineData("ScheduleKeyDeletion", null, "ScheduleKeyDeletion", 15)]
+    [InlineData("DeleteAlias", null, "DeleteAlias", 15)]
+    [InlineData("DeleteImportedKeyMaterial", null, "DeleteImportedKeyMaterial", 15)]
+    [InlineData("EnableKeyRotation", null, "EnableKeyRotation", 15)]
+    [InlineData("TagResource", null, "TagResource", 10)]
+    [InlineData("UntagResource", null, "UntagResource", 5)]
+    [InlineData("UpdateAlias", null, "UpdateAlias", 5)]
+    [InlineData("UpdateKeyDescription", null, "UpdateKeyDescription", 5)]
+    [InlineData("ReplicateKey", null, "ReplicateKey", 5)]
+    [InlineData("UpdatePrimaryRegion", null, "UpdatePrimaryRegion", 5)]
+    [InlineData("ConnectCustomKeyStore", null, "ConnectCustomKeyStore", 5)]
+    [InlineData("DescribeCustomKeyStores", null, "DescribeCustomKeyStores", 5)]
+    [InlineData("GenerateDataKeyPair", "RSA_2048", "GenerateDataKeyPair_RSA_2048", 20)]
+    [InlineData("GenerateDataKeyPairWithoutPlaintext", "RSA_3072", "GenerateDataKeyPair_RSA_3072", 4)]
+    [InlineData("GenerateDataKeyPair", "RSA_4096", "GenerateDataKeyPair_RSA_4096", 1)]
+    [InlineData("GenerateDataKeyPairWithoutPlaintext", "ECC_NIST_P256", "GenerateDataKeyPair_ECC_NIST_P256", 100)]
+    [InlineData("GenerateDataKeyPair", "ECC_NIST_P384", "GenerateDataKeyPair_ECC_NIST_P384", 100)]
+    [InlineData("GenerateDataKeyPair", "ECC_NIST_P521", "GenerateDataKeyPair_ECC_NIST_P521", 100)]
+    [InlineData("GenerateDataKeyPair", "ECC_SECG_P256K1", "GenerateDataKeyPair_ECC_SECG_P256K1", 100)]
+    [InlineData("GenerateDataKeyPairWithoutPlaintext", "ECC_NIST_EDWARDS25519", "GenerateDataKeyPair_ECC_NIST_EDWARDS25519", 100)]
+    [InlineData("GenerateDataKeyPair", "SM2", "GenerateDataKeyPair_SM2", 25)]
+    public void A_burst_of_the_documented_quota_in_one_second_passes_one_more_is_throttled_and_the_next_second_allows_more(
+        string operation, string? keySpec, string quota, int perSecond)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var quotas = new RequestQuotas(new QuotaOptions { Enabled = true }, time);
+
+        var passed = Enumerable.Range(0, perSecond).Count(_ => quotas.TryAcquire(operation, keySpec));
+        var beyond = quotas.TryAcquire(operation, keySpec);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(quota, RequestQuotas.QuotaFor(operation, keySpec));
+        Assert.Equal(perSecond, passed);
+        Assert.False(beyond, $"request {perSecond + 1} of {operation} {keySpec} in one second");
+        Assert.True(quotas.TryAcquire(operation, keySpec));
+    }
+
+    [Fact]
+    public void A_configured_rate_wins_over_the_documented_one_for_operations_and_for_data_key_pair_specs()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var quotas = new RequestQuotas(new QuotaOptions
+        {
+            Enabled = true,
+            RequestsPerSecond = { ["DescribeKey"] = 3, ["GenerateDataKeyPair_RSA_4096"] = 2 },
+        }, time);
+
+        Assert.Equal(3, Enumerable.Range(0, 10).Count(_ => quotas.TryAcquire("DescribeKey")));
+        Assert.Equal(2, Enumerable.Range(0, 10).Count(_ => quotas.TryAcquire("GenerateDataKeyPairWithoutPlaintext", "RSA_4096")));
+        // Another spec keeps its documented quota.
+        Assert.Equal(4, Enumerable.Range(0, 10).Count(_ => quotas.TryAcquire("GenerateDataKeyPair", "RSA_3072")));
+    }
+
+    [Fact]
+    public async Task A_burst_of_2000_DescribeKey_in_one_second_passes_and_the_2001st_is_throttled_while_GetKeyRotationStatus_and_GetKeyPolicy_allow_1000()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o => o.Quotas.Enabled = true);
+        var key = await endpoint.Kms.CreateKeyAsync();
+
+        var describe = await BurstAsync(2_001, () => endpoint.Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }));
+        var rotationStatus = await BurstAsync(1_001, () => endpoint.Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = key.KeyId }));
+        var policy = await BurstAsync(1_001, () => endpoint.Kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }));
+
+        Assert.Equal((2_000, 1), describe);
+        Assert.Equal((1_000, 1), rotationStatus);
+        Assert.Equal((1_000, 1), policy);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await endpoint.Kms.DescribeAsync(key.KeyId);
+    }
+
+    [Fact]
+    public async Task RotateKeyOnDemand_allows_5_a_second_and_ListKeyRotations_100()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o => o.Quotas.Enabled = true);
+        var key = await endpoint.Kms.CreateKeyAsync();
+
+        var rotations = await BurstAsync(6, () => endpoint.Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key.KeyId }), concurrency: 1);
+        var listings = await BurstAsync(101, () => endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId }));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var listed = await endpoint.Kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key.KeyId });
+
+        Assert.Equal((5, 1), rotations);
+        Assert.Equal((100, 1), listings);
+        Assert.Equal(5, listed.Rotations.Count(r => r.RotationType == RotationType.ON_DEMAND));
+    }
+
+    [Fact]
+    public async Task GenerateDataKeyPair_and_its_WithoutPlaintext_twin_share_the_quota_of_their_KeyPairSpec_apart_from_other_specs_and_the_symmetric_quota()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var endpoint = await KmsTestEndpoint.StartAsync(time: time, configure: o =>
+        {
+            o.Quotas.Enabled = true;
+            o.Quotas.RequestsPerSecond["CryptographicOperationsSymmetric"] = 1;
+            o.Quotas.RequestsPerSecond["GenerateDataKeyPair_RSA_2048"] = 1;
+        });
+        var key = await endpoint.Kms.CreateKeyAsync();
+        GenerateDataKeyPairRequest Pair(DataKeyPairSpec spec) => new() { KeyId = key.KeyId, KeyPairSpec = spec };
+        GenerateDataKeyPairWithoutPlaintextRequest PairWithoutPlaintext(DataKeyPairSpec spec) => new() { KeyId = key.KeyId, KeyPairSpec = spec };
+
+        // ECC_NIST_P256 at its documented 100 a second, counted across both operations.
+        var p256 = await BurstAsync(101, () => endpoint.Kms.GenerateDataKeyPairAsync(Pair(DataKeyPairSpec.ECC_NIST_P256)), firstOf: 50,
+            rest: () => endpoint.Kms.GenerateDataKeyPairWithoutPlaintextAsync(PairWithoutPlaintext(DataKeyPairSpec.ECC_NIST_P256)));
+        // Other specs have their own quotas; the configured RSA_2048 rate wins over the documented 20.
+        await endpoint.Kms.GenerateDataKeyPairAsync(Pair(DataKeyPairSpec.ECC_NIST_P384));
+        await endpoint.Kms.GenerateDataKeyPairWithoutPlaintextAsync(PairWithoutPlaintext(DataKeyPairSpec.RSA_2048));
+        var rsaThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.GenerateDataKeyPairAsync(Pair(DataKeyPairSpec.RSA_2048)));
+        // A spec that is none is the operation's own error, not a quota's.
+        var invalid = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
+            endpoint.Kms.GenerateDataKeyPairAsync(Pair(DataKeyPairSpec.FindValue("RSA_1024"))));
+        // None of the pairs took from the symmetric cryptographic quota (1 a second here).
+        await endpoint.Kms.EncryptTextAsync(key.KeyId, "a");
+        var symmetricThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => endpoint.Kms.EncryptTextAsync(key.KeyId, "b"));
+
+        Assert.Equal((100, 1), p256);
+        Assert.Equal("ThrottlingException", rsaThrottled.ErrorCode);
+        Assert.Equal("ValidationException", invalid.ErrorCode);
+        Assert.Equal("ThrottlingException", symmetricThrottled.ErrorCode);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await endpoint.Kms.GenerateDataKeyPairWithoutPlaintextAsync(PairWithoutPlaintext(DataKeyPairSpec.ECC_NIST_P256));
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> requests within one second of the fake clock, several at once (the first
+    /// <paramref name="firstOf"/> with <paramref name="call"/>, the others with <paramref name="rest"/> when given), and
+    /// counts those that passed and those that were throttled; any other error fails the test.
+    /// </summary>
+    private static async Task<(int Passed, int Throttled)> BurstAsync(
+        int count, Func<Task> call, int concurrency = 8, int? firstOf = null, Func<Task>? rest = null)
+    {
+        var passed = 0;
+        var throttled = 0;
+        var next = -1;
+        async Task WorkAsync()
+        {
+            for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                try
+                {
+                    await (rest is not null && i >= firstOf ? rest() : call());
+                    Interlocked.Increment(ref passed);
+                }
+                catch (AmazonKeyManagementServiceException e) when (e.ErrorCode == "ThrottlingException")
+                {
+                    Interlocked.Increment(ref throttled);
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => WorkAsync()));
+        return (passed, throttled);
     }
 
     [Fact]

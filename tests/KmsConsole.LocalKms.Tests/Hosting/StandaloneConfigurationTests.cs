@@ -30,15 +30,24 @@ public sealed class StandaloneConfigurationTests
         try
         {
             await using var process = await LocalKmsProcess.StartAsync(data.FullName, seed: false,
-                new Dictionary<string, string> { ["LocalKms__Quotas__Enabled"] = "true", ["LocalKms__Quotas__RequestsPerSecond__CreateKey"] = "0.01" },
+                new Dictionary<string, string>
+                {
+                    ["LocalKms__Quotas__Enabled"] = "true",
+                    ["LocalKms__Quotas__RequestsPerSecond__CreateKey"] = "0.01",
+                    ["LocalKms__Quotas__RequestsPerSecond__GenerateDataKeyPair_ECC_NIST_P256"] = "0.01",
+                },
                 ["--LocalKms:AccountId=444455556666"]);
             using var kms = KmsTestEndpoint.CreateClient(process.Endpoint);
+            GenerateDataKeyPairRequest Pair(string keyId) => new() { KeyId = keyId, KeyPairSpec = DataKeyPairSpec.ECC_NIST_P256 };
 
             var created = (await kms.CreateKeyAsync(new CreateKeyRequest { Description = "first" })).KeyMetadata;
             var throttled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.CreateKeyAsync(new CreateKeyRequest { Description = "second" }));
+            await kms.GenerateDataKeyPairAsync(Pair(created.KeyId));
+            var pairThrottled = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.GenerateDataKeyPairAsync(Pair(created.KeyId)));
 
             Assert.Equal("444455556666", created.AWSAccountId);
             Assert.Equal("ThrottlingException", throttled.ErrorCode);
+            Assert.Equal("ThrottlingException", pairThrottled.ErrorCode);
         }
         finally
         {
