@@ -89,6 +89,9 @@ public sealed class OrchestratorOptions
     /// <summary>Inventory sync: KMS calls in flight at once per target.</summary>
     public int InventoryConcurrency { get; set; } = 4;
 
+    /// <summary>How old a key's last use may get before it is read again (in the background, at GetKeyLastUsage's own pace).</summary>
+    public TimeSpan LastUseMaxAge { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Runs one instance works on at once (each under its own lease, locks and steps). Several at once keep a campaign's
     /// KMS calls at their quotas: one run at a time leaves the quota idle while the run writes its steps and audit events.

@@ -64,6 +64,11 @@ internal sealed class RotationOptionsValidator : IValidateOptions<RotationOption
             problems.Add("Rotation:Orchestrator:RunConcurrency must be 1 to 64.");
         }
 
+        if (orchestrator.LastUseMaxAge < TimeSpan.FromMinutes(1))
+        {
+            problems.Add("Rotation:Orchestrator:LastUseMaxAge must be at least 00:01:00.");
+        }
+
         if (orchestrator.MaxAttempts < 1)
         {
             problems.Add("Rotation:Orchestrator:MaxAttempts must be at least 1.");

@@ -33,6 +33,7 @@ public static class RotationServiceCollectionExtensions
         {
             builder.Services.AddHostedService<OrchestratorService>();
             builder.Services.AddHostedService<Safety.RetirementWatchService>();
+            builder.Services.AddHostedService<KeyLastUseReader>();
         }
 
         return builder;

@@ -56,8 +56,25 @@ public sealed class KeySnapshot
 
     public string? LastUseErrorMessage { get; set; }
 
-    /// <summary>The key's last use as the last sync read it.</summary>
+    /// <summary>
+    /// When the last use was read (GetKeyLastUsage has a quota of its own, 5 a second: <see cref="KeyLastUseReader"/> reads it
+    /// apart from the sync, oldest first); null until it is.
+    /// </summary>
+    public DateTimeOffset? LastUseReadAt { get; set; }
+
+    /// <summary>The key's last use as it was last read.</summary>
     public Safety.KeyLastUse LastUse => new(LastUsedOperation, LastUsedAt, UsageTrackingStartDate, CreationDate, LastUseErrorCode, LastUseErrorMessage);
+
+    /// <summary>Takes the last use <paramref name="read"/> answered, read at <paramref name="at"/>.</summary>
+    public void SetLastUse(Safety.KeyLastUse read, DateTimeOffset? at)
+    {
+        LastUsedOperation = read.Operation;
+        LastUsedAt = read.UsedAt;
+        UsageTrackingStartDate = read.TrackingStartDate;
+        LastUseErrorCode = read.ErrorCode;
+        LastUseErrorMessage = read.ErrorMessage;
+        LastUseReadAt = at;
+    }
 
     /// <summary>The details shown come from an earlier sync than the last one, which could not read the key.</summary>
     public bool DetailsAreStale => CouldNotRead && DetailsReadAt is not null;

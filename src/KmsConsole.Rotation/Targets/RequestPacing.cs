@@ -11,19 +11,21 @@ namespace KmsConsole.Rotation.Targets;
 internal sealed class RequestPacing : IDisposable
 {
     /// <summary>
-    /// Default requests per second of the operations the console reads in bulk, from the "Request quotas for each AWS KMS
-    /// API operation" table of the AWS KMS Developer Guide (requests-per-second). ListKeyRotations is not in the table
-    /// and is not paced unless configured. Writes are few per run and are not paced by default either.
+    /// Default requests per second of the operations the console reads in bulk, from the current "Request quotas for each
+    /// AWS KMS API operation" table of the AWS KMS Developer Guide (requests-per-second, read 2026-12-07; the local KMS
+    /// enforces the same table). Writes are few per run and are not paced by default.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, double> Documented = new Dictionary<string, double>(StringComparer.Ordinal)
     {
-        ["DescribeKey"] = 100,
+        ["DescribeKey"] = 2000,
         ["GetKeyLastUsage"] = 5,
-        ["GetKeyRotationStatus"] = 30,
+        ["GetKeyPolicy"] = 1000,
+        ["GetKeyRotationStatus"] = 1000,
         ["ListGrants"] = 100,
-        ["ListAliases"] = 100,
-        ["ListKeys"] = 100,
-        ["ListResourceTags"] = 100,
+        ["ListAliases"] = 500,
+        ["ListKeyRotations"] = 100,
+        ["ListKeys"] = 500,
+        ["ListResourceTags"] = 2000,
     };
 
     private readonly ConcurrentDictionary<(string Target, string Region, string Operation), RateLimiter?> _limiters = new();

@@ -11,16 +11,19 @@ namespace KmsConsole.Benchmarks.Circuits;
 /// Many people on one console at once: N signed-in Blazor circuits (browser contexts of one headless Chromium), half on
 /// the Keys page and half on the page of a run that executes meanwhile (each run change reaches them live). Each circuit
 /// makes R round trips of interactions inside its circuit (Keys page: open Runs from the menu, back to Keys; run page:
-/// open Keys, back to the run), each timed from the click until the new page's content shows. Reports p50/p95/max of the
+/// open Keys, back to the run), each after a person's pause (--think) and timed from the click until the new page's
+/// content shows. Reports p50/p95/max of the
 /// interactions and the console's resident memory per circuit (RSS with the circuits open minus RSS with one, ÷ N).
 /// Bounded: every wait has a timeout and the rounds are counted.
 /// </summary>
 public static class CircuitLoad
 {
     private const string Usage = """
-        circuits [--circuits N] [--rounds R] [--markdown FILE]
+        circuits [--circuits N] [--rounds R] [--think S] [--markdown FILE]
           --circuits N   signed-in circuits, 1..200 (default 50)
           --rounds R     interaction round trips per circuit, 1..100 (default 10)
+          --think S      a person's pause between interactions, seconds, 0..60 (default 5; each pause is drawn
+                         between half and one and a half times it, so the circuits do not click in step)
         """;
 
     private static readonly string[] Users = ["rita", "bob", "audrey", "adam"];
@@ -29,6 +32,7 @@ public static class CircuitLoad
     public static async Task<int> RunAsync(string[] args)
     {
         int circuits = 50, rounds = 10;
+        var think = 5.0;
         string? markdown = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -41,6 +45,10 @@ public static class CircuitLoad
                     break;
                 case "--rounds" when int.TryParse(value, Inv, out var r) && r is >= 1 and <= 100:
                     rounds = r;
+                    i++;
+                    break;
+                case "--think" when double.TryParse(value, NumberStyles.Float, Inv, out var t) && t is >= 0 and <= 60:
+                    think = t;
                     i++;
                     break;
                 case "--markdown" when value is not null:
@@ -104,20 +112,24 @@ public static class CircuitLoad
 
         var times = new System.Collections.Concurrent.ConcurrentBag<double>();
         var failures = 0;
+        Task PauseAsync() => think == 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromSeconds(think * (0.5 + Random.Shared.NextDouble())));
         await Task.WhenAll(pages.Select(async circuit =>
         {
             for (var round = 0; round < rounds; round++)
             {
                 try
                 {
+                    await PauseAsync();
                     if (circuit.OnRun)
                     {
                         times.Add(await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page)));
+                        await PauseAsync();
                         times.Add(await TimeAsync(() => circuit.Page.GoBackAsync(), () => RunShown(circuit.Page)));
                     }
                     else
                     {
                         times.Add(await TimeAsync(() => Menu(circuit.Page, "Runs").ClickAsync(), () => circuit.Page.GetByTestId("runs-table").WaitForAsync()));
+                        await PauseAsync();
                         times.Add(await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page)));
                     }
                 }
@@ -134,10 +146,10 @@ public static class CircuitLoad
         var runTook = approvedAt.Elapsed;
         var sorted = times.OrderBy(t => t).ToArray();
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"| circuits | interactions | failed | p50 ms | p95 ms | max ms | RSS 1 circuit | RSS {circuits} circuits | per circuit | run approved → Succeeded |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| circuits | pause between interactions | interactions | failed | p50 ms | p95 ms | max ms | RSS 1 circuit | RSS {circuits} circuits | per circuit | run approved → Succeeded |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             .AppendLine(CultureInfo.InvariantCulture,
-                $"| {circuits} | {sorted.Length} | {failures} | {Percentile(sorted, 0.50):F0} | {Percentile(sorted, 0.95):F0} | {sorted.LastOrDefault():F0} | {rssOne / 1048576.0:F0} MiB | {rssAll / 1048576.0:F0} MiB | {(rssAll - rssOne) / 1024.0 / Math.Max(1, circuits - 1):F0} KiB | {runTook.TotalSeconds:F1} s (interactions took {measuredFor.TotalSeconds:F1} s) |")
+                $"| {circuits} | {think:0.#} s (±50 %) | {sorted.Length} | {failures} | {Percentile(sorted, 0.50):F0} | {Percentile(sorted, 0.95):F0} | {sorted.LastOrDefault():F0} | {rssOne / 1048576.0:F0} MiB | {rssAll / 1048576.0:F0} MiB | {(rssAll - rssOne) / 1024.0 / Math.Max(1, circuits - 1):F0} KiB | {runTook.TotalSeconds:F1} s (interactions took {measuredFor.TotalSeconds:F1} s) |")
             .ToString();
         Console.WriteLine(report);
         if (markdown is not null)

@@ -54,7 +54,15 @@ internal static class QuotaPacedSyncBenchmark
             var read = result.Targets.Sum(t => t.KeysRead);
             var (operation, count, rate, allowed) = calls.Slowest();
             var ratio = clock.Elapsed / allowed;
-            var report = Report(keyCount, read, calls, (operation, count, rate), allowed, clock.Elapsed, ratio, args);
+
+            // The keys' last use, read apart from the sync at GetKeyLastUsage's own quota: a bounded sample of its pace.
+            var sample = Math.Min(LastUseSample, keyCount);
+            Console.WriteLine($"reading the last use of {sample} keys ...");
+            var lastUseClock = Stopwatch.StartNew();
+            var lastUses = await inventory.ReadDueLastUsesAsync(sample, CancellationToken.None);
+            lastUseClock.Stop();
+            var lastUse = (lastUses, lastUseClock.Elapsed, QuotaCallCounter.RateOf("GetKeyLastUsage"));
+            var report = Report(keyCount, read, calls, (operation, count, rate), allowed, clock.Elapsed, ratio, lastUse, args);
             Console.WriteLine(report);
             if (markdownPath is not null)
             {
@@ -84,8 +92,10 @@ internal static class QuotaPacedSyncBenchmark
         }));
     }
 
+    private const int LastUseSample = 250;
+
     private static string Report(int keyCount, int read, QuotaCallCounter calls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
-        TimeSpan took, double ratio, string[] args)
+        TimeSpan took, double ratio, (int Keys, TimeSpan Took, double Rate) lastUse, string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -96,6 +106,9 @@ internal static class QuotaPacedSyncBenchmark
 
         text.AppendLine();
         text.AppendLine(inv, $"Sync took {took.TotalSeconds:F1} s; the quotas allow {allowed.TotalSeconds:F1} s ({slowest.Operation}: {slowest.Calls} calls ÷ {slowest.Rate:F0}/s): {ratio:F2}× (target ≤ 1.2×: {(ratio <= 1.2 ? "met" : "NOT met")}).");
+        var allowedLastUse = lastUse.Keys / lastUse.Rate;
+        text.AppendLine(inv, $"Last use of {lastUse.Keys} keys, read after the sync (GetKeyLastUsage at {lastUse.Rate:F0}/s): {lastUse.Took.TotalSeconds:F1} s against " +
+                             $"{allowedLastUse:F1} s allowed ({lastUse.Took.TotalSeconds / allowedLastUse:F2}×); all {keyCount} keys would need {keyCount / lastUse.Rate:F0} s of it.");
         text.AppendLine();
         text.AppendLine("```");
         text.AppendLine($"dotnet run -c Release --project tests/KmsConsole.Benchmarks -- {string.Join(' ', args)}".TrimEnd());

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using KmsConsole.LocalKms.Protocol;
 using KmsConsole.LocalKms.Quotas;
-using KmsConsole.Rotation.Targets;
 
 namespace KmsConsole.Benchmarks.Targets;
 
@@ -23,19 +22,12 @@ internal sealed class QuotaCallCounter : IKmsOperationAuthorizer
 
     public void Reset() => _counts = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// The operation's documented requests per second as the endpoint enforces it, else as the console paces it (GetKeyLastUsage,
-    /// which the endpoint's quota table predates); infinity when neither knows a quota for it.
-    /// </summary>
+    /// <summary>The operation's documented requests per second as the endpoint enforces it; infinity when the table limits it not.</summary>
     public static double RateOf(string operation) =>
-        RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(operation), out var rate) ? rate
-        : RequestPacing.Documented.TryGetValue(operation, out var paced) ? paced
-        : double.PositiveInfinity;
+        RequestQuotas.Documented.TryGetValue(RequestQuotas.QuotaFor(operation), out var rate) ? rate : double.PositiveInfinity;
 
-    private static string QuotaText(string operation, double rate) =>
-        double.IsPositiveInfinity(rate) ? "not limited"
-        : RequestQuotas.Documented.ContainsKey(RequestQuotas.QuotaFor(operation)) ? rate.ToString("F0", CultureInfo.InvariantCulture)
-        : $"{rate.ToString("F0", CultureInfo.InvariantCulture)} (the console's pacing)";
+    private static string QuotaText(double rate) =>
+        double.IsPositiveInfinity(rate) ? "not limited" : rate.ToString("F0", CultureInfo.InvariantCulture);
 
     /// <summary>The operation that needs the longest at its quota, and that time.</summary>
     public (string Operation, long Calls, double Rate, TimeSpan Allowed) Slowest()
@@ -56,7 +48,7 @@ internal sealed class QuotaCallCounter : IKmsOperationAuthorizer
         foreach (var (operation, count) in _counts.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             var rate = RateOf(operation);
-            text.AppendLine(inv, $"| {operation} | {count} | {QuotaText(operation, rate)} | {(double.IsPositiveInfinity(rate) ? "-" : $"{count / rate:F1} s")} |");
+            text.AppendLine(inv, $"| {operation} | {count} | {QuotaText(rate)} | {(double.IsPositiveInfinity(rate) ? "-" : $"{count / rate:F1} s")} |");
         }
     }
 }

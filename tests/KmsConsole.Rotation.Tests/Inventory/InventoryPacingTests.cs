@@ -27,7 +27,7 @@ public sealed class InventoryPacingTests
         Assert.Equal(listed, target.KeysRead);
         Assert.Empty(target.Unreadable);
         Assert.Equal(listed, (await world.Inventory.QueryAsync(new KeyQuery { PageSize = 1 })).TotalCount);
-        // Unpaced, four calls in flight would be throttled hundreds of times by GetKeyRotationStatus's 30 a second.
+        // Unpaced, four calls in flight against the local endpoint outrun GetKeyRotationStatus's 1,000 a second.
         Assert.True(retries.Count < 15, $"KMS throttled the paced sync {retries.Count} times: {retries.Describe()}");
     }
 
@@ -40,9 +40,20 @@ public sealed class InventoryPacingTests
 
         Assert.Equal(90, pacing.RateOf(raised, "GetKeyRotationStatus"));
         Assert.Equal(500, pacing.RateOf(raised, "DescribeKey"));
-        Assert.Equal(100, pacing.RateOf(raised, "ListAliases"));
-        Assert.Null(pacing.RateOf(raised, "ListKeyRotations"));
+        Assert.Equal(500, pacing.RateOf(raised, "ListAliases"));
+        Assert.Equal(100, pacing.RateOf(raised, "ListKeyRotations"));
+        Assert.Null(pacing.RateOf(raised, "UpdateAlias"));
         options.PaceToQuotas = false;
         Assert.Null(pacing.RateOf(raised, "DescribeKey"));
+    }
+
+    [Fact]
+    public void The_consoles_pacing_follows_the_same_quota_table_as_the_local_kms()
+    {
+        foreach (var (operation, rate) in Targets.RequestPacing.Documented)
+        {
+            Assert.True(LocalKms.Quotas.RequestQuotas.Documented.TryGetValue(operation, out var enforced), $"{operation} is not in the local KMS's quota table");
+            Assert.Equal((operation, enforced), (operation, rate));
+        }
     }
 }

@@ -14,6 +14,10 @@ public sealed class LastUseTests
         await world.EncryptAsync(usedAlias, "payroll");
 
         await world.Inventory.SyncAsync(null);
+        Assert.Null((await world.Inventory.QueryAsync(new KeyQuery { Search = used })).Items.Single().LastUseReadAt);
+        while (await world.Inventory.ReadDueLastUsesAsync(KeyLastUseReader.Batch, CancellationToken.None) > 0)
+        {
+        }
 
         var usedRow = (await world.Inventory.QueryAsync(new KeyQuery { Search = used })).Items.Single();
         Assert.Equal("Encrypt", usedRow.LastUsedOperation);
@@ -33,6 +37,46 @@ public sealed class LastUseTests
         Assert.Contains(idle, unused);
         Assert.Contains(used, unused);
         Assert.DoesNotContain(used, (await world.Inventory.QueryAsync(new KeyQuery { UnusedForDays = 60, PageSize = 500 })).Items.Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task The_sync_leaves_last_use_to_its_own_paced_reader_which_reads_the_oldest_first_and_a_later_sync_keeps_what_it_read()
+    {
+        var clock = new ShiftableClock();
+        await using var world = await RotationWorld.StartAsync(clock);
+        var keys = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            keys.Add((await world.NewAwsKeyAsync($"lu{i}")).KeyId);
+        }
+
+        var before = await world.Kms.GetKeyLastUsageAsync(new GetKeyLastUsageRequest { KeyId = keys[0] });
+        await world.Inventory.SyncAsync(null);
+        var total = (await world.Inventory.QueryAsync(new KeyQuery { PageSize = 500 })).TotalCount;
+        Assert.All((await world.Inventory.QueryAsync(new KeyQuery { PageSize = 500 })).Items, k => Assert.Null(k.LastUseReadAt));
+
+        // Two at a time, never-read keys first; then nothing is due until LastUseMaxAge has passed.
+        Assert.Equal(2, await world.Inventory.ReadDueLastUsesAsync(2, CancellationToken.None));
+        Assert.Equal(2, (await world.Inventory.QueryAsync(new KeyQuery { PageSize = 500 })).Items.Count(k => k.LastUseReadAt is not null));
+        var rest = 0;
+        while (await world.Inventory.ReadDueLastUsesAsync(50, CancellationToken.None) is > 0 and var n)
+        {
+            rest += n;
+        }
+
+        Assert.Equal(total - 2, rest);
+        await world.EncryptAsync((await world.DescribeAsync(keys[0])).Arn, "nightly");
+        clock.Advance(TimeSpan.FromHours(1));
+        await world.Inventory.SyncAsync(null);
+        var kept = (await world.Inventory.QueryAsync(new KeyQuery { Search = keys[0] })).Items.Single();
+        Assert.NotNull(kept.LastUseReadAt);
+        Assert.Null(kept.LastUsedAt); // read before the Encrypt, kept by the sync, not read again yet
+        Assert.Equal(before.KeyLastUsage?.Timestamp, kept.LastUsedAt?.UtcDateTime);
+        Assert.Equal(0, await world.Inventory.ReadDueLastUsesAsync(50, CancellationToken.None));
+
+        clock.Advance(world.Options.Orchestrator.LastUseMaxAge);
+        Assert.Equal(total, await world.Inventory.ReadDueLastUsesAsync(500, CancellationToken.None));
+        Assert.Equal("Encrypt", (await world.Inventory.QueryAsync(new KeyQuery { Search = keys[0] })).Items.Single().LastUsedOperation);
     }
 
     [Fact]

@@ -819,6 +819,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<string>("LastUseErrorMessage")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastUseReadAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LastUsedAt")
                         .HasColumnType("INTEGER");
 

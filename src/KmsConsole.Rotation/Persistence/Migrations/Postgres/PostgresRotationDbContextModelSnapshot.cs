@@ -828,6 +828,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<string>("LastUseErrorMessage")
                         .HasColumnType("text");
 
+                    b.Property<long?>("LastUseReadAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("LastUsedAt")
                         .HasColumnType("bigint");
 
