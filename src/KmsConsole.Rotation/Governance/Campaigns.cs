@@ -433,7 +433,14 @@ public sealed class Campaigns
         _changes.Publish(new ConsoleChange(ChangeKind.Governance, campaignId));
     }
 
-    internal static string Subject(Campaign campaign) => $"campaign/{campaign.Id}";
+    private const string SubjectPrefix = "campaign/";
+
+    /// <summary>The audit subject of a campaign's events.</summary>
+    internal static string Subject(Campaign campaign) => $"{SubjectPrefix}{campaign.Id}";
+
+    /// <summary>The campaign an audit subject names, if it names one.</summary>
+    public static Guid? CampaignOfSubject(string subject) =>
+        subject.StartsWith(SubjectPrefix, StringComparison.Ordinal) && Guid.TryParse(subject.AsSpan(SubjectPrefix.Length), out var id) ? id : null;
 
     /// <summary>
     /// Opens the scheduled campaign of <paramref name="policy"/> for <paramref name="period"/> over <paramref name="keys"/>, once:

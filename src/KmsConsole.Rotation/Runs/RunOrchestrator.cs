@@ -82,7 +82,7 @@ internal sealed class RunOrchestrator(
             {
                 var now = store.Time.GetUtcNow();
                 page = await db.Runs.AsNoTracking().Runnable(now, options.InstanceId).Where(r => !taken.Contains(r.Id))
-                    .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(PageSize).ToListAsync(cancellationToken);
+                    .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(Math.Min(PageSize, PassLimit - taken.Count)).ToListAsync(cancellationToken);
             }
 
             if (page.Count == 0)

@@ -58,7 +58,7 @@ public static class ConsoleTelemetry
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(ServiceName));
         telemetry.WithMetrics(metrics =>
         {
-            metrics.AddAspNetCoreInstrumentation().AddMeter(RotationTelemetry.Name, OutboxBacklogGauge.MeterName);
+            metrics.AddAspNetCoreInstrumentation().AddMeter(RotationTelemetry.Name, OutboxBacklogGauge.MeterName).AddMeter(BlazorMeters);
             if (options.Prometheus)
             {
                 metrics.AddPrometheusExporter();
@@ -83,6 +83,10 @@ public static class ConsoleTelemetry
 
         return builder;
     }
+
+    /// <summary>ASP.NET Core's own Blazor meters: route changes and browser events, component lifecycle, circuits.</summary>
+    internal static readonly string[] BlazorMeters =
+        ["Microsoft.AspNetCore.Components", "Microsoft.AspNetCore.Components.Lifecycle", "Microsoft.AspNetCore.Components.Server.Circuits"];
 
     public static WebApplication MapConsoleTelemetry(this WebApplication app)
     {

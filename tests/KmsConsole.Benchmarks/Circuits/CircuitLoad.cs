@@ -29,6 +29,9 @@ public static class CircuitLoad
     private static readonly string[] Users = ["rita", "bob", "audrey", "adam"];
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Blazor's console messages of a lost circuit connection, over every page.</summary>
+    private static int _connectionLosses;
+
     public static async Task<int> RunAsync(string[] args)
     {
         int circuits = 50, rounds = 10;
@@ -110,7 +113,9 @@ public static class CircuitLoad
         await alice.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         var approvedAt = Stopwatch.StartNew();
 
-        var times = new System.Collections.Concurrent.ConcurrentBag<double>();
+        using var metricsClient = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var serverBefore = ServerHistograms.Parse(await metricsClient.GetStringAsync("metrics"));
+        var times = new System.Collections.Concurrent.ConcurrentBag<(string Kind, double Ms)>();
         var failures = 0;
         Task PauseAsync() => think == 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromSeconds(think * (0.5 + Random.Shared.NextDouble())));
         await Task.WhenAll(pages.Select(async circuit =>
@@ -122,15 +127,15 @@ public static class CircuitLoad
                     await PauseAsync();
                     if (circuit.OnRun)
                     {
-                        times.Add(await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page)));
+                        times.Add(("run page → Keys (menu)", await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page))));
                         await PauseAsync();
-                        times.Add(await TimeAsync(() => circuit.Page.GoBackAsync(), () => RunShown(circuit.Page)));
+                        times.Add(("Keys → run page (browser back)", await TimeAsync(() => circuit.Page.GoBackAsync(), () => RunShown(circuit.Page))));
                     }
                     else
                     {
-                        times.Add(await TimeAsync(() => Menu(circuit.Page, "Runs").ClickAsync(), () => circuit.Page.GetByTestId("runs-table").WaitForAsync()));
+                        times.Add(("Keys → Runs (menu)", await TimeAsync(() => Menu(circuit.Page, "Runs").ClickAsync(), () => circuit.Page.GetByTestId("runs-table").WaitForAsync())));
                         await PauseAsync();
-                        times.Add(await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page)));
+                        times.Add(("Runs → Keys (menu)", await TimeAsync(() => Menu(circuit.Page, "Keys").ClickAsync(), () => KeysShown(circuit.Page))));
                     }
                 }
                 catch (Exception e) when (e is TimeoutException or PlaywrightException)
@@ -144,13 +149,26 @@ public static class CircuitLoad
         await rita.WaitForFunctionAsync("() => document.querySelector('[data-testid=\"run-state\"]')?.getAttribute('data-run-state') === 'Succeeded'",
             null, new() { Timeout = 120_000 });
         var runTook = approvedAt.Elapsed;
-        var sorted = times.OrderBy(t => t).ToArray();
+        var sorted = times.Select(t => t.Ms).Order().ToArray();
         var report = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"| circuits | pause between interactions | interactions | failed | p50 ms | p95 ms | max ms | RSS 1 circuit | RSS {circuits} circuits | per circuit | run approved → Succeeded |")
             .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             .AppendLine(CultureInfo.InvariantCulture,
                 $"| {circuits} | {think:0.#} s (±50 %) | {sorted.Length} | {failures} | {Percentile(sorted, 0.50):F0} | {Percentile(sorted, 0.95):F0} | {sorted.LastOrDefault():F0} | {rssOne / 1048576.0:F0} MiB | {rssAll / 1048576.0:F0} MiB | {(rssAll - rssOne) / 1024.0 / Math.Max(1, circuits - 1):F0} KiB | {runTook.TotalSeconds:F1} s (interactions took {measuredFor.TotalSeconds:F1} s) |")
             .ToString();
+        var byKind = new StringBuilder().AppendLine().AppendLine("| interaction | count | p50 ms | p95 ms | max ms |").AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var kind in times.GroupBy(t => t.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var ms = kind.Select(t => t.Ms).Order().ToArray();
+            byKind.AppendLine(CultureInfo.InvariantCulture, $"| {kind.Key} | {ms.Length} | {Percentile(ms, 0.50):F0} | {Percentile(ms, 0.95):F0} | {ms[^1]:F0} |");
+        }
+
+        var scraped = await metricsClient.GetStringAsync("metrics");
+        var serverAfter = ServerHistograms.Parse(scraped);
+        var kept = Path.Combine(Path.GetTempPath(), "kmsconsole-circuits-metrics.txt");
+        await File.WriteAllTextAsync(kept, scraped);
+        Console.WriteLine($"The console's metrics at the end are in {kept}.");
+        report += byKind.ToString() + $"\nCircuit connection losses logged by the pages: {_connectionLosses}\n\n" + ServerHistograms.Report(serverBefore, serverAfter);
         Console.WriteLine(report);
         if (markdown is not null)
         {
@@ -190,6 +208,14 @@ public static class CircuitLoad
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("disconnected", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("reconnect", StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref _connectionLosses);
+                Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {user}: {message.Text}");
+            }
+        };
         await page.GotoAsync(new Uri(console, "signin").ToString());
         await page.Locator($"[data-testid='signin-{user}']").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
@@ -221,7 +247,8 @@ public static class CircuitLoad
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
-            ArgumentList = { Repository.WebAssemblyPath(), "--urls", $"http://127.0.0.1:{ports[0]}", $"--Console:LocalKmsUrl=http://127.0.0.1:{ports[1]}" },
+            ArgumentList = { Repository.WebAssemblyPath(), "--urls", $"http://127.0.0.1:{ports[0]}", $"--Console:LocalKmsUrl=http://127.0.0.1:{ports[1]}",
+                "--Telemetry:Prometheus=true" },
         };
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

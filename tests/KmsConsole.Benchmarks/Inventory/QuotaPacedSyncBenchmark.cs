@@ -54,6 +54,18 @@ internal static class QuotaPacedSyncBenchmark
             var read = result.Targets.Sum(t => t.KeysRead);
             var (operation, count, rate, allowed) = calls.Slowest();
             var ratio = clock.Elapsed / allowed;
+            var syncCalls = new StringBuilder();
+            calls.AppendTable(syncCalls);
+
+            // A later sync over the full key list, with the Keys page's query sampled meanwhile.
+            Console.WriteLine("a second sync, the Keys page queried meanwhile ...");
+            using var sampling = new CancellationTokenSource();
+            var samples = SampleKeysPageAsync(inventory, sampling.Token);
+            var later = Stopwatch.StartNew();
+            await inventory.SyncAsync(progress: null);
+            later.Stop();
+            await sampling.CancelAsync();
+            var keysPage = (await samples, later.Elapsed);
 
             // The keys' last use, read apart from the sync at GetKeyLastUsage's own quota: a bounded sample of its pace.
             var sample = Math.Min(LastUseSample, keyCount);
@@ -62,7 +74,7 @@ internal static class QuotaPacedSyncBenchmark
             var lastUses = await inventory.ReadDueLastUsesAsync(sample, CancellationToken.None);
             lastUseClock.Stop();
             var lastUse = (lastUses, lastUseClock.Elapsed, QuotaCallCounter.RateOf("GetKeyLastUsage"));
-            var report = Report(keyCount, read, calls, (operation, count, rate), allowed, clock.Elapsed, ratio, lastUse, args);
+            var report = Report(keyCount, read, syncCalls.ToString(), (operation, count, rate), allowed, clock.Elapsed, ratio, lastUse, keysPage, args);
             Console.WriteLine(report);
             if (markdownPath is not null)
             {
@@ -94,18 +106,49 @@ internal static class QuotaPacedSyncBenchmark
 
     private const int LastUseSample = 250;
 
-    private static string Report(int keyCount, int read, QuotaCallCounter calls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
-        TimeSpan took, double ratio, (int Keys, TimeSpan Took, double Rate) lastUse, string[] args)
+    /// <summary>The Keys page's query (server time, same process) every 500 ms while the sync runs.</summary>
+    private static async Task<List<double>> SampleKeysPageAsync(KeyInventory inventory, CancellationToken stop)
+    {
+        var times = new List<double>();
+        while (!stop.IsCancellationRequested)
+        {
+            var clock = Stopwatch.StartNew();
+            await inventory.QueryAsync(new KeyQuery { Search = "bulk", PageSize = 50, Page = 1 }, CancellationToken.None);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(500, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return times;
+    }
+
+    private static string Report(int keyCount, int read, string syncCalls, (string Operation, long Calls, double Rate) slowest, TimeSpan allowed,
+        TimeSpan took, double ratio, (int Keys, TimeSpan Took, double Rate) lastUse, (List<double> Samples, TimeSpan Took) later, string[] args)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(inv, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         text.AppendLine(inv, $"First inventory sync of {keyCount} keys (read {read}), local endpoint in process with KMS's documented request quotas on.");
         text.AppendLine();
-        calls.AppendTable(text);
+        text.Append(syncCalls);
 
         text.AppendLine();
         text.AppendLine(inv, $"Sync took {took.TotalSeconds:F1} s; the quotas allow {allowed.TotalSeconds:F1} s ({slowest.Operation}: {slowest.Calls} calls ÷ {slowest.Rate:F0}/s): {ratio:F2}× (target ≤ 1.2×: {(ratio <= 1.2 ? "met" : "NOT met")}).");
+        var keysPage = later.Samples.Order().ToList();
+        text.AppendLine(inv, $"A later sync of the same keys took {later.Took.TotalSeconds:F1} s.");
+        if (keysPage.Count > 0)
+        {
+            text.AppendLine(inv, $"Keys page query during it (search 'bulk', page 2 of 50, every 500 ms, {keysPage.Count} samples; server time in the same process): " +
+                                 $"p50 {keysPage[keysPage.Count / 2]:F1} ms, p95 {keysPage[Math.Min(keysPage.Count - 1, (int)Math.Ceiling(keysPage.Count * 0.95) - 1)]:F1} ms, " +
+                                 $"max {keysPage[^1]:F1} ms.");
+        }
+
         var allowedLastUse = lastUse.Keys / lastUse.Rate;
         text.AppendLine(inv, $"Last use of {lastUse.Keys} keys, read after the sync (GetKeyLastUsage at {lastUse.Rate:F0}/s): {lastUse.Took.TotalSeconds:F1} s against " +
                              $"{allowedLastUse:F1} s allowed ({lastUse.Took.TotalSeconds / allowedLastUse:F2}×); all {keyCount} keys would need {keyCount / lastUse.Rate:F0} s of it.");

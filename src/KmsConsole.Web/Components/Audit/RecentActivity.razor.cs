@@ -56,7 +56,7 @@ public partial class RecentActivity : IDisposable
             return $"runs/{runId}";
         }
 
-        if (e.Subject.StartsWith("campaign/", StringComparison.Ordinal) && Guid.TryParse(e.Subject["campaign/".Length..], out var campaignId))
+        if (Rotation.Governance.Campaigns.CampaignOfSubject(e.Subject) is { } campaignId)
         {
             return $"campaigns/{campaignId}";
         }

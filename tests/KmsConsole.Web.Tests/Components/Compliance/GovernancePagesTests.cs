@@ -17,7 +17,7 @@ public sealed class GovernancePagesTests : PageTest
         var policies = Render<PoliciesPage>();
         policies.ChangeField("policy-name", "KMS.4");
         policies.ChangeField("scope-origins", "AWS_KMS");
-        policies.ChangeField("policy-justification", "Security Hub KMS.4");
+        policies.InputField("policy-justification", "Security Hub KMS.4");
         policies.ClickButton("Propose");
         policies.WaitForAssertion(() => Assert.Equal("Proposed", policies.Find("[data-testid='policy-row']").GetAttribute("data-state")), TimeSpan.FromSeconds(10));
         Assert.Contains("origin AWS_KMS", policies.Find("[data-testid='policy-row']").TextContent);

@@ -60,7 +60,7 @@ public sealed class PolicyFormFieldTests : PageTest
     {
         var page = OpenAs("adam");
         page.ChangeField("policy-name", "Too fast");
-        page.ChangeField("policy-justification", "Security Hub KMS.4");
+        page.InputField("policy-justification", "Security Hub KMS.4");
         page.ChangeField("policy-days", "30");
 
         page.ClickButton("Propose");
@@ -82,7 +82,7 @@ public sealed class PolicyFormFieldTests : PageTest
     {
         var page = OpenAs("adam");
         page.ChangeField("policy-name", "KMS.4");
-        page.ChangeField("policy-justification", "Security Hub KMS.4");
+        page.InputField("policy-justification", "Security Hub KMS.4");
         page.Field(field).Change(typed);
 
         page.ClickButton("Propose");
@@ -101,7 +101,7 @@ public sealed class PolicyFormFieldTests : PageTest
     {
         var page = OpenAs("adam");
         page.ChangeField("policy-name", "KMS.4");
-        page.ChangeField("policy-justification", "Security Hub KMS.4");
+        page.InputField("policy-justification", "Security Hub KMS.4");
         foreach (var (id, value) in new[] { ("schedule-cron", cron), ("schedule-time-zone", zone), ("schedule-lead-time", lead) })
         {
             if (value is not null)
@@ -121,7 +121,7 @@ public sealed class PolicyFormFieldTests : PageTest
     {
         var page = OpenAs("adam");
         page.ChangeField("policy-name", "KMS.4");
-        page.ChangeField("policy-justification", new string('j', FreeText.MaxLength + 1));
+        page.InputField("policy-justification", new string('j', FreeText.MaxLength + 1));
 
         page.ClickButton("Propose");
 
@@ -154,7 +154,7 @@ public sealed class PolicyFormFieldTests : PageTest
         await ActiveKms4Async();
         var page = OpenAs("rita");
         page.ChangeField("exemption-key", "alias/FirstCMK");
-        page.ChangeField("exemption-reason", "decommissioned next month");
+        page.InputField("exemption-reason", "decommissioned next month");
 
         page.ClickButton("Request an exemption");
 
@@ -176,7 +176,7 @@ public sealed class PolicyFormFieldTests : PageTest
         popovers.WaitForAssertion(() => popovers.FindAll(".mud-list-item").First(i => i.TextContent.Contains(policy.Name, StringComparison.Ordinal)).Click(), Answer);
         page.ChangeField("exemption-key", key);
         page.ChangeField("exemption-days", days);
-        page.ChangeField("exemption-reason", reason);
+        page.InputField("exemption-reason", reason);
 
         page.ClickButton("Request an exemption");
 
