@@ -88,6 +88,13 @@ public sealed class KeyInventory
         }
         while (marker is not null);
 
+        Dictionary<string, (string? MaterialId, DateTimeOffset? LastRotation)> known;
+        await using (var db = await _store.ReadAsync(cancellationToken))
+        {
+            known = await db.KeySnapshots.AsNoTracking().Where(k => k.Target == target && k.CurrentKeyMaterialId != null)
+                .ToDictionaryAsync(k => k.KeyId, k => (k.CurrentKeyMaterialId, k.LastRotationDate), cancellationToken);
+        }
+
         progress.Report(new InventorySyncProgress(target, 0, listed.Count));
         var done = 0;
         var reads = new KeyRead[listed.Count];
@@ -98,8 +105,9 @@ public sealed class KeyInventory
             try
             {
                 var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
+                var before = known.TryGetValue(key.KeyId, out var k) ? k : ((string?, DateTimeOffset?)?)null;
                 reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases,
-                    () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, readLastUse: false, cancellationToken));
+                    () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, readLastUse: false, cancellationToken, before));
             }
             finally
             {
@@ -405,13 +413,18 @@ public sealed class KeyInventory
 
     private static string JoinAliases(List<string> aliases) => string.Join(", ", aliases.Order(StringComparer.Ordinal));
 
+    /// <param name="before">The key's material id and last rotation as the previous sync read them; null to read the rotations in any case.</param>
     private async Task<KeySnapshot> ReadSnapshotAsync(IAmazonKeyManagementService kms, string target, string keyId, List<string> aliases, bool readTags,
-        bool readLastUse, CancellationToken cancellationToken)
+        bool readLastUse, CancellationToken cancellationToken, (string? MaterialId, DateTimeOffset? LastRotation)? before = null)
     {
         var m = (await RetryAsync(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }, cancellationToken), cancellationToken)).KeyMetadata;
         var (enabled, period, next) = await RotationStatusAsync(kms, m, cancellationToken);
         DateTimeOffset? last = null;
-        if (m.KeySpec == KeySpec.SYMMETRIC_DEFAULT && m.KeyState is { } s && s != KeyState.PendingDeletion && s != KeyState.PendingImport)
+        if (before is { MaterialId: { } material } && material == m.CurrentKeyMaterialId)
+        {
+            last = before.Value.LastRotation; // no rotation since: the same key material is current
+        }
+        else if (m.KeySpec == KeySpec.SYMMETRIC_DEFAULT && m.KeyState is { } s && s != KeyState.PendingDeletion && s != KeyState.PendingImport)
         {
             var rotations = await KmsKeys.RotationsAsync(kms, keyId, includeMaterial: false, cancellationToken);
             last = rotations.Select(r => Utc(r.RotationDate)).Where(d => d is not null).Max();
@@ -454,6 +467,7 @@ public sealed class KeyInventory
             Tags = tags,
             SyncedAt = readAt,
             DetailsReadAt = readAt,
+            CurrentKeyMaterialId = m.CurrentKeyMaterialId,
         };
         if (lastUse is not null)
         {

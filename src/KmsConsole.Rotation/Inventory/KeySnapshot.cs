@@ -17,6 +17,12 @@ public sealed class KeySnapshot
     public int? RotationPeriodInDays { get; set; }
     public DateTimeOffset? NextRotationDate { get; set; }
     public DateTimeOffset? LastRotationDate { get; set; }
+
+    /// <summary>
+    /// DescribeKey's CurrentKeyMaterialId (symmetric keys): a rotation changes it, so a sync that finds it unchanged keeps
+    /// <see cref="LastRotationDate"/> without asking ListKeyRotations (100 a second) again.
+    /// </summary>
+    public string? CurrentKeyMaterialId { get; set; }
     public DateTimeOffset? ValidTo { get; set; }
     public string? ExpirationModel { get; set; }
     public DateTimeOffset CreationDate { get; set; }

@@ -783,6 +783,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations
                     b.Property<long>("CreationDate")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CurrentKeyMaterialId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -792,6 +792,9 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
                     b.Property<long>("CreationDate")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CurrentKeyMaterialId")
+                        .HasColumnType("text");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasColumnType("text");

@@ -5,11 +5,17 @@
 namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class KeyLastUseReadAt : Migration
+    public partial class InventoryReadsApart : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "CurrentKeyMaterialId",
+                table: "KeySnapshots",
+                type: "text",
+                nullable: true);
+
             migrationBuilder.AddColumn<long>(
                 name: "LastUseReadAt",
                 table: "KeySnapshots",
@@ -23,6 +29,10 @@ namespace KmsConsole.Rotation.Persistence.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "CurrentKeyMaterialId",
+                table: "KeySnapshots");
+
             migrationBuilder.DropColumn(
                 name: "LastUseReadAt",
                 table: "KeySnapshots");
