@@ -91,6 +91,9 @@ public sealed class Campaign
     /// <summary>The decisions on <paramref name="gate"/>.</summary>
     public List<SignOff> SignOffsOn(CampaignGate gate) => gate == CampaignGate.Fate ? FateSignOffs : DeletionSignOffs;
 
+    /// <summary>When the first key's run reached <paramref name="gate"/> undecided; null until then.</summary>
+    public DateTimeOffset? WaitingSinceAt(CampaignGate gate) => gate == CampaignGate.Fate ? FateWaitingSince : DeletionWaitingSince;
+
     public bool IsOver => State is CampaignState.Finished or CampaignState.Cancelled or CampaignState.Rejected;
 }
 

@@ -199,8 +199,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
             var waiting = db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id) && r.State == RunState.AwaitingApproval && r.CurrentStepIndex == gate.Index);
             if (signOffs.Count == 0)
             {
-                var since = which == CampaignGate.Fate ? campaign.FateWaitingSince : campaign.DeletionWaitingSince;
-                firstAtGate = since is null && await waiting.AnyAsync(cancellationToken);
+                firstAtGate = campaign.WaitingSinceAt(which) is null && await waiting.AnyAsync(cancellationToken);
                 atGate = [];
             }
             else
@@ -216,7 +215,6 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
 
         var policy = options.Value.PolicyFor(campaign.Workflow);
         var (decision, at) = CampaignFates.DecisionOf(signOffs, campaign.RequestedBy, policy);
-        var what = which == CampaignGate.Fate ? "old keys' fate" : "old keys' deletion";
         if (decision == FateDecision.Waiting || atGate.Count == 0)
         {
             return 0;
@@ -238,7 +236,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
                 {
                     var rejection = signOffs.First(s => s.Decision == ApprovalDecision.Rejected);
                     await requests.RejectAsync(new Actor(rejection.ApproverId, rejection.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
-                        $"The {what} was rejected for campaign {campaign.Id}: {rejection.Comment}", cancellationToken);
+                        $"The old keys' {which.Word()} was rejected for campaign {campaign.Id}: {rejection.Comment}", cancellationToken);
                     decided++;
                     continue;
                 }
@@ -248,8 +246,7 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
                              .Where(s => !counted.Contains(s.ApproverId)))
                 {
                     await requests.ApproveAsync(new Actor(approver.ApproverId, approver.ApproverName, new HashSet<string> { policy.ApproverRole }), run.Id,
-                        which == CampaignGate.Fate ? $"old key's fate released with campaign {campaign.Id}" : $"old key's deletion released with campaign {campaign.Id}",
-                        cancellationToken);
+                        $"old key's {which.Word()} released with campaign {campaign.Id}", cancellationToken);
                     decided++;
                 }
             }
@@ -274,22 +271,23 @@ internal sealed class CampaignDriver(RotationStore store, RotationRequests reque
             return await store.WriteAsync(async (db, audit) =>
             {
                 var campaign = await db.Campaigns.Include(c => c.Keys).FirstAsync(c => c.Id == campaignId, cancellationToken);
-                var now = store.Time.GetUtcNow();
-                if (which == CampaignGate.Fate && campaign.FateWaitingSince is null)
-                {
-                    campaign.FateWaitingSince = now;
-                }
-                else if (which == CampaignGate.Deletion && campaign.DeletionWaitingSince is null)
-                {
-                    campaign.DeletionWaitingSince = now;
-                }
-                else
+                if (campaign.WaitingSinceAt(which) is not null)
                 {
                     return 0;
                 }
 
+                var now = store.Time.GetUtcNow();
+                if (which == CampaignGate.Fate)
+                {
+                    campaign.FateWaitingSince = now;
+                }
+                else
+                {
+                    campaign.DeletionWaitingSince = now;
+                }
+
                 campaign.Revision++;
-                await audit.AppendAsync("campaign", which == CampaignGate.Fate ? "campaign.fate-waiting" : "campaign.deletion-waiting", Campaigns.Subject(campaign),
+                await audit.AppendAsync("campaign", $"campaign.{which.Word()}-waiting", Campaigns.Subject(campaign),
                     which == CampaignGate.Fate
                         ? $"The first key's run waits at the gate before the old keys' fate ({campaign.Parameters.OldKeyFate}); decided once for the campaign"
                         : "The first key's watch is over: its run waits at the gate before the old keys' deletion; decided once for the campaign");

@@ -41,6 +41,12 @@ public enum CampaignGate
     Deletion,
 }
 
+public static class CampaignGates
+{
+    /// <summary>The gate's word in its texts, audit actions, sign-off subject and form fields: "fate" or "deletion".</summary>
+    public static string Word(this CampaignGate gate) => gate == CampaignGate.Fate ? "fate" : "deletion";
+}
+
 /// <summary>A campaign gate in the campaign's runs: its step index and the name the run page shows.</summary>
 internal sealed record FateGate(CampaignGate Gate, int Index, string Name);
 
@@ -52,7 +58,7 @@ internal static class CampaignFates
     /// under the campaign's own).
     /// </summary>
     public static Guid SubjectOf(Guid campaignId, CampaignGate gate = CampaignGate.Fate) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{(gate == CampaignGate.Fate ? "old-key-fate" : "old-key-deletion")}:{campaignId:N}")).AsSpan(0, 16));
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"old-key-{gate.Word()}:{campaignId:N}")).AsSpan(0, 16));
 
     /// <summary>
     /// The workflow's step of <paramref name="gate"/> with the campaign's parameters, known by its step key, with its

@@ -297,7 +297,7 @@ public sealed class Campaigns
     private Task DecideGateAsync(Actor approver, Guid campaignId, CampaignGate which, ApprovalDecision decision, string? comment, CancellationToken cancellationToken) =>
         ChangeAsync(campaignId, async (db, campaign, audit, now) =>
         {
-            var what = which == CampaignGate.Fate ? "the old keys' fate" : "the old keys' deletion";
+            var what = $"the old keys' {which.Word()}";
             var gate = CampaignFates.GateOf(_catalog, campaign, which)
                 ?? throw new RotationRefusedException(which == CampaignGate.Fate
                     ? $"{_definitions.LabelOf(campaign.Workflow)} with old key {campaign.Parameters.OldKeyFate} has no gate before the old key's fate; " +
@@ -335,7 +335,7 @@ public sealed class Campaigns
             var passed = SignOffs.Record(db, signOffs, subject, campaign.RequestedBy, approver, policy, decision, comment, now,
                 $"{what} ({campaign.Parameters.OldKeyFate}) of the campaign of {keys} keys");
             var note = comment is { Length: > 0 } ? ": " + comment.Trim() : "";
-            var prefix = which == CampaignGate.Fate ? "campaign.fate" : "campaign.deletion";
+            var prefix = $"campaign.{which.Word()}";
             if (decision == ApprovalDecision.Rejected)
             {
                 await audit.AppendAsync(approver.UserId, $"{prefix}-rejected", Subject(campaign), $"{gate.Name} for {keys} keys{note}");

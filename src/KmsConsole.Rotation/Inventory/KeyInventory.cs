@@ -97,29 +97,22 @@ public sealed class KeyInventory
 
         progress.Report(new InventorySyncProgress(target, 0, listed.Count));
         var done = 0;
-        var reads = new KeyRead[listed.Count];
-        using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
-        await Task.WhenAll(listed.Select(async (key, i) =>
+        var counting = new Lock();
+        var reads = await ReadBoundedAsync(listed, async key =>
         {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
-                var before = known.TryGetValue(key.KeyId, out var k) ? k : ((string?, DateTimeOffset?)?)null;
-                reads[i] = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases,
-                    () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, readLastUse: false, cancellationToken, before));
-            }
-            finally
-            {
-                gate.Release();
-            }
+            var keyAliases = aliases.GetValueOrDefault(key.KeyId) ?? [];
+            var before = known.TryGetValue(key.KeyId, out var k) ? k : ((string?, DateTimeOffset?)?)null;
+            var read = await TryReadAsync(key.KeyId, key.KeyArn, keyAliases,
+                () => ReadSnapshotAsync(kms, target, key.KeyId, keyAliases, readTags: true, readLastUse: false, cancellationToken, before));
 
             // Counted and reported in one step, so reads ending together never report their counts out of order.
-            lock (reads)
+            lock (counting)
             {
                 progress.Report(new InventorySyncProgress(target, ++done, listed.Count));
             }
-        }));
+
+            return read;
+        }, cancellationToken);
 
         var now = _store.Time.GetUtcNow();
         await _store.WriteAsync(async (db, _) =>
@@ -477,6 +470,24 @@ public sealed class KeyInventory
         return snapshot;
     }
 
+    /// <summary>Reads each item with at most <see cref="OrchestratorOptions.InventoryConcurrency"/> reads in flight; the results in the items' order.</summary>
+    private async Task<TResult[]> ReadBoundedAsync<T, TResult>(IEnumerable<T> items, Func<T, Task<TResult>> read, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
+        return await Task.WhenAll(items.Select(async item =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return await read(item);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
     /// <summary>Paced to GetKeyLastUsage's own quota (5 a second by default); a refusal marks the usage unknown, not the key unreadable.</summary>
     private Task<Safety.KeyLastUse> ReadLastUseAsync(IAmazonKeyManagementService kms, string keyId, CancellationToken cancellationToken) =>
         RetryAsync(() => Safety.KeyLastUse.ReadAsync(kms, keyId, _errors.IsTransient, cancellationToken), cancellationToken);
@@ -508,19 +519,8 @@ public sealed class KeyInventory
             }
 
             var kms = _clients.Create(target.Name);
-            using var gate = new SemaphoreSlim(Math.Max(1, _options.Orchestrator.InventoryConcurrency));
-            var uses = await Task.WhenAll(due.Select(async keyId =>
-            {
-                await gate.WaitAsync(cancellationToken);
-                try
-                {
-                    return (KeyId: keyId, Use: await ReadLastUseAsync(kms, keyId, cancellationToken), At: _store.Time.GetUtcNow());
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
+            var uses = await ReadBoundedAsync(due, async keyId => (KeyId: keyId, Use: await ReadLastUseAsync(kms, keyId, cancellationToken), At: _store.Time.GetUtcNow()),
+                cancellationToken);
             await _store.WriteAsync(async (db, _) =>
             {
                 var rows = await db.KeySnapshots.Where(k => k.Target == target.Name && due.Contains(k.KeyId)).ToDictionaryAsync(k => k.KeyId, cancellationToken);

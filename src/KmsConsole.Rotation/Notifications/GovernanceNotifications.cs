@@ -18,8 +18,6 @@ internal sealed class CampaignChangeNotifications(IOptions<RotationOptions> rota
         foreach (var entry in db.ChangeTracker.Entries<Campaign>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
         {
             var campaign = entry.Entity;
-            var what = $"The campaign of {NotificationOutbox.WorkflowLabel(campaign.Workflow)} on {campaign.Keys.Count} key(s) of {campaign.Target}, " +
-                       $"requested by {campaign.RequestedByName},";
             if (entry.State == EntityState.Added)
             {
                 if (campaign.State == CampaignState.AwaitingApproval)
@@ -41,6 +39,8 @@ internal sealed class CampaignChangeNotifications(IOptions<RotationOptions> rota
                 continue;
             }
 
+            var what = $"The campaign of {NotificationOutbox.WorkflowLabel(campaign.Workflow)} on {campaign.Keys.Count} key(s) of {campaign.Target}, " +
+                       $"requested by {campaign.RequestedByName},";
             if (before.FateWaitingSince is null && campaign.FateWaitingSince is not null)
             {
                 messages.Add(Message(NotificationEvent.CampaignApprovalNeeded, campaign, now,

@@ -56,7 +56,7 @@ public partial class CampaignsPage : IDisposable
         StateHasChanged();
     }
 
-    private static string GateCommentField(CampaignGate gate) => gate == CampaignGate.Fate ? "fate-comment" : "deletion-comment";
+    private static string GateCommentField(CampaignGate gate) => $"{gate.Word()}-comment";
 
     /// <summary>A decision with the comment typed for it: a comment too long or refused shows under it.</summary>
     private Task DecideAsync(string commentField, string? comment, Func<Actor, Task> action)
