@@ -13,6 +13,7 @@ using KmsConsole.Benchmarks.Targets;
 // KMS throughput of the local endpoint against moto_server, through the AWS SDK for .NET.
 //   load    (default) N concurrent clients for a fixed time per operation → requests/second
 //   latency BenchmarkDotNet per-call latency (one client)
+//   signatures BenchmarkDotNet: what the local endpoint's SigV4 check costs a DescribeKey, without network or client
 //   queries BenchmarkDotNet: the console's key inventory and audit trail queries over a seeded SQLite file
 //   circuits N signed-in Blazor circuits (headless Chromium contexts) on the Keys and Run pages while a run executes
 //   audit   the audit trail at a million events on SQLite and PostgreSQL: appends, verification, page queries and their plans, export
@@ -66,6 +67,15 @@ if (options.Mode == "latency")
         .WithOptions(ConfigOptions.DisableOptimizationsValidator);
     var summary = BenchmarkRunner.Run<KmsCallBenchmarks>(config);
     return summary.HasCriticalValidationErrors ? 1 : 0;
+}
+
+if (options.Mode == "signatures")
+{
+    var config = ManualConfig.Create(DefaultConfig.Instance)
+        .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
+        .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    var summary = BenchmarkRunner.Run<SignatureCheckBenchmarks>(config);
+    return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
 }
 
 if (options.Mode == "inventory")
@@ -123,6 +133,7 @@ foreach (var targetName in options.Targets)
         results.Add(result);
         Console.WriteLine(
             $"{result.Target,-22} {result.Operation,-12} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Milliseconds,7:F2} ms  p99 {result.P99Milliseconds,7:F2} ms  ok {result.Succeeded}  failed {result.Failed}"
+            + (result.ServerCpuMicrosecondsPerRequest is { } cpu ? $"  server CPU {cpu:F0} µs/request" : string.Empty)
             + (result.FirstError is null ? string.Empty : $"  first error: {result.FirstError}"));
     }
 }
@@ -145,11 +156,11 @@ static string Report(IReadOnlyList<LoadResult> results, BenchOptions options, st
     text.AppendLine(inv, $"Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
     text.AppendLine(inv, $"Load: {string.Join(" / ", options.ClientCounts)} concurrent SDK clients per operation, {options.Settings.Warmup.TotalSeconds:F0} s warm-up of every operation first and again before each measurement, then {options.Settings.Duration.TotalSeconds:F0} s measured (cap {options.Settings.MaxRequests} requests); local endpoint hosted {(options.LocalHosting == LocalHosting.Process ? "in its own process" : "in the benchmark process")}.");
     text.AppendLine();
-    text.AppendLine("| target | operation | clients | requests/s | p50 ms | p99 ms | ok | failed |");
-    text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+    text.AppendLine("| target | operation | clients | requests/s | p50 ms | p99 ms | server CPU µs/request | ok | failed |");
+    text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in results)
     {
-        text.AppendLine(inv, $"| {r.Target} | {r.Operation} | {r.Clients} | {r.RequestsPerSecond:F0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {r.Succeeded} | {r.Failed} |");
+        text.AppendLine(inv, $"| {r.Target} | {r.Operation} | {r.Clients} | {r.RequestsPerSecond:F0} | {r.P50Milliseconds:F2} | {r.P99Milliseconds:F2} | {(r.ServerCpuMicrosecondsPerRequest is { } cpu ? cpu.ToString("F0", inv) : "—")} | {r.Succeeded} | {r.Failed} |");
     }
 
     // Each side at its best concurrency: moto (one Python process) peaks at few clients.
@@ -193,9 +204,11 @@ internal sealed record BenchOptions(
     int Concurrency)
 {
     public const string Usage = """
-        usage: KmsConsole.Benchmarks [load|latency|queries|inventory|compliance|campaign] [options]
+        usage: KmsConsole.Benchmarks [load|latency|signatures|queries|inventory|compliance|campaign] [options]
           load (default)          N concurrent clients per operation for a fixed time → requests/second
           latency                 BenchmarkDotNet per-call latency, one client
+          signatures              BenchmarkDotNet: the local endpoint's handler answering an SDK-signed DescribeKey with and
+                                  without its SigV4 check, and the check alone
           queries                 BenchmarkDotNet: Keys and Audit page queries and the CSV export over SQLite
           inventory               the first inventory sync of --keys keys with KMS's request quotas on, against the time they allow
           compliance              --keys keys x 5 policies: the evaluation in memory and the whole pass over SQLite
@@ -232,7 +245,7 @@ internal sealed record BenchOptions(
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "load" or "latency" or "queries" or "inventory" or "compliance" or "campaign" when i == 0:
+                case "load" or "latency" or "signatures" or "queries" or "inventory" or "compliance" or "campaign" when i == 0:
                     mode = args[i];
                     break;
                 case "--target":

@@ -23,6 +23,8 @@ public sealed class LocalKmsProcess : IAsyncDisposable
 
     public string Log => _server.Log;
 
+    public int ProcessId => _server.ProcessId;
+
     /// <param name="environment">Extra environment variables, e.g. a quieter log level for a benchmark.</param>
     /// <param name="arguments">Extra command-line arguments, e.g. --LocalKms:AccountId=444455556666.</param>
     public static async Task<LocalKmsProcess> StartAsync(

@@ -16,6 +16,8 @@ public sealed class MotoServer : IAsyncDisposable
 
     private readonly ChildServer _server;
 
+    public int ProcessId => _server.ProcessId;
+
     private MotoServer(ChildServer server, Uri endpoint)
     {
         _server = server;

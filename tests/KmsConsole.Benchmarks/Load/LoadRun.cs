@@ -14,9 +14,13 @@ public sealed record LoadResult(
     TimeSpan Elapsed,
     double P50Milliseconds,
     double P99Milliseconds,
-    string? FirstError)
+    string? FirstError,
+    double? ServerCpuSeconds = null)
 {
     public double RequestsPerSecond => Succeeded / Elapsed.TotalSeconds;
+
+    /// <summary>The endpoint process's CPU time per answered request, in microseconds; null when it shares this process.</summary>
+    public double? ServerCpuMicrosecondsPerRequest => ServerCpuSeconds is { } cpu && Succeeded + Failed > 0 ? cpu * 1e6 / (Succeeded + Failed) : null;
 }
 
 /// <summary>
@@ -59,6 +63,7 @@ public static class LoadRun
         var latencies = clients.Select(_ => new List<double>(capacity: 4096)).ToArray();
         using var stop = new CancellationTokenSource(duration);
         var clock = Stopwatch.StartNew();
+        var cpuBefore = target.ServerProcessId is { } pid ? ProcessCpu.Seconds(pid) : null;
 
         var workers = clients.Select((client, index) => Task.Run(async () =>
         {
@@ -84,6 +89,7 @@ public static class LoadRun
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = clock.Elapsed;
+        var cpuAfter = target.ServerProcessId is { } server ? ProcessCpu.Seconds(server) : null;
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new LoadResult(
@@ -95,7 +101,8 @@ public static class LoadRun
             elapsed,
             Percentile(all, 0.50),
             Percentile(all, 0.99),
-            firstError);
+            firstError,
+            cpuAfter - cpuBefore);
     }
 
     private static double Percentile(double[] sorted, double share) =>

@@ -28,12 +28,16 @@ public sealed class BenchmarkTarget : IAsyncDisposable
 
     private readonly Func<ValueTask> _stop;
 
-    private BenchmarkTarget(string name, Uri endpoint, Func<ValueTask> stop)
+    private BenchmarkTarget(string name, Uri endpoint, Func<ValueTask> stop, int? serverProcessId = null)
     {
         Name = name;
         Endpoint = endpoint;
         _stop = stop;
+        ServerProcessId = serverProcessId;
     }
+
+    /// <summary>The endpoint's own process, whose CPU time per request the load run reports; null when it runs in this one.</summary>
+    public int? ServerProcessId { get; }
 
     public string Name { get; }
 
@@ -66,7 +70,7 @@ public sealed class BenchmarkTarget : IAsyncDisposable
         var path = MotoServer.Locate()
             ?? throw new InvalidOperationException("moto_server is not installed (pip install 'moto[server]').");
         var moto = await MotoServer.StartAsync(path);
-        return await PrepareAsync(new BenchmarkTarget("moto", moto.Endpoint, moto.DisposeAsync));
+        return await PrepareAsync(new BenchmarkTarget("moto", moto.Endpoint, moto.DisposeAsync, moto.ProcessId));
     }
 
     public static async Task<BenchmarkTarget> StartLocalAsync(LocalHosting hosting)
@@ -108,7 +112,7 @@ public sealed class BenchmarkTarget : IAsyncDisposable
         {
             await process.DisposeAsync();
             await DeleteData();
-        }));
+        }, process.ProcessId));
     }
 
     private static async Task<BenchmarkTarget> PrepareAsync(BenchmarkTarget target)

@@ -47,6 +47,27 @@ public class SignatureTests
     }
 
     [Fact]
+    public async Task A_body_changed_after_signing_is_InvalidSignatureException_whatever_its_declared_payload_hash()
+    {
+        await using var endpoint = await KmsTestEndpoint.StartAsync();
+        var signed = System.Text.Encoding.UTF8.GetBytes("""{"Description":"as signed"}""");
+        var sent = System.Text.Encoding.UTF8.GetBytes("""{"Description":"changed on the way"}""");
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Server.Endpoint) { Content = new ByteArrayContent(sent) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", CreateKey);
+        // The hash of the body that was signed, as a client declares it; the endpoint hashes the body it received.
+        request.Headers.TryAddWithoutValidation("X-Amz-Content-Sha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(signed)));
+        RawSigning.Local.Sign(request, endpoint.Server.Endpoint, CreateKey, signed);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("InvalidSignatureException", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty((await endpoint.Kms.ListKeysAsync(new ListKeysRequest())).Keys ?? []);
+    }
+
+    [Fact]
     public async Task A_registered_access_key_must_sign_with_its_own_secret()
     {
         await using var endpoint = await KmsTestEndpoint.StartAsync(configure: o => o.Authentication.Credentials["AKIDAUDITOR"] = "auditor-secret");
