@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using KmsConsole.Benchmarks.Targets;
 using KmsConsole.Testing;
 using Microsoft.Playwright;
 
@@ -104,6 +105,9 @@ public static class CircuitLoad
         await Task.Delay(2000);
         var rssAll = ResidentBytes(console.ProcessId);
         Console.WriteLine($"{circuits} circuits open; console RSS {rssAll / 1048576.0:F0} MiB.");
+        var work = await Task.WhenAll(pages.Select(async p => (Work: await BrowserWork.AttachAsync(p.Page), p.OnRun)));
+        var keysIdle = await BrowserWork.IdleShareAsync(work.Where(w => !w.OnRun).Select(w => w.Work).ToList(), IdleWindow);
+        var runIdle = await BrowserWork.IdleShareAsync(work.Where(w => w.OnRun).Select(w => w.Work).ToList(), IdleWindow);
 
         // Alice approves on her own circuit: the run executes while the circuits interact.
         var alice = await SignedInPageAsync(browser, baseAddress, "alice");
@@ -112,6 +116,11 @@ public static class CircuitLoad
         await alice.GetByLabel("Comment").FillAsync("Load test");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         var approvedAt = Stopwatch.StartNew();
+        var runningIdle = await BrowserWork.IdleShareAsync(work.Where(w => w.OnRun).Select(w => w.Work).ToList(), IdleWindow);
+        var idle = $"Renderer CPU of a page nobody touches, in share of one core: a Keys page {keysIdle:P1}, a run page {runIdle:P1} before approval and {runningIdle:P1} while its run executes.";
+        Console.WriteLine(idle);
+        var browserCpuBefore = await BrowserWork.TotalCpuSecondsAsync(work.Select(w => w.Work));
+        var consoleCpuBefore = ProcessCpu.Seconds(console.ProcessId) ?? 0;
 
         using var metricsClient = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var serverBefore = ServerHistograms.Parse(await metricsClient.GetStringAsync("metrics"));
@@ -145,6 +154,8 @@ public static class CircuitLoad
             }
         }));
         var measuredFor = approvedAt.Elapsed;
+        var browserCpu = await BrowserWork.TotalCpuSecondsAsync(work.Select(w => w.Work)) - browserCpuBefore;
+        var consoleCpu = (ProcessCpu.Seconds(console.ProcessId) ?? 0) - consoleCpuBefore;
 
         await rita.WaitForFunctionAsync("() => document.querySelector('[data-testid=\"run-state\"]')?.getAttribute('data-run-state') === 'Succeeded'",
             null, new() { Timeout = 120_000 });
@@ -168,7 +179,10 @@ public static class CircuitLoad
         var kept = Path.Combine(Path.GetTempPath(), "kmsconsole-circuits-metrics.txt");
         await File.WriteAllTextAsync(kept, scraped);
         Console.WriteLine($"The console's metrics at the end are in {kept}.");
-        report += byKind.ToString() + $"\nCircuit connection losses logged by the pages: {_connectionLosses}\n\n" + ServerHistograms.Report(serverBefore, serverAfter);
+        var interactions = Math.Max(1, sorted.Length);
+        var cpu = $"CPU while the circuits interacted ({measuredFor.TotalSeconds:F0} s, {Environment.ProcessorCount} cores): the pages' renderers {browserCpu:F1} s "
+            + $"({browserCpu * 1000 / interactions:F0} ms per interaction, live updates included), the console {consoleCpu:F1} s ({consoleCpu * 1000 / interactions:F0} ms per interaction).";
+        report += byKind.ToString() + $"\n{idle}\n\n{cpu}\n\nCircuit connection losses logged by the pages: {_connectionLosses}\n\n" + ServerHistograms.Report(serverBefore, serverAfter);
         Console.WriteLine(report);
         if (markdown is not null)
         {
@@ -196,6 +210,8 @@ public static class CircuitLoad
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(10);
 
     private static long ResidentBytes(int pid)
     {
