@@ -1,4 +1,7 @@
 using Amazon.KeyManagementService.Model;
+using KmsConsole.Rotation.Changes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace KmsConsole.Rotation.Tests.Safety;
 
@@ -77,6 +80,56 @@ public sealed class LastUseTests
         clock.Advance(world.Options.Orchestrator.LastUseMaxAge);
         Assert.Equal(total, await world.Inventory.ReadDueLastUsesAsync(500, CancellationToken.None));
         Assert.Equal("Encrypt", (await world.Inventory.QueryAsync(new KeyQuery { Search = keys[0] })).Items.Single().LastUsedOperation);
+    }
+
+    [Fact]
+    public async Task The_background_reader_fills_in_every_keys_last_use_reads_it_again_once_due_and_stops_when_asked()
+    {
+        var clock = new ShiftableClock();
+        await using var world = await RotationWorld.StartAsync(clock, o => o.Orchestrator.PollInterval = TimeSpan.FromMilliseconds(100));
+        var (key, alias) = await world.NewAwsKeyAsync("background");
+        await world.Inventory.SyncAsync(null);
+        var inventoryChanges = 0;
+        using var followed = world.Get<IChangeFeed>().Subscribe(change =>
+        {
+            if (change.Kind == ChangeKind.Inventory)
+            {
+                Interlocked.Increment(ref inventoryChanges);
+            }
+        });
+        using var reader = new KeyLastUseReader(world.Inventory, world.Get<IOptions<RotationOptions>>(), clock, NullLogger<KeyLastUseReader>.Instance);
+        async Task<KeySnapshot> Row() => (await world.Inventory.QueryAsync(new KeyQuery { Search = key })).Items.Single();
+
+        await reader.StartAsync(CancellationToken.None);
+        try
+        {
+            // Nobody calls it: the reader's own loop reads every key, and each saved batch reaches the Keys page's feed.
+            await Until(async () => (await world.Inventory.QueryAsync(new KeyQuery { PageSize = 500 })).Items.All(k => k.LastUseReadAt is not null));
+            Assert.True(Volatile.Read(ref inventoryChanges) > 0);
+            var firstRead = (await Row()).LastUseReadAt;
+            Assert.Null((await Row()).LastUsedAt);
+
+            // Used since, and the read is now older than LastUseMaxAge: the loop, idle meanwhile, reads it again.
+            await world.EncryptAsync(alias, "after the first read");
+            clock.Advance(world.Options.Orchestrator.LastUseMaxAge + TimeSpan.FromMinutes(1));
+            await Until(async () => (await Row()).LastUsedOperation == "Encrypt");
+            Assert.True((await Row()).LastUseReadAt > firstRead);
+        }
+        finally
+        {
+            await reader.StopAsync(CancellationToken.None);
+        }
+
+        Assert.True(reader.ExecuteTask!.IsCompletedSuccessfully);
+    }
+
+    /// <summary>Polls until the condition holds; fails after 30 seconds (a bound, not a speed check).</summary>
+    private static async Task Until(Func<Task<bool>> condition)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !await condition(); await Task.Delay(50))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background reader did not get there within 30 seconds");
+        }
     }
 
     [Fact]
