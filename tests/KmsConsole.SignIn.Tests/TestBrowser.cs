@@ -14,12 +14,14 @@ public sealed partial class TestBrowser : IDisposable
 
     public TestBrowser()
     {
-        var handler = new HttpClientHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             CookieContainer = Cookies,
             // Trust exactly the console's test certificate.
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == Loopback.Certificate.Thumbprint,
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == Loopback.Certificate.Thumbprint },
+            // A request sent with Expect: 100-continue waits for the server's word before its body, however busy the machine.
+            Expect100ContinueTimeout = TimeSpan.FromSeconds(30),
         };
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
