@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using KmsConsole.Benchmarks.Targets;
 using KmsConsole.LocalKms.Hosting;
 using KmsConsole.LocalKms.Protocol;
+using KmsConsole.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,7 @@ public class SignatureCheckBenchmarks
                     ServiceURL = server.Endpoint.ToString(),
                     AuthenticationRegion = "us-east-1",
                     MaxErrorRetry = 0,
-                    HttpClientFactory = new RecordingClientFactory(recorder),
+                    HttpClientFactory = new HandlerHttpClientFactory(recorder),
                 });
             var key = await client.CreateKeyAsync(new CreateKeyRequest { Description = "signature benchmark key" });
             await client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyMetadata.KeyId });
@@ -175,15 +176,6 @@ public class SignatureCheckBenchmarks
             Last = new CapturedRequest(request.RequestUri!.AbsolutePath, headers, body, signedAt);
             return await base.SendAsync(request, cancellationToken);
         }
-    }
-
-    private sealed class RecordingClientFactory(HttpMessageHandler handler) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(handler, disposeHandler: false);
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
     }
 
     /// <summary>A wall clock held at one moment.</summary>

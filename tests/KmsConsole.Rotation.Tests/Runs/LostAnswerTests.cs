@@ -1,6 +1,7 @@
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using KmsConsole.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -117,15 +118,6 @@ internal static class HandlerClients
                 ServiceURL = endpoint.ToString(),
                 AuthenticationRegion = "us-east-1",
                 MaxErrorRetry = 0,
-                HttpClientFactory = new HandlerFactory(handler),
+                HttpClientFactory = new HandlerHttpClientFactory(handler),
             });
-
-    private sealed class HandlerFactory(HttpMessageHandler handler) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(handler, disposeHandler: false);
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-    }
 }
